@@ -1,0 +1,133 @@
+"""The bot: a commands.Bot built from its settings, database and film data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import discord
+import yarl
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+
+import cogs
+from bot.clock import Clock, SystemClock
+from bot.errors import on_tree_error
+from bot.films import Film, FilmLibrary
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from bot.storage import Database
+from bot.storage.jobs import Job
+
+log = logging.getLogger(__name__)
+
+FILM_KEY = "film"
+TIMEZONE_KEY = "timezone"
+
+# Exactly what the bot uses: read and post in channels, embed links, create watch-party events.
+PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True, create_events=True)
+
+
+def use_endpoints(settings: Settings) -> None:
+    """Point discord.py's REST and gateway base URLs at a proxy or the local stand-in."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def extension_names() -> list[str]:
+    """Every feature cog under cogs/: one module or package each."""
+    return sorted(f"cogs.{module.name}" for module in pkgutil.iter_modules(cogs.__path__) if not module.name.startswith("_"))
+
+
+class FilmClubBot(commands.Bot):
+    """The film-club bot. Feature cogs reach settings, storage and film data through it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        films: FilmLibrary,
+        *,
+        clock: Clock | None = None,
+        force_sync: bool = False,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.settings = settings
+        self.db = db
+        self.films = films
+        self.clock: Clock = clock or SystemClock()
+        self.scheduler = Scheduler(db, self.clock)
+        self.scheduler.on_failure = self._record_job_failure
+        self.force_sync = force_sync
+        self.tree.on_error = on_tree_error
+
+    async def setup_hook(self) -> None:
+        for name in extension_names():
+            await self.load_extension(name)
+        log.info("Loaded %d cogs: %s", len(self.cogs), ", ".join(sorted(self.cogs)))
+        await self.sync_commands(force=self.force_sync)
+        self.scheduler.start()
+        if self.application_id:
+            log.info("Invite link: %s", self.invite_link())
+
+    async def close(self) -> None:
+        await self.scheduler.stop()
+        await super().close()
+
+    def invite_link(self) -> str:
+        assert self.application_id is not None
+        return discord.utils.oauth_url(
+            self.application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+        )
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync the command tree when it changed since the last sync (or when forced)."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        scope = f"guild:{guild.id}" if guild else "global"
+        digest = self.command_tree_hash(guild)
+        meta_key = f"command_hash:{scope}"
+        if not force and await self.db.config.get_meta(meta_key) == digest:
+            log.info("Commands unchanged since the last sync (%s); not syncing", scope)
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.db.config.set_meta(meta_key, digest)
+        log.info("Synced %d commands (%s)", len(synced), scope)
+        return True
+
+    def command_tree_hash(self, guild: discord.abc.Snowflake | None = None) -> str:
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        blob = json.dumps(sorted(payload, key=lambda c: (c.get("type", 1), c["name"])), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    async def current_film(self, guild_id: int | None) -> Film:
+        """The film the server is discussing (the library's default until a moderator picks one)."""
+        key = await self.db.config.get(guild_id, FILM_KEY) if guild_id else None
+        if key and key in self.films.films:
+            return self.films.get(key)
+        return self.films.get(self.films.default_key)
+
+    async def guild_timezone(self, guild_id: int | None) -> ZoneInfo:
+        """The server's configured IANA time zone, UTC until one is set."""
+        name = await self.db.config.get(guild_id, TIMEZONE_KEY) if guild_id else None
+        try:
+            return ZoneInfo(name or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    async def _record_job_failure(self, job: Job, exc: BaseException) -> None:
+        if job.guild_id is not None:
+            await self.db.config.record_problem(job.guild_id, job.kind, f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,179 @@
+"""Typed, immutable objects for a film pack.
+
+Every fact the bot can show carries the source documents that state it. A fact
+with no variants is one the sources leave unstated; a fact with two or more
+variants is disputed, and every variant is kept with its own sources.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class SpoilerLevel(enum.IntEnum):
+    """How far into the film a piece of text reaches."""
+
+    SETUP = 1  # safe before watching
+    MIDDLE = 2
+    ENDING = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A short phrase (at most 12 words) copied exactly from one source document."""
+
+    source: str  # Source.key
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One version of a fact, in the project's own words, with the sources that state it."""
+
+    value: str
+    evidence: tuple[Evidence, ...]
+    amount: int | None = None  # machine-readable number for quantities (a year, minutes)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.source for e in self.evidence))
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A named fact: unstated (no variants), settled (one) or disputed (two or more)."""
+
+    key: str
+    label: str
+    variants: tuple[Variant, ...]
+    note: str = ""  # why the sources disagree, or what they leave out
+    level: SpoilerLevel = SpoilerLevel.SETUP
+
+    @property
+    def stated(self) -> bool:
+        return bool(self.variants)
+
+    @property
+    def disputed(self) -> bool:
+        return len(self.variants) >= 2
+
+    @property
+    def value(self) -> Variant | None:
+        """The single variant of a settled fact; None when unstated or disputed."""
+        return self.variants[0] if len(self.variants) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source document the pack was built from. None means the document does not say."""
+
+    key: str
+    file: str
+    title: str
+    kind: str
+    author: str | None
+    date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Character:
+    """A character in the film; the description stays at setup level."""
+
+    key: str
+    name: str
+    aliases: tuple[str, ...]
+    description: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CastMember:
+    """An actor and the part they play; `character` is an unstated Fact when the sources don't say."""
+
+    actor: str
+    actor_evidence: tuple[Evidence, ...]
+    character: Fact  # variants are character names; may be disputed or unstated
+    character_key: str | None  # Character.key when the part is a known character
+    description: Fact  # one-line description of the role; may be unstated
+
+
+@dataclass(frozen=True, slots=True)
+class Beat:
+    """One plot beat, in film order."""
+
+    number: int
+    title: str
+    summary: str
+    level: SpoilerLevel
+    evidence: tuple[Evidence, ...]
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SynopsisPart:
+    """A paragraph of a synopsis with the spoiler level it reaches."""
+
+    level: SpoilerLevel
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """A theme the sources name, described in the project's own words."""
+
+    name: str
+    description: str
+    evidence: tuple[Evidence, ...]
+    level: SpoilerLevel = SpoilerLevel.SETUP
+
+
+@dataclass(frozen=True, slots=True)
+class Film:
+    """Everything the bot knows about one film, loaded once at start."""
+
+    key: str
+    title: str
+    facts: Mapping[str, Fact]  # read-only mapping, in pack order
+    cast: tuple[CastMember, ...]
+    characters: tuple[Character, ...]
+    beats: tuple[Beat, ...]
+    synopsis_safe: tuple[SynopsisPart, ...]  # every part at SETUP
+    synopsis_full: tuple[SynopsisPart, ...]
+    themes: tuple[Theme, ...]
+    sources: tuple[Source, ...]
+    pack_file: str = field(default="", compare=False)
+
+    def fact(self, key: str) -> Fact:
+        """The fact with this key; KeyError if the pack has no such key."""
+        return self.facts[key]
+
+    def source(self, key: str) -> Source:
+        for source in self.sources:
+            if source.key == key:
+                return source
+        raise KeyError(key)
+
+    def beat(self, number: int) -> Beat:
+        """The beat with this number (1-based); KeyError when out of range."""
+        if 1 <= number <= len(self.beats):
+            return self.beats[number - 1]
+        raise KeyError(number)
+
+    def character(self, key: str) -> Character:
+        for character in self.characters:
+            if character.key == key:
+                return character
+        raise KeyError(key)
+
+    @property
+    def runtime_minutes(self) -> int | None:
+        """Runtime in minutes when the sources settle it, else None."""
+        fact = self.facts.get("runtime")
+        variant = fact.value if fact else None
+        return variant.amount if variant else None

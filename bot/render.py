@@ -1,0 +1,51 @@
+"""Discord's message limits, enforced in one place for every feature's rendering."""
+
+from __future__ import annotations
+
+import discord
+
+CONTENT_LIMIT = 2000
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELDS_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+EMBED_TOTAL_LIMIT = 6000
+CHOICE_NAME_LIMIT = 100
+ELLIPSIS = "…"
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to at most `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def embed_length(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Trim an embed in place so it fits every per-part limit and the 6000-character total."""
+    if embed.title:
+        embed.title = truncate(embed.title, EMBED_TITLE_LIMIT)
+    if embed.description:
+        embed.description = truncate(embed.description, EMBED_DESCRIPTION_LIMIT)
+    while len(embed.fields) > EMBED_FIELDS_LIMIT:
+        embed.remove_field(-1)
+    for index, field in enumerate(embed.fields):
+        embed.set_field_at(
+            index,
+            name=truncate(field.name or "\u200b", FIELD_NAME_LIMIT),
+            value=truncate(field.value or "\u200b", FIELD_VALUE_LIMIT),
+            inline=bool(field.inline),
+        )
+    if embed.footer.text:
+        embed.set_footer(text=truncate(embed.footer.text, FOOTER_LIMIT), icon_url=embed.footer.icon_url)
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+        embed.remove_field(-1)
+    if len(embed) > EMBED_TOTAL_LIMIT and embed.description:
+        overflow = len(embed) - EMBED_TOTAL_LIMIT
+        embed.description = truncate(embed.description, max(1, len(embed.description) - overflow))
+    return embed

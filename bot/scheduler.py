@@ -1,0 +1,160 @@
+"""The scheduler: runs stored jobs when they fall due, once each, across restarts.
+
+Due times live in the database. One loop sleeps until the next due job (or until a
+new job is scheduled), claims the due ones and runs each job's handler. A boot-time
+pass catches up anything that fell due while the bot was down. A handler that raises
+is logged and recorded; the loop never stops because of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.storage import Database
+from bot.storage.jobs import Job
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Job], Awaitable[None]]
+FailureHook = Callable[[Job, BaseException], Awaitable[None]]
+
+BATCH = 200
+MAX_SLEEP = timedelta(seconds=60)
+MAX_ATTEMPTS = 3
+RETRY_DELAY = timedelta(seconds=30)
+
+
+class PermanentJobError(Exception):
+    """A job that can never succeed (a deleted channel, say): don't retry it."""
+
+
+class Scheduler:
+    """Runs jobs by kind. Register handlers before `start()`."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._handlers: dict[str, Handler] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self.on_failure: FailureHook | None = None
+
+    def register(self, kind: str, handler: Handler) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"a handler for {kind!r} is already registered")
+        self._handlers[kind] = handler
+
+    def unregister(self, kind: str) -> None:
+        self._handlers.pop(kind, None)
+
+    async def schedule(
+        self, kind: str, key: str, due_at: datetime, *, guild_id: int | None = None, payload: dict[str, Any] | None = None
+    ) -> bool:
+        """Store a job (a no-op when (kind, key) exists) and wake the loop if it is sooner."""
+        added = await self._db.jobs.add(kind, key, due_at, guild_id=guild_id, payload=payload)
+        self.wake()
+        return added
+
+    async def reschedule(
+        self, kind: str, key: str, due_at: datetime, *, guild_id: int | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
+        await self._db.jobs.replace(kind, key, due_at, guild_id=guild_id, payload=payload)
+        self.wake()
+
+    async def cancel(self, kind: str, key: str) -> bool:
+        return await self._db.jobs.cancel(kind, key)
+
+    def wake(self) -> None:
+        """Make the loop look at the database again now (after new jobs were stored)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="scheduler")
+
+    async def stop(self) -> None:
+        """Stop the loop and wait briefly for running handlers; unfinished ones rerun at boot."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._running:
+            _, pending = await asyncio.wait(self._running, timeout=5)
+            for task in pending:
+                task.cancel()
+
+    async def run_due(self) -> int:
+        """Claim and run every job due now; returns how many ran. Used by the loop and by tests."""
+        ran = 0
+        while True:
+            jobs = await self._db.jobs.claim_due(self._clock.now(), BATCH)
+            if not jobs:
+                return ran
+            await asyncio.gather(*(self._run(job) for job in jobs))
+            ran += len(jobs)
+            if len(jobs) < BATCH:
+                return ran
+
+    async def _loop(self) -> None:
+        requeued = await self._db.jobs.requeue_interrupted()
+        if requeued:
+            log.warning("Re-running %d job(s) interrupted by the last shutdown", requeued)
+        while True:
+            try:
+                await self.run_due()
+                delay = await self._delay_until_next()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Scheduler tick failed; trying again shortly")
+                delay = 5.0
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def _delay_until_next(self) -> float:
+        next_due = await self._db.jobs.next_due_at()
+        cap = MAX_SLEEP.total_seconds()
+        if next_due is None:
+            return cap
+        return max(0.0, min(cap, (next_due - self._clock.now()).total_seconds()))
+
+    async def _run(self, job: Job) -> None:
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            await self._db.jobs.fail(job.id, f"no handler for {job.kind!r}", retry_at=None)
+            log.error("No handler for job kind %r (job %d)", job.kind, job.id)
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await handler(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self._record_failure(job, exc)
+        else:
+            await self._db.jobs.finish(job.id, self._clock.now())
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def _record_failure(self, job: Job, exc: Exception) -> None:
+        log.exception("Job %s:%s (id %d, attempt %d) failed", job.kind, job.key, job.id, job.attempts)
+        final = isinstance(exc, PermanentJobError) or job.attempts >= MAX_ATTEMPTS
+        retry_at = None if final else self._clock.now() + RETRY_DELAY
+        await self._db.jobs.fail(job.id, f"{type(exc).__name__}: {exc}", retry_at=retry_at)
+        if self.on_failure is not None:
+            try:
+                await self.on_failure(job, exc)
+            except Exception:
+                log.exception("Recording the failure of job %d failed", job.id)

@@ -1,0 +1,153 @@
+"""Scheduled jobs: deadlines, reminders and scheduled posts, stored so they survive restarts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+    from bot.storage import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A unit of scheduled work; (kind, key) is unique, so scheduling twice is harmless."""
+
+    id: int
+    kind: str
+    key: str
+    guild_id: int | None
+    due_at: datetime
+    payload: dict[str, Any]
+    attempts: int
+
+    @property
+    def nonce(self) -> str:
+        """A message nonce (≤ 25 chars) so a retried post is deduplicated by Discord."""
+        return f"job{self.id}"
+
+
+class JobStore:
+    """SQL for the scheduler. Due jobs are found through an index on (state, due_at)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self, kind: str, key: str, due_at: datetime, *, guild_id: int | None = None, payload: dict[str, Any] | None = None
+    ) -> bool:
+        """Schedule a job unless one with the same kind and key exists; returns whether it was added."""
+        changed = await self._db.execute(
+            "INSERT OR IGNORE INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?)",
+            (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
+        )
+        return changed > 0
+
+    async def add_in(
+        self,
+        conn: aiosqlite.Connection,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """Like `add`, inside a transaction another store already holds."""
+        await conn.execute(
+            "INSERT OR IGNORE INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?)",
+            (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
+        )
+
+    async def replace(
+        self, kind: str, key: str, due_at: datetime, *, guild_id: int | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
+        """Schedule or move a pending job (a job already done is scheduled afresh)."""
+        await self._db.execute(
+            "INSERT INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload, "
+            "state = 'pending', attempts = 0, last_error = NULL, done_at = NULL "
+            "WHERE jobs.state != 'running'",
+            (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
+        )
+
+    async def cancel(self, kind: str, key: str) -> bool:
+        """Drop a job that has not run yet."""
+        changed = await self._db.execute(
+            "DELETE FROM jobs WHERE kind = ? AND key = ? AND state = 'pending'", (kind, key)
+        )
+        return changed > 0
+
+    async def cancel_prefix(self, kind: str, key_prefix: str) -> int:
+        """Drop every pending job of a kind whose key starts with the prefix."""
+        return await self._db.execute(
+            "DELETE FROM jobs WHERE kind = ? AND state = 'pending' AND substr(key, 1, ?) = ?",
+            (kind, len(key_prefix), key_prefix),
+        )
+
+    async def get(self, kind: str, key: str) -> tuple[Job, str] | None:
+        """A job and its state ('pending', 'running', 'done' or 'failed')."""
+        row = await self._db.fetchone("SELECT * FROM jobs WHERE kind = ? AND key = ?", (kind, key))
+        return (_job(row), str(row["state"])) if row else None
+
+    async def next_due_at(self) -> datetime | None:
+        row = await self._db.fetchone("SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending'")
+        if row is None or row["due"] is None:
+            return None
+        return datetime.fromtimestamp(row["due"], UTC)
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Job]:
+        """Mark up to `limit` due jobs as running and return them, oldest first."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+                (now.timestamp(), limit),
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            if rows:
+                await conn.executemany(
+                    "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?",
+                    [(row["id"],) for row in rows],
+                )
+        return [_job(row, attempts_delta=1) for row in rows]
+
+    async def finish(self, job_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE jobs SET state = 'done', done_at = ?, last_error = NULL WHERE id = ?", (now.timestamp(), job_id)
+        )
+
+    async def fail(self, job_id: int, error: str, *, retry_at: datetime | None) -> None:
+        """Record a failure; with `retry_at` the job goes back to pending for another try."""
+        if retry_at is None:
+            await self._db.execute(
+                "UPDATE jobs SET state = 'failed', last_error = ? WHERE id = ?", (error[:500], job_id)
+            )
+        else:
+            await self._db.execute(
+                "UPDATE jobs SET state = 'pending', due_at = ?, last_error = ? WHERE id = ?",
+                (retry_at.timestamp(), error[:500], job_id),
+            )
+
+    async def requeue_interrupted(self) -> int:
+        """At boot: jobs left running by a crash go back to pending (their posts carry a nonce)."""
+        return await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
+
+    async def count(self, state: str = "pending") -> int:
+        row = await self._db.fetchone("SELECT COUNT(*) FROM jobs WHERE state = ?", (state,))
+        return int(row[0]) if row else 0
+
+
+def _job(row: Any, attempts_delta: int = 0) -> Job:
+    return Job(
+        id=int(row["id"]),
+        kind=str(row["kind"]),
+        key=str(row["key"]),
+        guild_id=row["guild_id"],
+        due_at=datetime.fromtimestamp(row["due_at"], UTC),
+        payload=json.loads(row["payload"]),
+        attempts=int(row["attempts"]) + attempts_delta,
+    )

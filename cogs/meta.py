@@ -1,0 +1,52 @@
+"""`/about`: what the bot does, its commands, and where its film facts come from."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bot import FilmClubBot
+from bot.render import fit_embed, truncate
+
+
+def _walk(command: app_commands.Command | app_commands.Group, prefix: str = "") -> list[str]:  # type: ignore[type-arg]
+    name = f"{prefix}{command.name}"
+    if isinstance(command, app_commands.Group):
+        return [line for child in command.commands for line in _walk(child, f"{name} ")]
+    return [f"`/{name}` {command.description}"]
+
+
+class Meta(commands.Cog):
+    """Information about the bot itself."""
+
+    def __init__(self, bot: FilmClubBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="about", description="What this bot does, its commands and its sources")
+    async def about(self, interaction: discord.Interaction[FilmClubBot]) -> None:
+        film = await self.bot.current_film(interaction.guild_id)
+        commands_list = [
+            line for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name) for line in _walk(command)
+        ]
+        embed = discord.Embed(
+            title="Film club bot",
+            description=(
+                f"This server is discussing **{film.title}**. I answer questions about it without spoiling it: "
+                "plot details past the setup stay behind spoiler tags unless you ask for them or you are in a "
+                "spoiler channel. I also run trivia and help pick a watch-party time across time zones.\n\n"
+                "Everything I say about the film comes from the source documents below; where they disagree I "
+                "show every version, and where they are silent I say \"not stated\"."
+            ),
+        )
+        embed.add_field(name="Commands", value=truncate("\n".join(commands_list), 1024), inline=False)
+        sources = [
+            f"• {s.title} ({s.kind}; {s.author or 'author not stated'}; {s.date or 'date not stated'})"
+            for s in film.sources
+        ]
+        embed.add_field(name="Sources", value=truncate("\n".join(sources), 1024), inline=False)
+        await interaction.response.send_message(embed=fit_embed(embed), ephemeral=True)
+
+
+async def setup(bot: FilmClubBot) -> None:
+    await bot.add_cog(Meta(bot))

@@ -1,0 +1,107 @@
+"""Storage: migrations on empty and existing files, newer databases refused, atomic transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Database, Migration, StorageError, load_migrations, split_statements
+
+
+async def test_migrates_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "bot.db"
+    async with Database(path) as db:
+        assert await db.schema_version() == db.latest_version > 0
+        assert await db.integrity_check() == "ok"
+        row = await db.fetchone("PRAGMA journal_mode")
+        assert row is not None and row[0] == "wal"
+        row = await db.fetchone("PRAGMA foreign_keys")
+        assert row is not None and row[0] == 1
+    assert path.exists()
+
+
+async def test_reopening_keeps_data_and_applies_only_new_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    base = load_migrations()
+    async with Database(path, base) as db:
+        await db.config.set(1, "timezone", "Europe/Paris", actor_id=7)
+    extra = Migration(base[-1].version + 1, "9999_extra.sql", ("CREATE TABLE extra (x INTEGER)",))
+    async with Database(path, (*base, extra)) as db:
+        assert await db.schema_version() == extra.version
+        assert await db.config.get(1, "timezone") == "Europe/Paris"
+        await db.execute("INSERT INTO extra (x) VALUES (?)", (1,))
+
+
+async def test_failed_migration_leaves_nothing_half_applied(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    base = load_migrations()
+    async with Database(path, base):
+        pass
+    broken = Migration(base[-1].version + 1, "9999_broken.sql", ("CREATE TABLE half (x)", "NOT SQL AT ALL"))
+    with pytest.raises(sqlite3.OperationalError):
+        async with Database(path, (*base, broken)):
+            pass
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == base[-1].version
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
+
+
+async def test_newer_database_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match="newer than this code"):
+        async with Database(path):
+            pass
+    assert path.read_bytes() == before
+
+
+async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    async with Database(tmp_path / "bot.db") as db:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO meta (key, value) VALUES ('a', 'b')")
+                raise RuntimeError("boom")
+        assert await db.config.get_meta("a") is None
+
+
+async def test_config_changes_are_audited(tmp_path: Path) -> None:
+    async with Database(tmp_path / "bot.db") as db:
+        assert await db.config.set(5, "timezone", "UTC", actor_id=1) is None
+        assert await db.config.set(5, "timezone", "Asia/Tokyo", actor_id=2) == "UTC"
+        await db.config.set(5, "timezone", "Asia/Tokyo", actor_id=3)  # no change, no audit row
+        assert await db.config.set_spoiler_channel(5, 77, True, actor_id=2)
+        assert not await db.config.set_spoiler_channel(5, 77, True, actor_id=2)
+        changes = await db.config.recent_changes(5)
+        assert [(c.actor_id, c.key, c.old, c.new) for c in changes] == [
+            (2, "spoiler_channel", None, 77),
+            (2, "timezone", "UTC", "Asia/Tokyo"),
+            (1, "timezone", None, "UTC"),
+        ]
+        assert await db.config.recent_changes(6) == []
+
+
+def test_split_statements_keeps_triggers_whole() -> None:
+    script = """
+    -- a comment
+    CREATE TABLE a (x INTEGER);
+    CREATE TRIGGER t AFTER INSERT ON a BEGIN
+        UPDATE a SET x = 1;
+    END;
+    """
+    statements = split_statements(script)
+    assert len(statements) == 2
+    assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+
+
+def test_shipped_migrations_are_numbered_and_parse() -> None:
+    migrations = load_migrations()
+    versions = [m.version for m in migrations]
+    assert versions == sorted(set(versions))
+    with sqlite3.connect(":memory:") as conn:
+        for migration in migrations:
+            for statement in migration.statements:
+                conn.execute(statement)

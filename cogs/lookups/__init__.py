@@ -1,0 +1,268 @@
+"""Film lookups: synopsis, spoiler-tagged plot, viewing progress, cast, film details and sources.
+
+Everything shown comes from the server's current film pack; what gets spoiler tags is decided by
+`_policy`, drawn by `_render`, and long answers turn pages with the persistent buttons in `_views`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bot import FilmClubBot
+from bot.errors import UserError
+from bot.films import beat_choices, cast_choices, find_beats, find_cast
+from bot.films.model import Beat, Film
+from bot.render import truncate
+from cogs.lookups import _render
+from cogs.lookups._policy import Reader, progress_level
+from cogs.lookups._views import PageButton, PageState, pager
+
+log = logging.getLogger(__name__)
+
+CHOICES_LIMIT = 25
+SEARCH_MAX = 60
+
+
+class Lookups(commands.Cog):
+    """Spoiler-safe answers about the server's current film, and members' own viewing progress."""
+
+    progress = app_commands.Group(
+        name="progress", description="Your own 'watched up to' point for the current film", guild_only=True
+    )
+
+    def __init__(self, bot: FilmClubBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PageButton)
+
+    # --- commands --------------------------------------------------------------------------------------
+
+    @app_commands.command(name="synopsis", description="The film's synopsis; spoiler-free unless you ask")
+    @app_commands.describe(
+        spoilers="True for the full synopsis, later parts behind spoiler tags", private="Answer only you"
+    )
+    async def synopsis(
+        self, interaction: discord.Interaction[FilmClubBot], spoilers: bool = False, private: bool = False
+    ) -> None:
+        await self.send(interaction, PageState("synfull" if spoilers else "syn", "", private))
+
+    @app_commands.command(name="plot", description="A plot beat, a search of the beats, or the timeline")
+    @app_commands.describe(
+        beat="A beat number (start typing a title to pick one)",
+        search="Words to look for in the beats",
+        timeline="True to list every beat (also what you get with no option)",
+        private="Answer only you, honouring your saved progress",
+    )
+    async def plot(
+        self,
+        interaction: discord.Interaction[FilmClubBot],
+        beat: int | None = None,
+        search: str | None = None,
+        timeline: bool = False,
+        private: bool = False,
+    ) -> None:
+        film = await self.film_for(interaction)
+        if beat is not None and search is not None:
+            raise UserError("Pick one: `beat` or `search`, not both.")
+        if beat is not None:
+            await self.send_beat(interaction, film, beat, private)
+        elif search is not None:
+            await self.send(
+                interaction, PageState("search", film.key, private, arg=self.search_text(film, search))
+            )
+        else:
+            await self.send(interaction, PageState("tl", film.key, private))
+
+    @plot.autocomplete("beat")
+    async def plot_beat_autocomplete(
+        self, interaction: discord.Interaction[FilmClubBot], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self.beat_autocomplete(interaction, current)
+
+    @app_commands.command(
+        name="cast", description="Who plays whom, with sources; no name lists the whole cast"
+    )
+    @app_commands.describe(name="An actor or a character (typos are fine)", private="Answer only you")
+    async def cast(
+        self, interaction: discord.Interaction[FilmClubBot], name: str | None = None, private: bool = False
+    ) -> None:
+        film = await self.film_for(interaction)
+        if name is None or not name.strip():
+            await self.send(interaction, PageState("cast", film.key, private))
+            return
+        lookup = find_cast(film, name)
+        if not lookup.matches:
+            message = _render.not_in_cast(name, lookup.suggestions)
+            await interaction.response.send_message(message, ephemeral=True)
+            return
+        reader = await self.reader(interaction, film, private=private)
+        embeds = _render.cast_embeds(film, list(lookup.matches), reader)
+        await interaction.response.send_message(embed=embeds[0], ephemeral=private)
+
+    @cast.autocomplete("name")
+    async def cast_autocomplete(
+        self, interaction: discord.Interaction[FilmClubBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        film = await self.bot.current_film(interaction.guild_id)
+        return [_str_choice(choice) for choice in cast_choices(film, current)][:CHOICES_LIMIT]
+
+    @app_commands.command(name="film", description="The film's details; disputed facts show every version")
+    @app_commands.describe(private="Answer only you")
+    async def film(self, interaction: discord.Interaction[FilmClubBot], private: bool = False) -> None:
+        await self.send(interaction, PageState("film", "", private))
+
+    @app_commands.command(name="sources", description="The source documents behind everything the bot says")
+    @app_commands.describe(private="Answer only you")
+    async def sources(self, interaction: discord.Interaction[FilmClubBot], private: bool = False) -> None:
+        await self.send(interaction, PageState("sources", "", private))
+
+    @progress.command(name="set", description="Save the beat you've watched up to")
+    @app_commands.describe(beat="The last beat you've seen (start typing a title to pick one)")
+    async def progress_set(self, interaction: discord.Interaction[FilmClubBot], beat: int) -> None:
+        film = await self.film_for(interaction)
+        chosen = self.beat_or_error(film, beat)
+        await self.bot.db.progress.set(_guild_id(interaction), interaction.user.id, film.key, chosen.number)
+        await interaction.response.send_message(
+            f"Saved: you've watched up to beat {chosen.number} of {len(film.beats)}. "
+            "Your private answers (`private:true`) now show everything up to there untagged.",
+            ephemeral=True,
+        )
+
+    @progress_set.autocomplete("beat")
+    async def progress_beat_autocomplete(
+        self, interaction: discord.Interaction[FilmClubBot], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self.beat_autocomplete(interaction, current)
+
+    @progress.command(name="show", description="Show your saved progress and the timeline as you see it")
+    async def progress_show(self, interaction: discord.Interaction[FilmClubBot]) -> None:
+        await self.send(interaction, PageState("prog", "", True))
+
+    @progress.command(name="clear", description="Forget your saved progress for the current film")
+    async def progress_clear(self, interaction: discord.Interaction[FilmClubBot]) -> None:
+        film = await self.film_for(interaction)
+        cleared = await self.bot.db.progress.clear(_guild_id(interaction), interaction.user.id, film.key)
+        text = "Cleared your progress." if cleared else "You had no saved progress."
+        await interaction.response.send_message(
+            f"{text} Everything past the setup is tagged for you again.", ephemeral=True
+        )
+
+    # --- helpers ---------------------------------------------------------------------------------------
+
+    async def film_for(self, interaction: discord.Interaction[Any]) -> Film:
+        """The server's current film."""
+        return await self.bot.current_film(interaction.guild_id)
+
+    async def reader(
+        self, interaction: discord.Interaction[Any], film: Film, *, private: bool, opt_in: bool = True
+    ) -> Reader:
+        """Everything the spoiler policy needs about who reads this answer, and where."""
+        guild_id, channel_id = interaction.guild_id, interaction.channel_id
+        spoiler_channel = bool(
+            guild_id and channel_id and await self.bot.db.config.is_spoiler_channel(guild_id, channel_id)
+        )
+        progress = None
+        if private and guild_id:
+            progress = await self.bot.db.progress.get(guild_id, interaction.user.id, film.key)
+            progress = min(progress, len(film.beats)) if progress else None
+        level = progress_level([b.level for b in film.beats[:progress]]) if progress else None
+        return Reader(private, spoiler_channel, progress, level, opt_in)
+
+    def beat_or_error(self, film: Film, number: int) -> Beat:
+        """The beat with this number, or a UserError naming the range."""
+        try:
+            return film.beat(number)
+        except KeyError:
+            raise UserError(f"There's no beat {number}. {_render.beat_range(film)}") from None
+
+    def search_text(self, film: Film, text: str) -> str:
+        """The cleaned search text, or a UserError when there is nothing to search for."""
+        cleaned = " ".join(text.split())
+        if not cleaned:
+            raise UserError(f"Type some words to search for. {_render.beat_range(film)}")
+        if len(cleaned) > SEARCH_MAX:
+            raise UserError(f"Keep the search under {SEARCH_MAX} characters.")
+        return cleaned
+
+    async def beat_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        film = await self.bot.current_film(interaction.guild_id)
+        return [_int_choice(choice) for choice in beat_choices(film, current)][:CHOICES_LIMIT]
+
+    async def send_beat(
+        self, interaction: discord.Interaction[Any], film: Film, number: int, private: bool
+    ) -> None:
+        beat = self.beat_or_error(film, number)
+        reader = await self.reader(interaction, film, private=private)
+        pages = _render.beat_pages(film, beat, reader)
+        await interaction.response.send_message(embed=pages[0], ephemeral=private)
+
+    async def pages_for(self, interaction: discord.Interaction[Any], state: PageState) -> list[discord.Embed]:
+        """Draw every page of the list a state names, for the member who is reading it."""
+        film = self.bot.films.get(state.film) if state.film else await self.film_for(interaction)
+        reader = await self.reader(interaction, film, private=state.private, opt_in=state.kind != "syn")
+        if state.kind == "search":
+            beats = list(find_beats(film, state.arg))
+            if not beats:
+                raise UserError(f"No beat mentions “{truncate(state.arg, 60)}”. {_render.beat_range(film)}")
+            return _render.search_pages(film, state.arg, beats, reader)
+        draw = {
+            "film": _render.film_pages,
+            "cast": _render.cast_pages,
+            "syn": _render.synopsis_pages,
+            "synfull": _render.synopsis_pages,
+            "tl": _render.timeline_pages,
+            "prog": _render.progress_pages,
+        }
+        if state.kind == "sources":
+            return _render.sources_pages(film)
+        return draw[state.kind](film, reader)
+
+    async def send(self, interaction: discord.Interaction[Any], state: PageState) -> None:
+        """Answer with the first page of a list, and page buttons when there are more."""
+        if not state.film:
+            state = PageState(state.kind, (await self.film_for(interaction)).key, state.private, 0, state.arg)
+        pages = await self.pages_for(interaction, state)
+        view = pager(state, len(pages))
+        if view is None:
+            await interaction.response.send_message(embed=pages[0], ephemeral=state.private)
+        else:
+            await interaction.response.send_message(embed=pages[0], view=view, ephemeral=state.private)
+
+    async def turn_page(self, interaction: discord.Interaction[Any], state: PageState) -> None:
+        """Redraw the page a button names, in place."""
+        if state.film not in self.bot.films.films:
+            raise UserError("That film is no longer available. Run the command again.")
+        pages = await self.pages_for(interaction, state)
+        state = PageState(state.kind, state.film, state.private, min(state.page, len(pages) - 1), state.arg)
+        await interaction.response.edit_message(embed=pages[state.page], view=pager(state, len(pages)))
+
+
+def _guild_id(interaction: discord.Interaction[Any]) -> int:
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
+def _int_choice(choice: tuple[str, int]) -> app_commands.Choice[int]:
+    name, value = choice
+    return app_commands.Choice(name=truncate(name, 100), value=value)
+
+
+def _str_choice(choice: tuple[str, str]) -> app_commands.Choice[str]:
+    name, value = choice
+    return app_commands.Choice(name=truncate(name, 100), value=value[:100])
+
+
+async def setup(bot: FilmClubBot) -> None:
+    await bot.add_cog(Lookups(bot))

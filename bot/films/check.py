@@ -1,0 +1,169 @@
+"""Validate film packs and trace their facts to the source documents.
+
+The logic behind `python -m bot.films check`: plain functions returning report
+objects, so tests can call them directly; `__main__` only parses and prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.films.loader import PackError, iter_evidence, iter_facts, pack_problems, parse_pack
+from bot.films.model import Fact, Film
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a pack: the file, the field path and what is wrong."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class PackReport:
+    """What checking one pack found: its film (None when it did not load), facts and problems."""
+
+    file: str
+    film: Film | None
+    problems: tuple[Problem, ...]
+    facts: tuple[tuple[str, Fact], ...] = ()  # every fact with its field path
+    evidence_count: int = 0
+    sources_checked: bool = False
+
+    @property
+    def traced(self) -> tuple[Fact, ...]:
+        return tuple(fact for _, fact in self.facts if fact.stated)
+
+    @property
+    def disputed(self) -> tuple[Fact, ...]:
+        return tuple(fact for _, fact in self.facts if fact.disputed)
+
+    @property
+    def unstated(self) -> tuple[Fact, ...]:
+        return tuple(fact for _, fact in self.facts if not fact.stated)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """The result of checking one pack or a folder of packs."""
+
+    packs: tuple[PackReport, ...]
+    problems: tuple[Problem, ...] = ()  # problems that belong to no single pack
+
+    @property
+    def all_problems(self) -> tuple[Problem, ...]:
+        return self.problems + tuple(problem for pack in self.packs for problem in pack.problems)
+
+    @property
+    def ok(self) -> bool:
+        return not self.all_problems
+
+
+def default_packs_dir() -> Path:
+    """The repository's film pack folder, `data/films/`."""
+    return Path(__file__).resolve().parents[2] / "data" / "films"
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _read_documents(film: Film, file: str, sources_dir: Path) -> tuple[dict[str, str], list[Problem]]:
+    texts: dict[str, str] = {}
+    problems = []
+    for index, source in enumerate(film.sources):
+        try:
+            texts[source.key] = _squash((sources_dir / source.file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(file, f"sources[{index}].file", f"cannot read {source.file}: {error}"))
+    return texts, problems
+
+
+def evidence_problems(film: Film, sources_dir: Path) -> list[Problem]:
+    """Every evidence phrase not found verbatim (whitespace runs aside) in the document its source names."""
+    file = film.pack_file
+    texts, problems = _read_documents(film, file, sources_dir)
+    files = {source.key: source.file for source in film.sources}
+    for path, evidence in iter_evidence(film):
+        text = texts.get(evidence.source)
+        if text is not None and _squash(evidence.quote) not in text:
+            where = files[evidence.source]
+            problems.append(Problem(file, f"{path}.quote", f"not found in {where}: {evidence.quote!r}"))
+    return problems
+
+
+def check_pack(path: Path, sources_dir: Path | None = None) -> PackReport:
+    """Load one pack, check its cross-references and, given a sources folder, its evidence phrases."""
+    try:
+        film = parse_pack(path)
+    except PackError as error:
+        return PackReport(str(path), None, (Problem(error.file, error.field, error.problem),))
+    problems = [Problem(str(path), field, message) for field, message in pack_problems(film)]
+    if sources_dir is not None:
+        problems += evidence_problems(film, sources_dir)
+    return PackReport(
+        file=str(path),
+        film=film,
+        problems=tuple(problems),
+        facts=tuple(iter_facts(film)),
+        evidence_count=sum(1 for _ in iter_evidence(film)),
+        sources_checked=sources_dir is not None,
+    )
+
+
+def check(target: Path, sources_dir: Path | None = None) -> CheckReport:
+    """Check one pack file, or every `*.toml` pack in a folder."""
+    if target.is_file():
+        return CheckReport((check_pack(target, sources_dir),))
+    paths = sorted(target.glob("*.toml")) if target.is_dir() else []
+    if not paths:
+        return CheckReport((), (Problem(str(target), "(folder)", "no film packs (*.toml) found"),))
+    packs = tuple(check_pack(path, sources_dir) for path in paths)
+    keys = [pack.film.key for pack in packs if pack.film is not None]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    problems = tuple(Problem(str(target), "key", f"duplicate film key {key!r}") for key in duplicated)
+    return CheckReport(packs, problems)
+
+
+# --- text report -----------------------------------------------------------------------------
+
+
+def _variant_lines(fact: Fact) -> list[str]:
+    return [f"      - {variant.value} [{', '.join(variant.sources)}]" for variant in fact.variants]
+
+
+def _pack_lines(pack: PackReport) -> list[str]:
+    if pack.film is None:
+        return [f"{pack.file}: could not be loaded"]
+    traced = "found verbatim in the sources" if pack.sources_checked else "not compared with sources"
+    lines = [
+        f"{pack.file}: {pack.film.title} ({pack.film.key})",
+        f"  facts: {len(pack.facts)} ({len(pack.traced)} traced to sources, {len(pack.disputed)} disputed, "
+        f"{len(pack.unstated)} unstated); {pack.evidence_count} evidence phrases ({traced})",
+        f"  disputed ({len(pack.disputed)}):",
+    ]
+    for fact in pack.disputed:
+        lines += [f"    {fact.key}: {fact.label}", *_variant_lines(fact)]
+    lines.append(f"  unstated ({len(pack.unstated)}):")
+    lines += [
+        f"    {fact.key}: {fact.label}" + (f" ({fact.note})" if fact.note else "") for fact in pack.unstated
+    ]
+    return lines
+
+
+def format_report(report: CheckReport) -> str:
+    """The report as plain text: per pack the traced, disputed and unstated facts, then every problem."""
+    lines = [line for pack in report.packs for line in _pack_lines(pack)]
+    problems = report.all_problems
+    if problems:
+        lines.append(f"problems ({len(problems)}):")
+        lines += [f"  {problem}" for problem in problems]
+    else:
+        lines.append("ok: no problems")
+    return "\n".join(lines)

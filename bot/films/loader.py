@@ -124,10 +124,10 @@ class _Node:
     def strings(self, key: str) -> tuple[str, ...]:
         items = self.maybe(key, list) or []
         for index, item in enumerate(items):
-            if type(item) is not str or not item.strip():
-                self.fail(
-                    f"{key}[{index}]", f"wrong type: expected a non-empty string, got {_type_name(item)}"
-                )
+            if type(item) is not str:
+                self.fail(f"{key}[{index}]", f"wrong type: expected a string, got {_type_name(item)}")
+            if not item.strip():
+                self.fail(f"{key}[{index}]", "empty")
         return tuple(items)
 
     def table(self, key: str) -> _Node:

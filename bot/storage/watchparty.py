@@ -91,7 +91,6 @@ class VoteResult:
 
 
 Decider = Callable[[Poll, list[int]], Decision]
-CloseJob = tuple[str, str]  # (kind, key) of the scheduler job that closes the poll
 
 
 class WatchPartyStore:
@@ -100,8 +99,8 @@ class WatchPartyStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(self, new: NewPoll, close_job: CloseJob) -> Poll:
-        """Store a poll, its slots and its closing job in one transaction."""
+    async def create(self, new: NewPoll, close_kind: str, close_key: Callable[[int], str]) -> Poll:
+        """Store a poll, its slots and its closing job (keyed by the new poll's id) in one transaction."""
         async with self._db.transaction() as conn:
             async with conn.execute(
                 "INSERT INTO wp_polls (guild_id, channel_id, creator_id, title, voice_channel_id, place, "
@@ -114,9 +113,13 @@ class WatchPartyStore:
                 "INSERT INTO wp_slots (poll_id, slot, starts_at, label) VALUES (?, ?, ?, ?)",
                 [(poll_id, index, at.timestamp(), label) for index, (at, label) in enumerate(new.slots)],
             )
-            kind, key = close_job
             await self._db.jobs.add_in(
-                conn, kind, key, new.closes_at, guild_id=new.guild_id, payload={"poll": poll_id}
+                conn,
+                close_kind,
+                close_key(poll_id),
+                new.closes_at,
+                guild_id=new.guild_id,
+                payload={"poll": poll_id},
             )
         poll = await self.get(poll_id)
         assert poll is not None

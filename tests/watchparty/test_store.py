@@ -44,14 +44,14 @@ async def make_poll(db: Database, slots: int = 3, guild_id: int = 1) -> Poll:
         slots=tuple((NOW + timedelta(days=d + 1), f"slot {d}") for d in range(slots)),
         created_at=NOW,
     )
-    return await db.watchparty.create(new, ("wp-close", "wp-close:test"))
+    return await db.watchparty.create(new, "wp-close", lambda poll_id: f"wp-close:{poll_id}")
 
 
 async def test_create_stores_poll_slots_and_the_closing_job(db: Database) -> None:
     poll = await make_poll(db)
     assert poll.state == OPEN and poll.place == "The Roxy" and len(poll.slots) == 3
     assert [s.label for s in poll.slots] == ["slot 0", "slot 1", "slot 2"]
-    job = await db.jobs.get("wp-close", "wp-close:test")
+    job = await db.jobs.get("wp-close", f"wp-close:{poll.id}")
     assert job is not None and job[0].due_at == poll.closes_at and job[0].payload == {"poll": poll.id}
     await db.watchparty.set_message(poll.id, 555)
     assert (await db.watchparty.get(poll.id)).message_id == 555  # type: ignore[union-attr]

@@ -1,0 +1,198 @@
+"""Messages and embeds for watch parties, built from plain data so Discord's limits are applied once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from bot.render import CONTENT_LIMIT, FIELD_VALUE_LIMIT, fit_embed, truncate
+from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Poll, Slot
+from cogs.watchparty._timeparse import timestamp_tag
+
+ZONE_NOTE = "Times show in your own time zone."
+COLOUR = discord.Colour.blurple()
+
+
+def title_text(poll: Poll) -> str:
+    """A poll's title, safe inside markdown."""
+    return discord.utils.escape_markdown(poll.title)
+
+
+def where_text(poll: Poll) -> str:
+    """Where the party happens: a voice channel mention, a place, or nothing said."""
+    if poll.voice_channel_id is not None:
+        return f"🔊 <#{poll.voice_channel_id}>"
+    if poll.place:
+        return f"📍 {discord.utils.escape_markdown(poll.place)}"
+    return "📍 not set"
+
+
+def slot_line(slot: Slot, count: int | None = None, *, mark: str = "") -> str:
+    """`**#2** <t:…:F> (<t:…:R>) — 3 votes`."""
+    votes = "" if count is None else f" — **{count}** vote{'s' if count != 1 else ''}"
+    when = f"{timestamp_tag(slot.starts_at)} ({timestamp_tag(slot.starts_at, 'R')})"
+    return f"{mark}**#{slot.index + 1}** {when}{votes}"
+
+
+def poll_embed(poll: Poll, counts: Sequence[int]) -> discord.Embed:
+    """The poll message: title, place, deadline or result, and each slot with its count."""
+    winner = poll.winner_slot if poll.state == SCHEDULED else None
+    lines = [where_text(poll), _status_line(poll), ""]
+    lines += [slot_line(s, counts[s.index], mark="🏆 " if s.index == winner else "") for s in poll.slots]
+    embed = discord.Embed(title=f"🎬 {title_text(poll)}", description="\n".join(lines), colour=COLOUR)
+    footer = f"Poll #{poll.id} · {ZONE_NOTE}"
+    if poll.state == OPEN:
+        footer += " Click every slot you can make; click again to withdraw."
+    embed.set_footer(text=footer)
+    return fit_embed(embed)
+
+
+def _status_line(poll: Poll) -> str:
+    closes = f"{timestamp_tag(poll.closes_at)} ({timestamp_tag(poll.closes_at, 'R')})"
+    return {
+        OPEN: f"Voting closes {closes}.",
+        TIED: "Voting closed in a tie: the moderators are picking.",
+        SCHEDULED: "Voting closed: the party is set.",
+        CLOSED: "Voting closed with no party.",
+        CANCELLED: "This watch party was cancelled.",
+    }.get(poll.state, "")
+
+
+def voters_embed(poll: Poll, voters: dict[int, list[int]]) -> discord.Embed:
+    """Who approved each slot (sent ephemerally)."""
+    embed = discord.Embed(title=f"Voters · {title_text(poll)}", colour=COLOUR)
+    for slot in poll.slots:
+        ids = voters.get(slot.index, [])
+        value = ", ".join(f"<@{user}>" for user in ids) or "nobody yet"
+        embed.add_field(
+            name=f"#{slot.index + 1} · {len(ids)} vote{'s' if len(ids) != 1 else ''}",
+            value=f"{timestamp_tag(slot.starts_at)}\n{truncate(value, FIELD_VALUE_LIMIT - 40)}",
+            inline=False,
+        )
+    embed.set_footer(text=ZONE_NOTE)
+    return fit_embed(embed)
+
+
+def winner_embed(poll: Poll, end: datetime | None, runtime_note: str, event_note: str) -> discord.Embed:
+    """The announcement: the winning time, where, until when, and what happened to the Discord event."""
+    slot = poll.winner
+    assert slot is not None
+    lines = [
+        f"**Starts** {timestamp_tag(slot.starts_at)} ({timestamp_tag(slot.starts_at, 'R')})",
+        f"**Ends** {timestamp_tag(end, 't')}" if end else "",
+        f"**Where** {where_text(poll)}",
+        runtime_note,
+        event_note,
+    ]
+    embed = discord.Embed(
+        title=f"🍿 It's on: {title_text(poll)}", description="\n".join(x for x in lines if x), colour=COLOUR
+    )
+    embed.set_footer(text=f"Poll #{poll.id} · {ZONE_NOTE}")
+    return fit_embed(embed)
+
+
+def mentions_content(user_ids: Sequence[int], lead: str) -> str:
+    """Content that mentions exactly these users (allowed mentions must be set to match)."""
+    text = lead
+    for user in user_ids:
+        candidate = f"{text} <@{user}>"
+        if len(candidate) > CONTENT_LIMIT:
+            break
+        text = candidate
+    return text
+
+
+def allowed_users(user_ids: Sequence[int]) -> discord.AllowedMentions:
+    """Mention these users and nobody else: no @everyone, no roles, no reply ping."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(user) for user in user_ids]
+    )
+
+
+def mentioned_prefix(user_ids: Sequence[int], lead: str) -> tuple[str, list[int]]:
+    """The content and the ids that actually fit in it."""
+    content = mentions_content(user_ids, lead)
+    return content, [user for user in user_ids if f"<@{user}>" in content]
+
+
+def no_votes_embed(poll: Poll) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"Poll closed: {title_text(poll)}",
+        description="Nobody voted, so there's no watch party this time.",
+        colour=discord.Colour.light_grey(),
+    )
+    embed.set_footer(text=f"Poll #{poll.id}")
+    return fit_embed(embed)
+
+
+def tie_lost_embed(poll: Poll) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"Poll closed: {title_text(poll)}",
+        description="The vote was tied and every tied time has now passed, so there's no watch party.",
+        colour=discord.Colour.light_grey(),
+    )
+    embed.set_footer(text=f"Poll #{poll.id}")
+    return fit_embed(embed)
+
+
+def tie_embed(
+    poll: Poll, tied: Sequence[int], top: int, due: datetime, fallback: Slot | None
+) -> discord.Embed:
+    """The tie prompt for moderators, with the fallback spelled out."""
+    lines = [f"These slots tied with **{top}** vote{'s' if top != 1 else ''} each:"]
+    lines += [slot_line(poll.slots[index]) for index in tied]
+    if fallback is not None:
+        lines.append(
+            f"\n**Moderators:** pick one below. If nobody picks by {timestamp_tag(due)} "
+            f"({timestamp_tag(due, 'R')}), "
+            f"the earliest tied time still ahead (#{fallback.index + 1}) wins."
+        )
+    embed = discord.Embed(title=f"⚖️ Tie: {title_text(poll)}", description="\n".join(lines), colour=COLOUR)
+    embed.set_footer(text=f"Poll #{poll.id} · {ZONE_NOTE}")
+    return fit_embed(embed)
+
+
+def reminder_content(poll: Poll, minutes: int) -> str:
+    """`⏰ Rush night starts in 10 minutes …`."""
+    slot = poll.winner
+    assert slot is not None
+    when = f"{timestamp_tag(slot.starts_at, 't')} ({timestamp_tag(slot.starts_at, 'R')})"
+    return truncate(f"⏰ **{title_text(poll)}** starts {when} · {where_text(poll)}", CONTENT_LIMIT - 200)
+
+
+def list_embed(polls: Sequence[Poll], now: datetime, jump: dict[int, str]) -> discord.Embed:
+    """Open polls and upcoming parties in a server."""
+    open_lines = [
+        f"#{p.id} [{title_text(p)}]({jump[p.id]}) · "
+        + ("tied, moderators picking" if p.state == TIED else f"closes {timestamp_tag(p.closes_at, 'R')}")
+        for p in polls
+        if p.state in (OPEN, TIED)
+    ]
+    party_lines = [
+        f"#{p.id} [{title_text(p)}]({jump[p.id]}) · {timestamp_tag(p.winner.starts_at)} · {where_text(p)}"
+        for p in polls
+        if p.state == SCHEDULED and p.winner is not None and p.winner.starts_at > now
+    ]
+    embed = discord.Embed(title="Watch parties", colour=COLOUR)
+    embed.add_field(name="Open polls", value="\n".join(open_lines) or "none", inline=False)
+    embed.add_field(name="Upcoming parties", value="\n".join(party_lines) or "none", inline=False)
+    embed.set_footer(text=ZONE_NOTE)
+    return fit_embed(embed)
+
+
+def jump_url(poll: Poll) -> str:
+    """A link to the poll message (or its channel when the message id is unknown)."""
+    base = f"https://discord.com/channels/{poll.guild_id}/{poll.channel_id}"
+    return f"{base}/{poll.message_id}" if poll.message_id else base
+
+
+def poll_created_note(poll: Poll) -> str:
+    """The ephemeral line confirming what was understood, slot by slot, to the creator."""
+    lines = [f"Poll #{poll.id} is up. I read your slots as:"]
+    lines += [
+        f"• `{discord.utils.escape_markdown(s.label)}` → {timestamp_tag(s.starts_at)}" for s in poll.slots
+    ]
+    lines.append(f"Voting closes {timestamp_tag(poll.closes_at)}.")
+    return truncate("\n".join(lines), CONTENT_LIMIT)

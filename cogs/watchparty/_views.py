@@ -1,0 +1,232 @@
+"""Persistent buttons for watch parties: state lives in each custom_id, so clicks work after a restart.
+
+custom_ids: `wp:vote:<poll>:<slot>`, `wp:voters:<poll>`, `wp:ping:<poll>`, `wp:close:<poll>`,
+`wp:tie:<poll>:<slot>`. Every callback hands over to the cog, and no traceback ever reaches the member.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import discord
+
+from bot.errors import describe_user_error, send_ephemeral
+from bot.storage.watchparty import OPEN, Poll
+
+if TYPE_CHECKING:
+    from bot.bot import FilmClubBot
+
+log = logging.getLogger(__name__)
+
+COG_NAME = "WatchParty"
+VOTE_BUTTONS_PER_ROW = 5
+
+
+class ButtonHandler(Protocol):
+    """What the cog offers the buttons."""
+
+    async def on_vote(self, interaction: discord.Interaction[Any], poll_id: int, slot: int) -> None: ...
+    async def on_voters(self, interaction: discord.Interaction[Any], poll_id: int) -> None: ...
+    async def on_ping(self, interaction: discord.Interaction[Any], poll_id: int) -> None: ...
+    async def on_close(self, interaction: discord.Interaction[Any], poll_id: int) -> None: ...
+    async def on_tie_pick(self, interaction: discord.Interaction[Any], poll_id: int, slot: int) -> None: ...
+
+
+async def run_guarded(
+    interaction: discord.Interaction[Any], action: Callable[[ButtonHandler], Awaitable[None]]
+) -> None:
+    """Run a button's action through the cog; user mistakes become ephemeral replies, the rest is logged."""
+    client: FilmClubBot = interaction.client
+    handler: Any = client.get_cog(COG_NAME)
+    if handler is None:
+        await send_ephemeral(interaction, "Watch parties are switched off right now. Try again later.")
+        return
+    try:
+        await action(handler)
+    except discord.app_commands.AppCommandError as error:
+        message = describe_user_error(error)
+        if message is None:
+            await _apologise(interaction, error)
+        else:
+            await send_ephemeral(interaction, message)
+    except Exception as error:
+        await _apologise(interaction, error)
+
+
+async def _apologise(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    error_id = secrets.token_hex(4)
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id", "?")
+    log.error("Error %s in button %s", error_id, custom_id, exc_info=error)
+    message = (
+        "Sorry, something went wrong on my side. "
+        f"If it keeps happening, tell a moderator: error `{error_id}`."
+    )
+    await send_ephemeral(interaction, message)
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:vote:(?P<poll>\d+):(?P<slot>\d+)"
+):
+    """Approve a slot, or withdraw the approval."""
+
+    def __init__(self, poll_id: int, slot: int, count: int = 0, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"#{slot + 1} · {count}",
+                emoji="🗳️",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"wp:vote:{poll_id}:{slot}",
+                disabled=disabled,
+                row=slot // VOTE_BUTTONS_PER_ROW,
+            )
+        )
+        self.poll_id = poll_id
+        self.slot = slot
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> VoteButton:
+        return cls(int(match["poll"]), int(match["slot"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_guarded(interaction, lambda cog: cog.on_vote(interaction, self.poll_id, self.slot))
+
+
+class VotersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:voters:(?P<poll>\d+)"):
+    """Show who approved each slot, ephemerally."""
+
+    def __init__(self, poll_id: int, row: int = 2) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Voters",
+                emoji="👥",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"wp:voters:{poll_id}",
+                row=row,
+            )
+        )
+        self.poll_id = poll_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> VotersButton:
+        return cls(int(match["poll"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_guarded(interaction, lambda cog: cog.on_voters(interaction, self.poll_id))
+
+
+class PingButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:ping:(?P<poll>\d+)"):
+    """Opt in (or out) to be mentioned when the party is set and in its reminders."""
+
+    def __init__(self, poll_id: int, row: int = 2) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Ping me",
+                emoji="🔔",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"wp:ping:{poll_id}",
+                row=row,
+            )
+        )
+        self.poll_id = poll_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PingButton:
+        return cls(int(match["poll"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_guarded(interaction, lambda cog: cog.on_ping(interaction, self.poll_id))
+
+
+class CloseButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:close:(?P<poll>\d+)"):
+    """Close voting now (the creator or a moderator)."""
+
+    def __init__(self, poll_id: int, row: int = 2) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Close now",
+                emoji="⏹️",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"wp:close:{poll_id}",
+                row=row,
+            )
+        )
+        self.poll_id = poll_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CloseButton:
+        return cls(int(match["poll"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_guarded(interaction, lambda cog: cog.on_close(interaction, self.poll_id))
+
+
+class TieButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:tie:(?P<poll>\d+):(?P<slot>\d+)"
+):
+    """A moderator picks this tied slot as the winner."""
+
+    def __init__(self, poll_id: int, slot: int, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Pick #{slot + 1}",
+                style=discord.ButtonStyle.success,
+                custom_id=f"wp:tie:{poll_id}:{slot}",
+                disabled=disabled,
+            )
+        )
+        self.poll_id = poll_id
+        self.slot = slot
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> TieButton:
+        return cls(int(match["poll"]), int(match["slot"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_guarded(interaction, lambda cog: cog.on_tie_pick(interaction, self.poll_id, self.slot))
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    VoteButton,
+    VotersButton,
+    PingButton,
+    CloseButton,
+    TieButton,
+)
+
+
+def poll_view(poll: Poll, counts: Sequence[int]) -> discord.ui.View:
+    """Vote buttons (two rows of five at most) and the tools row while open; only Voters afterwards."""
+    view = discord.ui.View(timeout=None)
+    if poll.state != OPEN:
+        view.add_item(VotersButton(poll.id, row=0))
+        return view
+    for slot in poll.slots:
+        view.add_item(VoteButton(poll.id, slot.index, counts[slot.index]))
+    tools_row = (len(poll.slots) - 1) // VOTE_BUTTONS_PER_ROW + 1
+    view.add_item(VotersButton(poll.id, tools_row))
+    view.add_item(PingButton(poll.id, tools_row))
+    view.add_item(CloseButton(poll.id, tools_row))
+    return view
+
+
+def tie_view(poll_id: int, tied: Sequence[int], *, disabled: bool = False) -> discord.ui.View:
+    """One button per tied slot for the moderators."""
+    view = discord.ui.View(timeout=None)
+    for slot in tied:
+        view.add_item(TieButton(poll_id, slot, disabled=disabled))
+    return view

@@ -1,15 +1,527 @@
-"""Storage for the trivia feature."""
+"""Storage for the trivia feature: seasons, rounds, asked questions, answers and standings."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import enum
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import aiosqlite
+
     from bot.storage import Database
 
 
+class AnswerResult(enum.Enum):
+    """What happened to a submitted answer."""
+
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """A trivia round in one channel."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    film_key: str
+    mode: str
+    max_level: int
+    total: int
+    timeout: float
+    season: int
+    state: str
+    started_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question as posted: in a round (round_id, position) or as a daily question (daily_slot)."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    round_id: int | None
+    position: int | None
+    daily_slot: str | None
+    question_id: str
+    mode: str
+    payload: dict[str, Any]
+    season: int
+    opened_at: float
+    closes_at: float
+    message_id: int | None
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """One member's answer to one asked question."""
+
+    user_id: int
+    answer: str
+    correct: bool
+    answered_at: float
+    points: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Points and the new streak for one answer, produced by the scoring rule."""
+
+    user_id: int
+    points: int
+    streak: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    """A revealed question with its scored answers; `first` is False when it had been revealed before."""
+
+    asked: Asked
+    answers: tuple[AnswerRow, ...]
+    first: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StandingRow:
+    """A member's totals in one season (or across seasons)."""
+
+    user_id: int
+    points: int
+    correct: int
+    answered: int
+    streak: int
+    best_streak: int
+
+
+Scorer = Callable[[Asked, Sequence[AnswerRow], dict[int, int]], list[Scored]]
+
+
 class TriviaStore:
-    """SQL for the trivia cog."""
+    """SQL for the trivia cog. Answers are keyed by (question, member): the insert decides repeats."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    # --- seasons ---------------------------------------------------------------------------
+
+    async def current_season(self, guild_id: int) -> int:
+        """The server's current season number (1 until a moderator starts another)."""
+        row = await self._db.fetchone(
+            "SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,)
+        )
+        return int(row[0]) if row and row[0] is not None else 1
+
+    async def new_season(self, guild_id: int, actor_id: int, now: float) -> int:
+        """Start the next season; old seasons and their standings are kept."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            number = (int(row[0]) if row and row[0] is not None else 1) + 1
+            await conn.execute(
+                "INSERT INTO trivia_seasons (guild_id, number, started_at, started_by) VALUES (?, ?, ?, ?)",
+                (guild_id, number, now, actor_id),
+            )
+        return number
+
+    async def seasons(self, guild_id: int) -> list[int]:
+        """Every season number the server has had, oldest first."""
+        return list(range(1, await self.current_season(guild_id) + 1))
+
+    # --- rounds ----------------------------------------------------------------------------
+
+    async def start_round(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        film_key: str,
+        mode: str,
+        max_level: int,
+        total: int,
+        timeout: float,  # noqa: ASYNC109 - the per-question timeout to store
+        now: float,
+    ) -> Round | None:
+        """Create a running round; None when the channel already has one."""
+        season = await self.current_season(guild_id)
+        try:
+            async with (
+                self._db.transaction() as conn,
+                conn.execute(
+                    "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
+                    "max_level, total, timeout, season, started_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                    (
+                        guild_id,
+                        channel_id,
+                        starter_id,
+                        film_key,
+                        mode,
+                        max_level,
+                        total,
+                        timeout,
+                        season,
+                        now,
+                    ),
+                ) as cursor,
+            ):
+                row = await cursor.fetchone()
+        except sqlite3.IntegrityError:
+            return None
+        return _round(row)
+
+    async def get_round(self, round_id: int) -> Round | None:
+        row = await self._db.fetchone("SELECT * FROM trivia_rounds WHERE id = ?", (round_id,))
+        return _round(row) if row else None
+
+    async def running_round(self, channel_id: int) -> Round | None:
+        """The round running in a channel, if any."""
+        row = await self._db.fetchone(
+            "SELECT * FROM trivia_rounds WHERE channel_id = ? AND state = 'running'", (channel_id,)
+        )
+        return _round(row) if row else None
+
+    async def end_round(self, round_id: int, state: str, now: float) -> bool:
+        """Mark a running round finished or stopped; False when it had already ended."""
+        changed = await self._db.execute(
+            "UPDATE trivia_rounds SET state = ?, ended_at = ? WHERE id = ? AND state = 'running'",
+            (state, now, round_id),
+        )
+        return changed > 0
+
+    async def round_questions(self, round_id: int) -> list[Asked]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM trivia_asked WHERE round_id = ? ORDER BY position", (round_id,)
+        )
+        return [_asked(row) for row in rows]
+
+    async def round_scoreboard(self, round_id: int) -> list[tuple[int, int, int]]:
+        """(user_id, points, right answers) for one round, best first."""
+        rows = await self._db.fetchall(
+            "SELECT a.user_id, COALESCE(SUM(a.points), 0) AS points, SUM(a.correct) AS correct "
+            "FROM trivia_answers a JOIN trivia_asked q ON q.id = a.asked_id "
+            "WHERE q.round_id = ? AND q.state = 'revealed' GROUP BY a.user_id "
+            "ORDER BY points DESC, correct DESC, a.user_id",
+            (round_id,),
+        )
+        return [(int(r["user_id"]), int(r["points"]), int(r["correct"])) for r in rows]
+
+    # --- questions -------------------------------------------------------------------------
+
+    async def seen(self, guild_id: int, film_key: str) -> tuple[int, set[str]]:
+        """The server's current cycle for a film and the question ids asked in it."""
+        row = await self._db.fetchone(
+            "SELECT MAX(cycle) FROM trivia_seen WHERE guild_id = ? AND film_key = ?", (guild_id, film_key)
+        )
+        cycle = int(row[0]) if row and row[0] is not None else 1
+        rows = await self._db.fetchall(
+            "SELECT question_id FROM trivia_seen WHERE guild_id = ? AND film_key = ? AND cycle = ?",
+            (guild_id, film_key, cycle),
+        )
+        return cycle, {str(r["question_id"]) for r in rows}
+
+    async def ask(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        payload: dict[str, Any],
+        mode: str,
+        season: int,
+        opened_at: float,
+        closes_at: float,
+        cycle: int,
+        round_id: int | None = None,
+        position: int | None = None,
+        daily_slot: str | None = None,
+        close_kind: str | None = None,
+    ) -> Asked:
+        """Store a question as asked, mark it seen and schedule its close job (`close_kind`, key `q:<id>`),
+        all in one transaction; a question already stored for the same round position or slot is returned."""
+        async with self._db.transaction() as conn:
+            existing = await _find_asked(conn, guild_id, round_id, position, daily_slot)
+            if existing is not None:
+                return existing
+            async with conn.execute(
+                "INSERT INTO trivia_asked (guild_id, channel_id, round_id, position, daily_slot, "
+                "question_id, mode, payload, season, opened_at, closes_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                (
+                    guild_id,
+                    channel_id,
+                    round_id,
+                    position,
+                    daily_slot,
+                    payload["id"],
+                    mode,
+                    json.dumps(payload),
+                    season,
+                    opened_at,
+                    closes_at,
+                ),
+            ) as cursor:
+                row = await cursor.fetchone()
+            await conn.execute(
+                "INSERT OR IGNORE INTO trivia_seen (guild_id, film_key, cycle, question_id) "
+                "VALUES (?, ?, ?, ?)",
+                (guild_id, payload["film_key"], cycle, payload["id"]),
+            )
+            asked = _asked(row)
+            if close_kind is not None:
+                await self._db.jobs.add_in(
+                    conn,
+                    close_kind,
+                    f"q:{asked.id}",
+                    datetime.fromtimestamp(closes_at, UTC),
+                    guild_id=guild_id,
+                    payload={"asked": asked.id},
+                )
+        return asked
+
+    async def set_message(self, asked_id: int, message_id: int) -> None:
+        await self._db.execute("UPDATE trivia_asked SET message_id = ? WHERE id = ?", (message_id, asked_id))
+
+    async def get_asked(self, asked_id: int) -> Asked | None:
+        row = await self._db.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
+        return _asked(row) if row else None
+
+    async def daily_asked(self, guild_id: int, slot: str) -> Asked | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?", (guild_id, slot)
+        )
+        return _asked(row) if row else None
+
+    # --- answers ---------------------------------------------------------------------------
+
+    async def record_answer(
+        self, asked_id: int, user_id: int, answer: str, correct: bool, now: float
+    ) -> AnswerResult:
+        """One small transaction: insert the answer if the question is open; the key decides repeats."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "INSERT INTO trivia_answers (asked_id, user_id, answer, correct, answered_at) "
+                "SELECT ?, ?, ?, ?, ? WHERE EXISTS "
+                "(SELECT 1 FROM trivia_asked WHERE id = ? AND state = 'open' AND closes_at > ?) "
+                "ON CONFLICT (asked_id, user_id) DO NOTHING",
+                (asked_id, user_id, answer[:200], int(correct), now, asked_id, now),
+            ) as cursor:
+                if cursor.rowcount > 0:
+                    return AnswerResult.RECORDED
+            async with conn.execute(
+                "SELECT 1 FROM trivia_answers WHERE asked_id = ? AND user_id = ?", (asked_id, user_id)
+            ) as cursor:
+                found = await cursor.fetchone()
+        return AnswerResult.DUPLICATE if found else AnswerResult.CLOSED
+
+    async def has_answered(self, asked_id: int, user_id: int) -> bool:
+        row = await self._db.fetchone(
+            "SELECT 1 FROM trivia_answers WHERE asked_id = ? AND user_id = ?", (asked_id, user_id)
+        )
+        return row is not None
+
+    async def answers(self, asked_id: int) -> list[AnswerRow]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked_id,)
+        )
+        return [_answer(row) for row in rows]
+
+    async def answer_count(self, asked_id: int) -> int:
+        row = await self._db.fetchone("SELECT COUNT(*) FROM trivia_answers WHERE asked_id = ?", (asked_id,))
+        return int(row[0]) if row else 0
+
+    async def reveal(self, asked_id: int, scorer: Scorer) -> Reveal | None:
+        """Close a question and score its answers once; points and standings change in one transaction."""
+        async with self._db.transaction() as conn:
+            async with conn.execute("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            asked = _asked(row)
+            first = asked.state == "open"
+            if first:
+                await _score(conn, asked, scorer)
+            async with conn.execute(
+                "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked_id,)
+            ) as cursor:
+                answers = tuple(_answer(r) for r in await cursor.fetchall())
+        return Reveal(asked, answers, first)
+
+    # --- standings -------------------------------------------------------------------------
+
+    async def leaderboard(self, guild_id: int, season: int, limit: int = 10) -> list[StandingRow]:
+        """The season's standings, best first (points, then right answers, then fewer answers given)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM trivia_scores WHERE guild_id = ? AND season = ? AND answered > 0 "
+            "ORDER BY points DESC, correct DESC, answered ASC, user_id ASC LIMIT ?",
+            (guild_id, season, limit),
+        )
+        return [_standing(r) for r in rows]
+
+    async def standing(self, guild_id: int, user_id: int, season: int) -> StandingRow | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM trivia_scores WHERE guild_id = ? AND season = ? AND user_id = ?",
+            (guild_id, season, user_id),
+        )
+        return _standing(row) if row else None
+
+    async def all_time(self, guild_id: int, user_id: int) -> StandingRow | None:
+        """A member's totals across every season."""
+        row = await self._db.fetchone(
+            "SELECT user_id, SUM(points) AS points, SUM(correct) AS correct, SUM(answered) AS answered, "
+            "0 AS streak, MAX(best_streak) AS best_streak FROM trivia_scores "
+            "WHERE guild_id = ? AND user_id = ? "
+            "GROUP BY user_id",
+            (guild_id, user_id),
+        )
+        return _standing(row) if row else None
+
+    async def next_job_due(self, kind: str, guild_id: int) -> float | None:
+        """When the server's next pending job of a kind is due (unix seconds), if any."""
+        row = await self._db.fetchone(
+            "SELECT MIN(due_at) FROM jobs WHERE kind = ? AND guild_id = ? AND state = 'pending'",
+            (kind, guild_id),
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def rank_of(self, guild_id: int, user_id: int, season: int) -> int | None:
+        """A member's place on the season's leaderboard (1 = top), None when they haven't played."""
+        mine = await self.standing(guild_id, user_id, season)
+        if mine is None or mine.answered == 0:
+            return None
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) FROM trivia_scores WHERE guild_id = ? AND season = ? AND answered > 0 "
+            "AND (points > ? OR (points = ? AND correct > ?))",
+            (guild_id, season, mine.points, mine.points, mine.correct),
+        )
+        return int(row[0]) + 1 if row else None
+
+
+async def _find_asked(
+    conn: aiosqlite.Connection, guild_id: int, round_id: int | None, position: int | None, slot: str | None
+) -> Asked | None:
+    params: tuple[Any, ...]
+    if round_id is not None:
+        sql, params = "SELECT * FROM trivia_asked WHERE round_id = ? AND position = ?", (round_id, position)
+    elif slot is not None:
+        sql, params = "SELECT * FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?", (guild_id, slot)
+    else:
+        return None
+    async with conn.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    return _asked(row) if row else None
+
+
+async def _score(conn: aiosqlite.Connection, asked: Asked, scorer: Scorer) -> None:
+    async with conn.execute(
+        "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked.id,)
+    ) as cursor:
+        answers = [_answer(r) for r in await cursor.fetchall()]
+    streaks = await _streaks(conn, asked.guild_id, asked.season, [a.user_id for a in answers])
+    by_user = {a.user_id: a for a in answers}
+    for scored in scorer(asked, answers, streaks):
+        answer = by_user[scored.user_id]
+        await conn.execute(
+            "UPDATE trivia_answers SET points = ? WHERE asked_id = ? AND user_id = ?",
+            (scored.points, asked.id, scored.user_id),
+        )
+        await conn.execute(
+            "INSERT INTO trivia_scores "
+            "(guild_id, season, user_id, points, correct, answered, streak, best_streak) "
+            "VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (guild_id, season, user_id) DO UPDATE SET "
+            "points = points + excluded.points, correct = correct + excluded.correct, "
+            "answered = answered + 1, "
+            "streak = excluded.streak, best_streak = MAX(best_streak, excluded.streak)",
+            (
+                asked.guild_id,
+                asked.season,
+                scored.user_id,
+                scored.points,
+                int(answer.correct),
+                scored.streak,
+                scored.streak,
+            ),
+        )
+    await conn.execute("UPDATE trivia_asked SET state = 'revealed' WHERE id = ?", (asked.id,))
+
+
+async def _streaks(
+    conn: aiosqlite.Connection, guild_id: int, season: int, users: list[int]
+) -> dict[int, int]:
+    if not users:
+        return {}
+    marks = ",".join("?" * len(users))
+    async with conn.execute(
+        "SELECT user_id, streak FROM trivia_scores WHERE guild_id = ? AND season = ? "
+        f"AND user_id IN ({marks})",
+        (guild_id, season, *users),
+    ) as cursor:
+        return {int(r["user_id"]): int(r["streak"]) for r in await cursor.fetchall()}
+
+
+def _round(row: Any) -> Round:
+    return Round(
+        id=int(row["id"]),
+        guild_id=int(row["guild_id"]),
+        channel_id=int(row["channel_id"]),
+        starter_id=int(row["starter_id"]),
+        film_key=str(row["film_key"]),
+        mode=str(row["mode"]),
+        max_level=int(row["max_level"]),
+        total=int(row["total"]),
+        timeout=float(row["timeout"]),
+        season=int(row["season"]),
+        state=str(row["state"]),
+        started_at=float(row["started_at"]),
+    )
+
+
+def _asked(row: Any) -> Asked:
+    return Asked(
+        id=int(row["id"]),
+        guild_id=int(row["guild_id"]),
+        channel_id=int(row["channel_id"]),
+        round_id=row["round_id"],
+        position=row["position"],
+        daily_slot=row["daily_slot"],
+        question_id=str(row["question_id"]),
+        mode=str(row["mode"]),
+        payload=json.loads(row["payload"]),
+        season=int(row["season"]),
+        opened_at=float(row["opened_at"]),
+        closes_at=float(row["closes_at"]),
+        message_id=row["message_id"],
+        state=str(row["state"]),
+    )
+
+
+def _answer(row: Any) -> AnswerRow:
+    return AnswerRow(
+        user_id=int(row["user_id"]),
+        answer=str(row["answer"]),
+        correct=bool(row["correct"]),
+        answered_at=float(row["answered_at"]),
+        points=row["points"],
+    )
+
+
+def _standing(row: Any) -> StandingRow:
+    return StandingRow(
+        user_id=int(row["user_id"]),
+        points=int(row["points"] or 0),
+        correct=int(row["correct"] or 0),
+        answered=int(row["answered"] or 0),
+        streak=int(row["streak"] or 0),
+        best_streak=int(row["best_streak"] or 0),
+    )

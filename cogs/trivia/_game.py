@@ -1,0 +1,401 @@
+"""Running trivia on Discord: asking, answering, revealing, rounds and the daily question."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import UserError, send_ephemeral
+from bot.films.model import Film, SpoilerLevel
+from bot.scheduler import PermanentJobError
+from bot.storage.jobs import Job
+from bot.storage.trivia import AnswerResult, Asked, Round
+from cogs.trivia import _render as render
+from cogs.trivia._bank import LETTERS, Bank, Question, build_bank
+from cogs.trivia._daily import DailySpec, next_slot, plan_run, slot_key
+from cogs.trivia._engine import (
+    DAILY_KEY,
+    DEFAULT_TIMEOUT,
+    TIMEOUT_KEY,
+    DailySettings,
+    check_typed,
+    pick_next,
+    scorer,
+)
+from cogs.trivia._views import AnswerModal, question_view
+
+if TYPE_CHECKING:
+    from bot.bot import FilmClubBot
+
+log = logging.getLogger(__name__)
+
+CLOSE_JOB = "trivia.close"
+DAILY_JOB = "trivia.daily"
+Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
+
+
+class Game:
+    """The trivia engine bound to the bot: posts questions, records answers, reveals and schedules."""
+
+    def __init__(self, bot: FilmClubBot, rng: random.Random | None = None) -> None:
+        self.bot = bot
+        self._rng = rng or random.Random()
+        self._banks: dict[str, tuple[Film, Bank]] = {}
+        self._asked: dict[int, tuple[Asked, Question]] = {}
+
+    @property
+    def store(self) -> Any:
+        return self.bot.db.trivia
+
+    def now(self) -> float:
+        return self.bot.clock.now().timestamp()
+
+    def bank(self, film: Film) -> Bank:
+        """The film's question bank, rebuilt when the film data object changes (a reload)."""
+        cached = self._banks.get(film.key)
+        if cached is None or cached[0] is not film:
+            bank = build_bank(film, list(self.bot.films.films.values()))
+            self._banks[film.key] = (film, bank)
+            log.info("Trivia bank for %s: %d questions", film.key, len(bank))
+            return bank
+        return cached[1]
+
+    async def timeout(self, guild_id: int) -> int:
+        return int(await self.bot.db.config.get(guild_id, TIMEOUT_KEY, DEFAULT_TIMEOUT))
+
+    async def daily_settings(self, guild_id: int) -> DailySettings | None:
+        return DailySettings.from_json(await self.bot.db.config.get(guild_id, DAILY_KEY))
+
+    # --- channels and posting ------------------------------------------------------------------
+
+    async def channel(self, channel_id: int) -> Postable | None:
+        """A channel the bot can post in, from the cache or the API; None when it is gone."""
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        return channel if isinstance(channel, Postable) else None
+
+    async def _post_question(self, channel: Postable, asked: Asked, heading: str, nonce: str) -> None:
+        if asked.message_id is not None:
+            return
+        question = Question.from_payload(asked.payload)
+        message = await channel.send(
+            embed=render.question_embed(question, asked, heading),
+            view=question_view(question, asked.id, asked.mode),
+            nonce=nonce,
+        )
+        await self.store.set_message(asked.id, message.id)
+        self.bot.scheduler.wake()
+
+    async def _close_message(self, channel: Postable, asked: Asked) -> None:
+        """Take the buttons off a closed question (best effort)."""
+        if asked.message_id is None:
+            return
+        try:
+            await channel.get_partial_message(asked.message_id).edit(view=None)
+        except discord.HTTPException as exc:
+            log.info("Could not close the buttons of question %d: %s", asked.id, exc)
+
+    # --- rounds ------------------------------------------------------------------------------
+
+    async def start_round(
+        self, interaction: discord.Interaction[Any], count: int, level: SpoilerLevel, mode: str
+    ) -> None:
+        """Create the round, answer the command and post the first question."""
+        guild, channel = _guild_channel(interaction)
+        require_postable(channel, guild)
+        film = await self.bot.current_film(guild.id)
+        eligible = self.bank(film).eligible(level, typed=mode == "typed")
+        if not eligible:
+            raise UserError(
+                "No questions fit those settings: allow a higher spoiler level or use buttons mode."
+            )
+        total = min(count, len(eligible))
+        round_ = await self.store.start_round(
+            guild_id=guild.id,
+            channel_id=channel.id,
+            starter_id=interaction.user.id,
+            film_key=film.key,
+            mode=mode,
+            max_level=int(level),
+            total=total,
+            timeout=await self.timeout(guild.id),
+            now=self.now(),
+        )
+        if round_ is None:
+            raise UserError(
+                "A round is already running in this channel. Wait for it to end or use `/trivia stop`."
+            )
+        await interaction.response.send_message(render.intro_text(film.title, round_, level, len(eligible)))
+        try:
+            await self.ask(round_, 1, channel)
+        except discord.HTTPException:
+            await self.store.end_round(round_.id, "stopped", self.now())
+            raise UserError("I couldn't post the question here, so the round was stopped.") from None
+
+    async def ask(self, round_: Round, position: int, channel: Postable) -> Asked | None:
+        """Pick, store (with its close job) and post the question at `position`; None when none is left."""
+        film = self.bot.films.films.get(round_.film_key)
+        if film is None:
+            return None
+        used = {a.question_id for a in await self.store.round_questions(round_.id)}
+        cycle, seen = await self.store.seen(round_.guild_id, film.key)
+        pick = pick_next(
+            self.bank(film).eligible(SpoilerLevel(round_.max_level), typed=round_.mode == "typed"),
+            seen,
+            used,
+            self._rng,
+        )
+        if pick is None:
+            return None
+        now = self.now()
+        asked: Asked = await self.store.ask(
+            guild_id=round_.guild_id,
+            channel_id=round_.channel_id,
+            payload=pick.question.to_payload(),
+            mode=round_.mode,
+            season=round_.season,
+            opened_at=now,
+            closes_at=now + round_.timeout,
+            cycle=cycle + 1 if pick.new_cycle else cycle,
+            round_id=round_.id,
+            position=position,
+            close_kind=CLOSE_JOB,
+        )
+        await self._post_question(channel, asked, f"Question {position} of {round_.total}", f"tq{asked.id}")
+        return asked
+
+    async def on_close(self, job: Job) -> None:
+        """Scheduler job: close a question, score it, post the reveal, then continue or end its round."""
+        reveal = await self.store.reveal(int(job.payload["asked"]), scorer)
+        if reveal is None:
+            return
+        asked: Asked = reveal.asked
+        self._asked.pop(asked.id, None)
+        channel = await self.channel(asked.channel_id)
+        if channel is None:
+            if asked.round_id is not None:
+                await self.store.end_round(asked.round_id, "stopped", self.now())
+            raise PermanentJobError(f"trivia channel {asked.channel_id} is gone")
+        await self._close_message(channel, asked)
+        await self._post_reveal(channel, asked, reveal.answers)
+        if asked.round_id is not None:
+            await self._advance(asked.round_id, asked.position or 0, channel)
+
+    async def _post_reveal(self, channel: Postable, asked: Asked, answers: Any) -> None:
+        question = Question.from_payload(asked.payload)
+        film = self.bot.films.films.get(question.film_key)
+        try:
+            await channel.send(
+                embed=render.reveal_embed(question, asked, answers, film), nonce=f"tr{asked.id}"
+            )
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise PermanentJobError(f"can't post the trivia reveal: {exc}") from exc
+
+    async def _advance(self, round_id: int, position: int, channel: Postable) -> None:
+        round_ = await self.store.get_round(round_id)
+        if round_ is None or round_.state != "running":
+            return
+        if position < round_.total and await self.ask(round_, position + 1, channel) is not None:
+            return
+        await self.finish(round_, channel, stopped=False)
+
+    async def finish(self, round_: Round, channel: Postable, *, stopped: bool) -> None:
+        """Post the scoreboard, then mark the round over (so a crash re-posts it, deduplicated by nonce)."""
+        rows = await self.store.round_scoreboard(round_.id)
+        asked = len(await self.store.round_questions(round_.id))
+        await channel.send(embed=render.scoreboard_embed(rows, asked, stopped), nonce=f"ts{round_.id}")
+        await self.store.end_round(round_.id, "stopped" if stopped else "finished", self.now())
+
+    async def stop(self, interaction: discord.Interaction[Any], is_moderator: bool) -> None:
+        """`/trivia stop`: the starter or a moderator ends the round; the open question is revealed now."""
+        _, channel = _guild_channel(interaction)
+        round_ = await self.store.running_round(channel.id)
+        if round_ is None:
+            raise UserError("There's no trivia round running in this channel.")
+        if interaction.user.id != round_.starter_id and not is_moderator:
+            raise UserError("Only the member who started this round, or a moderator, can stop it.")
+        await interaction.response.send_message("Stopping the round.", ephemeral=True)
+        questions = await self.store.round_questions(round_.id)
+        await self.store.end_round(round_.id, "stopped", self.now())
+        open_ = [q for q in questions if q.state == "open"]
+        for asked in open_:
+            if await self.bot.scheduler.cancel(CLOSE_JOB, f"q:{asked.id}"):
+                reveal = await self.store.reveal(asked.id, scorer)
+                if reveal is not None:
+                    await self._close_message(channel, asked)
+                    await self._post_reveal(channel, asked, reveal.answers)
+        rows = await self.store.round_scoreboard(round_.id)
+        await channel.send(embed=render.scoreboard_embed(rows, len(questions), True), nonce=f"ts{round_.id}")
+
+    # --- answers -----------------------------------------------------------------------------
+
+    async def _lookup(self, asked_id: int) -> tuple[Asked, Question] | None:
+        cached = self._asked.get(asked_id)
+        if cached is None:
+            asked = await self.store.get_asked(asked_id)
+            if asked is None:
+                return None
+            cached = (asked, Question.from_payload(asked.payload))
+            if asked.state == "open":
+                self._asked[asked_id] = cached
+        return cached
+
+    async def on_choice(self, interaction: discord.Interaction[Any], asked_id: int, choice: int) -> None:
+        """A button click: one small transaction, then an ephemeral acknowledgement right away."""
+        found = await self._lookup(asked_id)
+        if found is None or choice >= len(found[1].choices):
+            await send_ephemeral(interaction, "That question isn't available any more.")
+            return
+        asked, question = found
+        result = await self.store.record_answer(
+            asked_id, interaction.user.id, str(choice), choice in question.correct, self.now()
+        )
+        await send_ephemeral(interaction, _ack(result, asked, f"**{LETTERS[choice]}**"))
+
+    async def on_answer_button(self, interaction: discord.Interaction[Any], asked_id: int) -> None:
+        """The typed question's Answer button: open the form unless the member can't answer."""
+        found = await self._lookup(asked_id)
+        if found is None:
+            await send_ephemeral(interaction, "That question isn't available any more.")
+            return
+        asked = found[0]
+        if asked.state != "open" or asked.closes_at <= self.now():
+            await send_ephemeral(interaction, _ack(AnswerResult.CLOSED, asked, ""))
+        elif await self.store.has_answered(asked_id, interaction.user.id):
+            await send_ephemeral(interaction, _ack(AnswerResult.DUPLICATE, asked, ""))
+        else:
+            await interaction.response.send_modal(AnswerModal(asked_id, interaction.user.id))
+
+    async def on_typed(self, interaction: discord.Interaction[Any], asked_id: int, text: str) -> None:
+        """A submitted typed answer: matched fairly, stored once."""
+        found = await self._lookup(asked_id)
+        if found is None:
+            await send_ephemeral(interaction, "That question isn't available any more.")
+            return
+        asked, question = found
+        cleaned = " ".join(text.split())[:100]
+        if not cleaned:
+            await send_ephemeral(interaction, "That answer was empty; press Answer to try again.")
+            return
+        result = await self.store.record_answer(
+            asked_id, interaction.user.id, cleaned, check_typed(question, cleaned), self.now()
+        )
+        shown = discord.utils.escape_markdown(cleaned)
+        await send_ephemeral(interaction, _ack(result, asked, f"“{shown}”"))
+
+    # --- the daily question ------------------------------------------------------------------
+
+    async def schedule_daily(self, guild_id: int, settings: DailySettings | None) -> datetime | None:
+        """Replace the server's pending daily job with one for the next slot (none when switched off)."""
+        await self.bot.db.jobs.cancel_prefix(DAILY_JOB, f"daily:{guild_id}:")
+        if settings is None:
+            return None
+        spec = DailySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
+        slot = next_slot(self.bot.clock.now(), spec)
+        await self.bot.scheduler.schedule(DAILY_JOB, slot_key(guild_id, slot), slot, guild_id=guild_id)
+        return slot
+
+    async def on_daily(self, job: Job) -> None:
+        """Scheduler job for one daily slot: schedule the next slot first, then post (at most once)."""
+        guild_id = job.guild_id
+        settings = await self.daily_settings(guild_id) if guild_id is not None else None
+        if guild_id is None or settings is None:
+            return
+        spec = DailySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
+        plan = plan_run(job.due_at, self.bot.clock.now(), spec)
+        await self.bot.scheduler.schedule(
+            DAILY_JOB, slot_key(guild_id, plan.next_slot), plan.next_slot, guild_id=guild_id
+        )
+        if not plan.post:
+            log.info(
+                "Skipping the daily question for slot %s in guild %s: missed by too long", plan.slot, guild_id
+            )
+            return
+        await self._post_daily(guild_id, settings, slot_key(guild_id, plan.slot), plan.late, job.nonce)
+
+    async def _post_daily(
+        self, guild_id: int, settings: DailySettings, slot: str, late: bool, nonce: str
+    ) -> None:
+        channel = await self.channel(settings.channel_id)
+        if channel is None:
+            raise PermanentJobError(f"the daily trivia channel {settings.channel_id} is gone")
+        if isinstance(channel, discord.abc.GuildChannel) and not can_post(channel, channel.guild):
+            raise PermanentJobError(f"no permission to post the daily trivia question in #{channel.name}")
+        asked = await self.store.daily_asked(guild_id, slot)
+        if asked is None:
+            asked = await self._store_daily(guild_id, channel.id, settings, slot)
+            if asked is None:
+                raise PermanentJobError(
+                    "the question bank has no setup-level questions for the daily question"
+                )
+        heading = "Daily question (late: the bot was offline)" if late else "Daily question"
+        try:
+            await self._post_question(channel, asked, heading, nonce)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise PermanentJobError(f"can't post the daily trivia question: {exc}") from exc
+
+    async def _store_daily(
+        self, guild_id: int, channel_id: int, settings: DailySettings, slot: str
+    ) -> Asked | None:
+        film = await self.bot.current_film(guild_id)
+        cycle, seen = await self.store.seen(guild_id, film.key)
+        pick = pick_next(self.bank(film).eligible(SpoilerLevel.SETUP), seen, set(), self._rng)
+        if pick is None:
+            return None
+        now = self.now()
+        asked: Asked = await self.store.ask(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            payload=pick.question.to_payload(),
+            mode="buttons",
+            season=await self.store.current_season(guild_id),
+            opened_at=now,
+            closes_at=now + settings.window.total_seconds(),
+            cycle=cycle + 1 if pick.new_cycle else cycle,
+            daily_slot=slot,
+            close_kind=CLOSE_JOB,
+        )
+        return asked
+
+
+def _ack(result: AnswerResult, asked: Asked, shown: str) -> str:
+    if result is AnswerResult.RECORDED:
+        return f"Got it: your answer {shown} is in. The reveal comes <t:{int(asked.closes_at)}:R>."
+    if result is AnswerResult.DUPLICATE:
+        return "You already answered this question; one answer each."
+    return "This question is closed; the reveal is on its way."
+
+
+def can_post(channel: discord.abc.GuildChannel | discord.Thread, guild: discord.Guild) -> bool:
+    """Whether the bot may read, post and embed in the channel."""
+    perms = channel.permissions_for(guild.me)
+    return perms.view_channel and perms.send_messages and perms.embed_links
+
+
+def require_postable(channel: Any, guild: discord.Guild) -> None:
+    """UserError unless the bot can post embeds in the channel."""
+    if not isinstance(channel, Postable) or not can_post(channel, guild):
+        raise UserError(
+            "I can't post there: I need View Channel, Send Messages and Embed Links in that channel."
+        )
+
+
+def _guild_channel(interaction: discord.Interaction[Any]) -> tuple[discord.Guild, Postable]:
+    if interaction.guild is None:
+        raise UserError("Trivia works in a server channel, not in direct messages.")
+    channel = interaction.channel
+    if not isinstance(channel, Postable):
+        raise UserError("Trivia works in text channels and threads.")
+    return interaction.guild, channel
+
+
+def utc(unix: float) -> datetime:
+    return datetime.fromtimestamp(unix, UTC)

@@ -1,0 +1,155 @@
+"""Embeds and messages for trivia, built from plain data; Discord's limits are enforced here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot.films.model import Film, SpoilerLevel
+from bot.render import FIELD_VALUE_LIMIT, fit_embed, truncate
+from bot.storage.trivia import AnswerRow, Asked, Round, StandingRow
+from cogs.trivia._bank import LETTERS, Bank, Question
+from cogs.trivia._scoring import SCORING_RULE, Standing, ranked
+
+COLOUR = discord.Colour.blurple()
+DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
+BUTTON_LABEL_LIMIT = 80
+
+
+def choice_label(index: int, text: str) -> str:
+    """A button label: `A · Jason Patric`, cut to Discord's 80 characters."""
+    return truncate(f"{LETTERS[index]} · {text}", BUTTON_LABEL_LIMIT)
+
+
+def question_embed(question: Question, asked: Asked, heading: str) -> discord.Embed:
+    """The public question message."""
+    lines = [question.prompt, ""]
+    if asked.mode == "buttons":
+        lines += [f"**{LETTERS[i]}.** {choice}" for i, choice in enumerate(question.choices)]
+        how = "Pick a button; one answer each."
+    else:
+        how = "Press **Answer** and type it; spelling slips are forgiven, one answer each."
+    lines += ["", f"{how} Closes <t:{int(asked.closes_at)}:R>."]
+    embed = discord.Embed(title=heading, description="\n".join(lines), colour=COLOUR)
+    level = SpoilerLevel(question.level).label
+    embed.set_footer(text=f"Spoiler level: {level} · {DIFFICULTY.get(question.difficulty, '?')}")
+    return fit_embed(embed)
+
+
+def mention_list(user_ids: Sequence[int], limit: int = FIELD_VALUE_LIMIT) -> str:
+    """Mentions as text (no pings: the bot's AllowedMentions is none), cut to fit with a count."""
+    shown: list[str] = []
+    length = 0
+    for index, user_id in enumerate(user_ids):
+        piece = f"<@{user_id}>"
+        rest = len(user_ids) - index
+        if length + len(piece) + 2 > limit - 20:
+            shown.append(f"and {rest} more")
+            break
+        shown.append(piece)
+        length += len(piece) + 2
+    return ", ".join(shown) or "nobody"
+
+
+def source_line(film: Film | None, keys: Sequence[str]) -> str:
+    """Source titles for the reveal (keys as a fallback when the film is gone)."""
+    titles: list[str] = []
+    for key in keys:
+        try:
+            source = film.source(key) if film else None
+        except KeyError:
+            source = None
+        titles.append(f"{source.title} ({source.kind})" if source else key)
+    return "; ".join(titles) or "the film pack"
+
+
+def reveal_embed(
+    question: Question, asked: Asked, answers: Sequence[AnswerRow], film: Film | None
+) -> discord.Embed:
+    """The reveal: the right answer, who got it, points, and the sources."""
+    right = [a for a in answers if a.correct]
+    embed = discord.Embed(title="Answer: " + " / ".join(question.answers), colour=discord.Colour.green())
+    if asked.mode == "buttons":
+        letters = ", ".join(LETTERS[i] for i in sorted(question.correct))
+        embed.description = f"The right choice: **{letters}**."
+    if question.note:
+        embed.add_field(
+            name="The sources disagree", value=f"{question.note} Every version was accepted.", inline=False
+        )
+    embed.add_field(
+        name=f"Right ({len(right)} of {len(answers)})", value=mention_list([a.user_id for a in right])
+    )
+    scored = sorted((a for a in right if a.points), key=lambda a: (-(a.points or 0), a.answered_at))[:10]
+    if scored:
+        embed.add_field(name="Points", value="\n".join(f"<@{a.user_id}> +{a.points}" for a in scored))
+    embed.add_field(name="Source", value=source_line(film, question.sources), inline=False)
+    return fit_embed(embed)
+
+
+def scoreboard_embed(rows: Sequence[tuple[int, int, int]], asked_count: int, stopped: bool) -> discord.Embed:
+    """The end-of-round scoreboard."""
+    title = "Round stopped" if stopped else "Round over"
+    lines = [f"**{i}.** <@{u}> — {p} pts ({c} right)" for i, (u, p, c) in enumerate(rows[:20], start=1)]
+    embed = discord.Embed(title=f"{title}: scoreboard", colour=COLOUR)
+    embed.description = "\n".join(lines) or "Nobody answered this time."
+    embed.set_footer(text=f"{asked_count} question(s) asked. {SCORING_RULE}")
+    return fit_embed(embed)
+
+
+def leaderboard_embed(season: int, current: int, rows: Sequence[StandingRow]) -> discord.Embed:
+    """A season's leaderboard with shared ranks for ties."""
+    standings = [Standing(r.user_id, r.points, r.correct, r.answered) for r in rows]
+    lines = [
+        f"**{rank}.** <@{s.user_id}> — {s.points} pts, {s.correct}/{s.answered} right"
+        for rank, s in ranked(standings)
+    ]
+    suffix = " (current)" if season == current else ""
+    embed = discord.Embed(title=f"Trivia leaderboard — season {season}{suffix}", colour=COLOUR)
+    embed.description = "\n".join(lines) or "No answers yet this season."
+    return fit_embed(embed)
+
+
+def bank_lines(film: Film, bank: Bank) -> list[str]:
+    """What `/trivia stats` says about the question bank."""
+    levels = bank.level_counts()
+    kinds = ", ".join(f"{kind} {count}" for kind, count in bank.counts().items())
+    return [
+        f"**Question bank for {film.title}:** {len(bank)} questions "
+        f"({levels[SpoilerLevel.SETUP]} setup, {levels[SpoilerLevel.MIDDLE]} middle, "
+        f"{levels[SpoilerLevel.ENDING]} ending).",
+        f"Kinds: {kinds}.",
+    ]
+
+
+def member_lines(
+    user_id: int, season: int, mine: StandingRow | None, rank: int | None, total: StandingRow | None
+) -> list[str]:
+    """A member's season and all-time figures."""
+    if mine is None or mine.answered == 0:
+        season_line = f"<@{user_id}> hasn't answered in season {season} yet."
+    else:
+        place = f", rank {rank}" if rank else ""
+        season_line = (
+            f"<@{user_id}>, season {season}: {mine.points} pts{place}, {mine.correct}/{mine.answered} right, "
+            f"streak {mine.streak} (best {mine.best_streak})."
+        )
+    lines = [season_line]
+    if total is not None and total.answered:
+        lines.append(f"All seasons: {total.points} pts, {total.correct}/{total.answered} right.")
+    return lines
+
+
+def stats_embed(lines: Sequence[str]) -> discord.Embed:
+    embed = discord.Embed(title="Trivia stats", description="\n".join(lines), colour=COLOUR)
+    return fit_embed(embed)
+
+
+def intro_text(title: str, round_: Round, level: SpoilerLevel, available: int) -> str:
+    """The public reply to `/trivia start`."""
+    mode = "buttons A–D" if round_.mode == "buttons" else "typed answers"
+    more = "" if round_.total < available else " (every question that fits these settings)"
+    return (
+        f"**Trivia: {title}** — {round_.total} question(s){more}, {mode}, spoilers up to *{level.label}*, "
+        f"{int(round_.timeout)} s per question.\n{SCORING_RULE}"
+    )

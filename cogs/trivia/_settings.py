@@ -1,0 +1,117 @@
+"""`/config trivia ...`: the daily question, the round timeout and seasons (moderators only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.checks import moderator_only
+from bot.errors import UserError
+from cogs.trivia._daily import ScheduleError, parse_days, parse_duration, parse_time_of_day
+from cogs.trivia._engine import DAILY_KEY, TIMEOUT_KEY, DailySettings, parse_timeout
+from cogs.trivia._game import Game, can_post
+
+if TYPE_CHECKING:
+    from bot.bot import FilmClubBot
+
+
+class TriviaSettings(app_commands.Group):
+    """The `/config trivia` subgroup; every command checks for a moderator at run time."""
+
+    def __init__(self, game: Game) -> None:
+        super().__init__(name="trivia", description="Trivia settings: daily question, timeout, seasons")
+        self.game = game
+
+    @app_commands.command(name="daily", description="Post a graded daily question at a local time")
+    @app_commands.describe(
+        channel="Where to post it (I need to be able to post there)",
+        time="Local time in the server's time zone, 24-hour HH:MM, e.g. 19:30",
+        days="daily, weekdays, weekends, or days such as mon,wed,fri or mon-fri",
+        window="How long answers stay open, e.g. 30m, 2h (10 s to 23 h)",
+    )
+    @moderator_only()
+    async def daily(
+        self,
+        interaction: discord.Interaction[FilmClubBot],
+        channel: discord.TextChannel,
+        time: str,
+        days: str = "daily",
+        window: str = "1h",
+    ) -> None:
+        guild = _guild(interaction)
+        if not can_post(channel, guild):
+            raise UserError(
+                f"I can't post in {channel.mention}: I need View Channel, Send Messages and Embed Links."
+            )
+        try:
+            settings = DailySettings(
+                channel.id, parse_time_of_day(time), parse_days(days), parse_duration(window)
+            )
+        except ScheduleError as exc:
+            raise UserError(str(exc)) from None
+        await self.game.bot.db.config.set(
+            guild.id, DAILY_KEY, settings.to_json(), actor_id=interaction.user.id
+        )
+        slot = await self.game.schedule_daily(guild.id, settings)
+        when = f" Next one: <t:{int(slot.timestamp())}:F>." if slot else ""
+        await interaction.response.send_message(
+            f"Daily question: {channel.mention} at {settings.describe()}.{when}", ephemeral=True
+        )
+
+    @app_commands.command(name="daily-off", description="Stop posting the daily question")
+    @moderator_only()
+    async def daily_off(self, interaction: discord.Interaction[FilmClubBot]) -> None:
+        guild = _guild(interaction)
+        await self.game.bot.db.config.set(guild.id, DAILY_KEY, None, actor_id=interaction.user.id)
+        await self.game.schedule_daily(guild.id, None)
+        await interaction.response.send_message("The daily question is off.", ephemeral=True)
+
+    @app_commands.command(name="timeout", description="Seconds each question stays open in a trivia round")
+    @app_commands.describe(seconds="5 to 300 seconds")
+    @moderator_only()
+    async def timeout(self, interaction: discord.Interaction[FilmClubBot], seconds: int) -> None:
+        guild = _guild(interaction)
+        try:
+            value = parse_timeout(seconds)
+        except ScheduleError as exc:
+            raise UserError(str(exc)) from None
+        await self.game.bot.db.config.set(guild.id, TIMEOUT_KEY, value, actor_id=interaction.user.id)
+        await interaction.response.send_message(
+            f"Round questions now stay open for {value} s.", ephemeral=True
+        )
+
+    @app_commands.command(name="new-season", description="Start a new trivia season (old seasons are kept)")
+    @moderator_only()
+    async def new_season(self, interaction: discord.Interaction[FilmClubBot]) -> None:
+        guild = _guild(interaction)
+        number = await self.game.store.new_season(guild.id, interaction.user.id, self.game.now())
+        await interaction.response.send_message(
+            f"Season {number} has started: everyone is back to 0 points. "
+            f"Earlier seasons stay in `/trivia leaderboard season:`.",
+            ephemeral=True,
+        )
+
+    async def section(self, guild: discord.Guild) -> list[str]:
+        """Lines for `/config show`."""
+        game = self.game
+        settings = await game.daily_settings(guild.id)
+        if settings is None:
+            daily = "**Daily question:** off"
+        else:
+            due = await game.store.next_job_due("trivia.daily", guild.id)
+            nxt = f"; next <t:{int(due)}:F>" if due else ""
+            daily = f"**Daily question:** <#{settings.channel_id}> at {settings.describe()}{nxt}"
+        season = await game.store.current_season(guild.id)
+        return [
+            daily,
+            f"**Round question timeout:** {await game.timeout(guild.id)} s",
+            f"**Season:** {season}",
+        ]
+
+
+def _guild(interaction: discord.Interaction[Any]) -> discord.Guild:
+    if interaction.guild is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild

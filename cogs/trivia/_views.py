@@ -1,0 +1,125 @@
+"""Persistent trivia components: answer buttons carry their question in the custom_id (DynamicItem)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Protocol
+
+import discord
+
+from bot.errors import send_ephemeral
+from cogs.trivia._bank import LETTERS, Question
+from cogs.trivia._render import choice_label
+
+if TYPE_CHECKING:
+    from bot.bot import FilmClubBot
+
+ANSWER_LIMIT = 100
+
+
+class AnswerHandler(Protocol):
+    """What the buttons call into (the trivia game)."""
+
+    async def on_choice(self, interaction: discord.Interaction[Any], asked_id: int, choice: int) -> None: ...
+
+    async def on_answer_button(self, interaction: discord.Interaction[Any], asked_id: int) -> None: ...
+
+    async def on_typed(self, interaction: discord.Interaction[Any], asked_id: int, text: str) -> None: ...
+
+
+def _handler(interaction: discord.Interaction[Any]) -> AnswerHandler | None:
+    client: FilmClubBot = interaction.client
+    cog = client.get_cog("Trivia")
+    return getattr(cog, "game", None)
+
+
+async def _offline(interaction: discord.Interaction[Any]) -> None:
+    await send_ephemeral(interaction, "Trivia isn't running right now; try again in a moment.")
+
+
+class ChoiceButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trivia:answer:(?P<asked>\d+):(?P<choice>[0-3])"
+):
+    """An A–D answer button; works after restarts because the question id is in the custom_id."""
+
+    def __init__(self, asked_id: int, choice: int, label: str | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or LETTERS[choice],
+                style=discord.ButtonStyle.primary,
+                custom_id=f"trivia:answer:{asked_id}:{choice}",
+            )
+        )
+        self.asked_id = asked_id
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ChoiceButton:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(int(match["asked"]), int(match["choice"]), label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        handler = _handler(interaction)
+        if handler is None:
+            await _offline(interaction)
+            return
+        await handler.on_choice(interaction, self.asked_id, self.choice)
+
+
+class TypedAnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trivia:typed:(?P<asked>\d+)"
+):
+    """The "Answer" button of a typed question; it opens a modal."""
+
+    def __init__(self, asked_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Answer", style=discord.ButtonStyle.success, custom_id=f"trivia:typed:{asked_id}"
+            )
+        )
+        self.asked_id = asked_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> TypedAnswerButton:
+        return cls(int(match["asked"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        handler = _handler(interaction)
+        if handler is None:
+            await _offline(interaction)
+            return
+        await handler.on_answer_button(interaction, self.asked_id)
+
+
+class AnswerModal(discord.ui.Modal):
+    """The typed-answer form; its custom_id names the question and the member (one modal each)."""
+
+    answer: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
+        label="Your answer", placeholder="Type your answer", max_length=ANSWER_LIMIT
+    )
+
+    def __init__(self, asked_id: int, user_id: int) -> None:
+        super().__init__(title="Trivia answer", timeout=600, custom_id=f"trivia:modal:{asked_id}:{user_id}")
+        self.asked_id = asked_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        handler = _handler(interaction)
+        if handler is None:
+            await _offline(interaction)
+            return
+        await handler.on_typed(interaction, self.asked_id, self.answer.value)
+
+
+def question_view(question: Question, asked_id: int, mode: str) -> discord.ui.View:
+    """The components under a question: four choice buttons, or one Answer button."""
+    view = discord.ui.View(timeout=None)
+    if mode == "typed":
+        view.add_item(TypedAnswerButton(asked_id))
+    else:
+        for index, text in enumerate(question.choices):
+            view.add_item(ChoiceButton(asked_id, index, choice_label(index, text)))
+    return view

@@ -99,13 +99,23 @@ def variant_text(film: Film, variant: Variant, reader: Reader, level: SpoilerLev
 
 def fact_text(film: Film, fact: Fact, reader: Reader) -> str:
     """A fact's value: every variant of a disputed fact, or `not stated`, plus the pack's note."""
+    note = fact.note.strip()
     if not fact.stated:
         text = NOT_STATED
+        note = _without_not_stated(note)
     else:
         text = " · ".join(variant_text(film, variant, reader, fact.level) for variant in fact.variants)
-    if fact.note:
-        text += " — " + _segment(reader, fact.note, fact.level).render()
+    if note:
+        text += " — " + _segment(reader, note, fact.level).render()
     return text
+
+
+def _without_not_stated(note: str) -> str:
+    """A note on an unstated fact, minus a leading "Not stated" that would repeat the value."""
+    if not note.casefold().startswith(NOT_STATED):
+        return note
+    rest = note[len(NOT_STATED) :].lstrip(" :.;,—-")
+    return rest[:1].upper() + rest[1:]
 
 
 def fact_sources(fact: Fact) -> list[str]:

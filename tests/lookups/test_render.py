@@ -199,3 +199,10 @@ def test_sources_name_author_and_date_or_not_stated() -> None:
 def test_not_in_cast_offers_at_most_three_suggestions() -> None:
     message = _render.not_in_cast("Zed", ["A", "B", "C", "D"])
     assert "not in the cast" in message and "**C**" in message and "**D**" not in message
+
+
+def test_a_not_stated_note_is_not_repeated() -> None:
+    film = _film()
+    fact = Fact("novel", "Novel", (), note="Not stated: only one source mentions it.")
+    assert _render.fact_text(film, fact, PUBLIC) == "not stated — Only one source mentions it."
+    assert _render.fact_text(film, Fact("x", "X", (), note="Not stated."), PUBLIC) == "not stated"

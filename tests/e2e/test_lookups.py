@@ -247,3 +247,10 @@ async def test_autocomplete_offers_at_most_25_choices(driver: Driver, bot: BotPr
     assert 0 < len(cast) <= 25
     everyone = await driver.autocomplete("cast", {"name": ""})
     assert 0 < len(everyone) <= 25
+
+
+async def test_page_buttons_still_work_after_a_restart(driver: Driver, bot: BotProcess) -> None:
+    reply = await driver.command("film", {"private": True})
+    await bot.restart()
+    turned = await driver.click(reply, "Next ▶")
+    assert turned.ephemeral and "(2/2)" in (turned.embeds[0].get("title") or "")

@@ -1,0 +1,128 @@
+"""The daily schedule: local times across DST changes, settings parsing and the catch-up rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cogs.trivia._daily import (
+    CATCH_UP_LIMIT,
+    EVERY_DAY,
+    DailySpec,
+    ScheduleError,
+    format_days,
+    format_duration,
+    local_slot,
+    next_slot,
+    parse_days,
+    parse_duration,
+    parse_time_of_day,
+    plan_run,
+    previous_slot,
+    slot_key,
+)
+
+NY = ZoneInfo("America/New_York")
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_spring_forward_gap_moves_to_the_first_valid_instant() -> None:
+    # 2026-03-08: New York clocks jump from 02:00 to 03:00, so 02:30 doesn't exist.
+    slot = local_slot(date(2026, 3, 8), time(2, 30), NY)
+    assert slot == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
+    assert slot.astimezone(NY).time() == time(3, 0)
+    # London 2026-03-29: 01:00 -> 02:00.
+    assert local_slot(date(2026, 3, 29), time(1, 30), LONDON).astimezone(LONDON).time() == time(2, 0)
+
+
+def test_fall_back_overlap_takes_the_first_occurrence() -> None:
+    # 2026-11-01: New York 01:30 happens twice; the first is still on daylight time (UTC-4).
+    assert local_slot(date(2026, 11, 1), time(1, 30), NY) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    assert local_slot(date(2026, 10, 25), time(1, 30), LONDON) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+def test_local_time_is_kept_across_dst() -> None:
+    spec = DailySpec(time(19, 0), EVERY_DAY, NY)
+    before = next_slot(datetime(2026, 3, 7, 12, 0, tzinfo=UTC), spec)
+    after = next_slot(before, spec)
+    assert before.astimezone(NY).time() == after.astimezone(NY).time() == time(19, 0)
+    assert after - before == timedelta(hours=23)  # the short day
+
+
+def test_next_slot_skips_unchosen_days_and_is_strictly_after() -> None:
+    spec = DailySpec(time(9, 0), parse_days("mon,wed"), LONDON)
+    monday_nine = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 BST on a Monday
+    assert next_slot(monday_nine - timedelta(seconds=1), spec) == monday_nine
+    assert next_slot(monday_nine, spec) == datetime(2026, 6, 3, 8, 0, tzinfo=UTC)
+
+
+@given(
+    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)),
+    st.times(),
+    st.frozensets(st.integers(0, 6), min_size=1),
+    st.sampled_from([NY, LONDON, ZoneInfo("UTC")]),
+)
+def test_next_slot_properties(after: datetime, at: time, days: frozenset[int], zone: ZoneInfo) -> None:
+    spec = DailySpec(at.replace(microsecond=0), days, zone)
+    slot = next_slot(after, spec)
+    assert after < slot <= after + timedelta(days=8)
+    assert slot.astimezone(zone).weekday() in days
+    prev = previous_slot(slot, spec)
+    assert prev == slot
+
+
+def test_parsing_settings() -> None:
+    assert parse_time_of_day("19:30") == time(19, 30)
+    assert parse_time_of_day("7:05pm") == time(19, 5)
+    assert parse_time_of_day("12am") == time(0, 0)
+    assert parse_days("weekdays") == frozenset(range(5))
+    assert parse_days("fri-mon") == frozenset({4, 5, 6, 0})
+    assert format_days(parse_days("Monday, Wednesday")) == "mon,wed"
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("45") == timedelta(minutes=45)
+    assert format_duration(timedelta(seconds=3725)) == "1h2m5s"
+    for bad in ("25:00", "7:61", "noon", "13pm"):
+        with pytest.raises(ScheduleError):
+            parse_time_of_day(bad)
+    for bad in ("", "funday", "mo"):
+        with pytest.raises(ScheduleError):
+            parse_days(bad)
+    for bad in ("5s", "24h", "soon", "1x"):
+        with pytest.raises(ScheduleError):
+            parse_duration(bad)
+
+
+def test_on_time_run_posts_for_its_slot() -> None:
+    spec = DailySpec(time(19, 0), EVERY_DAY, LONDON)
+    slot = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+    plan = plan_run(slot, slot + timedelta(seconds=2), spec)
+    assert plan.post and not plan.late and plan.slot == slot
+    assert plan.next_slot == slot + timedelta(days=1)
+
+
+def test_downtime_over_several_slots_gives_one_catch_up_for_the_latest() -> None:
+    spec = DailySpec(time(19, 0), EVERY_DAY, LONDON)
+    first_missed = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+    back = datetime(2026, 6, 4, 10, 0, tzinfo=UTC)  # three slots missed
+    plan = plan_run(first_missed, back, spec)
+    assert plan.post and plan.late
+    assert plan.slot == datetime(2026, 6, 3, 18, 0, tzinfo=UTC)
+    assert plan.next_slot == datetime(2026, 6, 4, 18, 0, tzinfo=UTC)
+
+
+def test_a_slot_missed_by_more_than_the_limit_is_skipped() -> None:
+    spec = DailySpec(time(19, 0), frozenset({0}), LONDON)  # Mondays only
+    monday = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+    plan = plan_run(monday, monday + CATCH_UP_LIMIT + timedelta(hours=1), spec)
+    assert not plan.post
+    assert plan.next_slot == monday + timedelta(days=7)
+
+
+def test_slot_key_is_stable() -> None:
+    slot = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+    assert slot_key(7, slot) == "daily:7:2026-06-01T18:00:00Z"
+    assert slot_key(7, slot.astimezone(NY)) == slot_key(7, slot)

@@ -1,0 +1,149 @@
+"""The trivia store on a temporary SQLite file: answers once, reveals once, seasons and standings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.films import load_library
+from bot.settings import DEFAULT_FILMS_DIR
+from bot.storage import Database
+from bot.storage.trivia import AnswerResult, TriviaStore
+from cogs.trivia._bank import build_bank
+from cogs.trivia._engine import scorer
+
+GUILD, CHANNEL = 10, 20
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with Database(tmp_path / "bot.db") as database:
+        yield database
+
+
+@pytest.fixture(scope="module")
+def payload() -> dict[str, object]:
+    bank = build_bank(load_library(DEFAULT_FILMS_DIR).get("rush"))
+    question = bank.get("director:rush")
+    assert question is not None
+    return question.to_payload()
+
+
+async def _round_question(store: TriviaStore, payload: dict[str, object], *, closes: float = 100.0):  # type: ignore[no-untyped-def]
+    round_ = await store.start_round(
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        starter_id=1,
+        film_key="rush",
+        mode="buttons",
+        max_level=1,
+        total=3,
+        timeout=30,
+        now=0.0,
+    )
+    assert round_ is not None
+    asked = await store.ask(
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        payload=payload,
+        mode="buttons",
+        season=round_.season,
+        opened_at=0.0,
+        closes_at=closes,
+        cycle=1,
+        round_id=round_.id,
+        position=1,
+        close_kind="trivia.close",
+    )
+    return round_, asked
+
+
+async def test_one_running_round_per_channel(db: Database, payload: dict[str, object]) -> None:
+    round_, _ = await _round_question(db.trivia, payload)
+    again = await db.trivia.start_round(
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        starter_id=2,
+        film_key="rush",
+        mode="typed",
+        max_level=1,
+        total=1,
+        timeout=30,
+        now=1.0,
+    )
+    assert again is None
+    assert await db.trivia.end_round(round_.id, "stopped", 2.0)
+    assert not await db.trivia.end_round(round_.id, "finished", 3.0)
+
+
+async def test_ask_is_idempotent_and_schedules_the_close(db: Database, payload: dict[str, object]) -> None:
+    round_, asked = await _round_question(db.trivia, payload)
+    again = await db.trivia.ask(
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        payload=payload,
+        mode="buttons",
+        season=1,
+        opened_at=5.0,
+        closes_at=50.0,
+        cycle=1,
+        round_id=round_.id,
+        position=1,
+        close_kind="trivia.close",
+    )
+    assert again.id == asked.id and again.closes_at == asked.closes_at
+    assert await db.jobs.get("trivia.close", f"q:{asked.id}") is not None
+    cycle, seen = await db.trivia.seen(GUILD, "rush")
+    assert cycle == 1 and seen == {"director:rush"}
+
+
+async def test_answers_once_each_and_not_after_closing(db: Database, payload: dict[str, object]) -> None:
+    _, asked = await _round_question(db.trivia, payload)
+    store = db.trivia
+    assert await store.record_answer(asked.id, 1, "0", True, 1.0) is AnswerResult.RECORDED
+    assert await store.record_answer(asked.id, 1, "2", False, 2.0) is AnswerResult.DUPLICATE
+    assert await store.record_answer(asked.id, 2, "1", False, 100.0) is AnswerResult.CLOSED
+    answers = await store.answers(asked.id)
+    assert [(a.user_id, a.answer) for a in answers] == [(1, "0")]
+
+
+async def test_concurrent_answers_are_recorded_exactly_once(db: Database, payload: dict[str, object]) -> None:
+    _, asked = await _round_question(db.trivia, payload)
+    clicks = [db.trivia.record_answer(asked.id, user % 200, "0", True, 1.0) for user in range(400)]
+    results = await asyncio.gather(*clicks)
+    assert results.count(AnswerResult.RECORDED) == 200
+    assert results.count(AnswerResult.DUPLICATE) == 200
+    assert await db.trivia.answer_count(asked.id) == 200
+
+
+async def test_reveal_scores_once(db: Database, payload: dict[str, object]) -> None:
+    _, asked = await _round_question(db.trivia, payload, closes=30.0)
+    store = db.trivia
+    await store.record_answer(asked.id, 1, "0", True, 0.0)
+    await store.record_answer(asked.id, 2, "1", False, 1.0)
+    first = await store.reveal(asked.id, scorer)
+    second = await store.reveal(asked.id, scorer)
+    assert first is not None and first.first and second is not None and not second.first
+    assert {a.user_id: a.points for a in second.answers} == {1: 15, 2: 0}
+    board = await store.leaderboard(GUILD, 1)
+    assert [(r.user_id, r.points, r.correct, r.answered, r.streak) for r in board] == [
+        (1, 15, 1, 1, 1),
+        (2, 0, 0, 1, 0),
+    ]
+    assert await store.rank_of(GUILD, 2, 1) == 2
+    assert await store.round_scoreboard(asked.round_id or 0) == [(1, 15, 1), (2, 0, 0)]
+
+
+async def test_new_season_keeps_the_old_one(db: Database, payload: dict[str, object]) -> None:
+    _, asked = await _round_question(db.trivia, payload)
+    await db.trivia.record_answer(asked.id, 1, "0", True, 0.0)
+    await db.trivia.reveal(asked.id, scorer)
+    assert await db.trivia.new_season(GUILD, 99, 5.0) == 2
+    assert await db.trivia.current_season(GUILD) == 2
+    assert await db.trivia.leaderboard(GUILD, 2) == []
+    assert len(await db.trivia.leaderboard(GUILD, 1)) == 1
+    total = await db.trivia.all_time(GUILD, 1)
+    assert total is not None and total.points > 0

@@ -7,6 +7,7 @@ Everything shown comes from the server's current film pack; what gets spoiler ta
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -74,7 +75,8 @@ class Lookups(commands.Cog):
         if beat is not None and search is not None:
             raise UserError("Pick one: `beat` or `search`, not both.")
         if beat is not None:
-            await self.send_beat(interaction, film, beat, private)
+            self.beat_or_error(film, beat)
+            await self.send(interaction, PageState("beat", film.key, private, arg=str(beat)))
         elif search is not None:
             await self.send(
                 interaction, PageState("search", film.key, private, arg=self.search_text(film, search))
@@ -199,34 +201,18 @@ class Lookups(commands.Cog):
         film = await self.bot.current_film(interaction.guild_id)
         return [_int_choice(choice) for choice in beat_choices(film, current)][:CHOICES_LIMIT]
 
-    async def send_beat(
-        self, interaction: discord.Interaction[Any], film: Film, number: int, private: bool
-    ) -> None:
-        beat = self.beat_or_error(film, number)
-        reader = await self.reader(interaction, film, private=private)
-        pages = _render.beat_pages(film, beat, reader)
-        await interaction.response.send_message(embed=pages[0], ephemeral=private)
-
     async def pages_for(self, interaction: discord.Interaction[Any], state: PageState) -> list[discord.Embed]:
         """Draw every page of the list a state names, for the member who is reading it."""
         film = self.bot.films.get(state.film) if state.film else await self.film_for(interaction)
         reader = await self.reader(interaction, film, private=state.private, opt_in=state.kind != "syn")
+        if state.kind == "beat":
+            return _render.beat_pages(film, self.beat_or_error(film, int(state.arg)), reader)
         if state.kind == "search":
             beats = list(find_beats(film, state.arg))
             if not beats:
                 raise UserError(f"No beat mentions “{truncate(state.arg, 60)}”. {_render.beat_range(film)}")
             return _render.search_pages(film, state.arg, beats, reader)
-        draw = {
-            "film": _render.film_pages,
-            "cast": _render.cast_pages,
-            "syn": _render.synopsis_pages,
-            "synfull": _render.synopsis_pages,
-            "tl": _render.timeline_pages,
-            "prog": _render.progress_pages,
-        }
-        if state.kind == "sources":
-            return _render.sources_pages(film)
-        return draw[state.kind](film, reader)
+        return _DRAW[state.kind](film, reader)
 
     async def send(self, interaction: discord.Interaction[Any], state: PageState) -> None:
         """Answer with the first page of a list, and page buttons when there are more."""
@@ -246,6 +232,17 @@ class Lookups(commands.Cog):
         pages = await self.pages_for(interaction, state)
         state = PageState(state.kind, state.film, state.private, min(state.page, len(pages) - 1), state.arg)
         await interaction.response.edit_message(embed=pages[state.page], view=pager(state, len(pages)))
+
+
+_DRAW: dict[str, Callable[[Film, Reader], list[discord.Embed]]] = {
+    "film": _render.film_pages,
+    "cast": _render.cast_pages,
+    "syn": _render.synopsis_pages,
+    "synfull": _render.synopsis_pages,
+    "tl": _render.timeline_pages,
+    "prog": _render.progress_pages,
+    "sources": lambda film, _reader: _render.sources_pages(film),
+}
 
 
 def _guild_id(interaction: discord.Interaction[Any]) -> int:

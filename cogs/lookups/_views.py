@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "plot:page"
 CUSTOM_ID_LIMIT = 100
-PAGE_KINDS = ("film", "cast", "syn", "synfull", "tl", "search", "prog", "sources")
+PAGE_KINDS = ("film", "cast", "syn", "synfull", "tl", "search", "prog", "sources", "beat")
 TEMPLATE = (
     rf"{PREFIX}:(?P<kind>{'|'.join(PAGE_KINDS)}):(?P<film>[^:]+):(?P<mode>[pe])"
     r":(?P<page>\d{1,4}):(?P<arg>.*)"
@@ -91,6 +91,7 @@ def pager(state: PageState, pages: int) -> discord.ui.View | None:
         return None
     view = discord.ui.View(timeout=None)
     last = pages - 1
+    state = replace(state, page=min(state.page, last))
     back = replace(state, page=max(state.page - 1, 0))
     forward = replace(state, page=min(state.page + 1, last))
     view.add_item(PageButton(back, label="◀ Previous", disabled=state.page == 0))

@@ -1,0 +1,328 @@
+"""Watch-party polls through the stand-in: voting, closing, ties, events, restarts, reminders, bad input.
+
+The bot runs on the real clock, so slots are a few hours ahead of now. Deadlines and reminders are made due
+without waiting: the test stops the bot, moves the job's due time in the SQLite file, and starts it again.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.standin import BotProcess, Driver, Message, StandIn
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+RUNTIME = timedelta(minutes=120)  # the Rush pack's settled runtime
+
+
+def slot(hours: float) -> datetime:
+    """A whole-minute UTC time some hours ahead."""
+    return (datetime.now(UTC) + timedelta(hours=hours)).replace(second=0, microsecond=0)
+
+
+def text(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M}"
+
+
+def poll_id(message: Message) -> int:
+    for row in message.components:
+        for item in row.get("components", []):
+            if match := re.fullmatch(r"wp:voters:(\d+)", item.get("custom_id", "")):
+                return int(match.group(1))
+    raise AssertionError(f"no watch-party buttons on message {message.id}")
+
+
+def embed_text(message: Message) -> str:
+    parts = [message.content]
+    for embed in message.embeds:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f.get('name')} {f.get('value')}" for f in embed.get("fields") or ()]
+        parts.append((embed.get("footer") or {}).get("text") or "")
+    return "\n".join(parts)
+
+
+def labels(message: Message) -> list[str]:
+    return [item.get("label", "") for row in message.components for item in row.get("components", [])]
+
+
+def events_named(standin: StandIn, name: str) -> list[dict[str, Any]]:
+    return [e for e in standin.guild.events.values() if e.get("name") == name]
+
+
+def iso_time(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def job_rows(bot: BotProcess, key_prefix: str) -> list[tuple[str, str, float]]:
+    with sqlite3.connect(bot.database_path) as conn:
+        rows = conn.execute(
+            "SELECT key, state, due_at FROM jobs WHERE substr(key, 1, ?) = ? ORDER BY key",
+            (len(key_prefix), key_prefix),
+        ).fetchall()
+    return [(str(k), str(s), float(d)) for k, s, d in rows]
+
+
+async def move_jobs_while_down(bot: BotProcess, moves: dict[str, float]) -> None:
+    """Stop the bot, set each job's due time (unix seconds), start it again and wait until ready."""
+    await bot.stop()
+    with sqlite3.connect(bot.database_path) as conn:
+        for key, due in moves.items():
+            changed = conn.execute("UPDATE jobs SET due_at = ? WHERE key = ?", (due, key)).rowcount
+            assert changed == 1, f"no job {key}"
+    await bot.start()
+    await bot.wait_ready(60)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def utc_server(driver: Driver, bot: BotProcess) -> AsyncIterator[None]:
+    """The server's time zone set to UTC, so the slots the tests type are UTC wall-clock times."""
+    reply = await driver.command("config timezone", {"zone": "UTC"}, member="mod")
+    assert "UTC" in reply.content
+    yield
+
+
+async def create_poll(driver: Driver, options: dict[str, str], member: str = "member") -> Message:
+    """Run /watchparty poll and return the public poll message it posted."""
+    before = max((m.id for m in driver.channel_messages()), default=0)
+    reply = await driver.command("watchparty poll", options, member=member)
+    assert reply.ephemeral and "is up" in reply.content, reply.text()
+    return await driver.wait_for_message(
+        predicate=lambda m: bool(m.components) and "🎬" in embed_text(m), after=before
+    )
+
+
+async def test_vote_withdraw_voters_and_close_early_make_a_voice_event(
+    driver: Driver, standin: StandIn, bot: BotProcess, utc_server: None
+) -> None:
+    first, second = slot(5), slot(6)
+    poll = await create_poll(
+        driver,
+        {
+            "title": "Rush night",
+            "slots": f"{text(second)}; {text(first)}",
+            "closes": "2h",
+            "where": "screening",
+        },
+    )
+    pid = poll_id(poll)
+    assert f"<t:{int(first.timestamp())}:F>" in embed_text(
+        poll
+    ) and f"<t:{int(first.timestamp())}:R>" in embed_text(poll)
+    assert "<#" in embed_text(poll)  # the voice channel
+
+    reply = await driver.click(poll, f"wp:vote:{pid}:0")
+    assert reply.original is not None and "#1 · 1" in labels(reply.original)
+    reply = await driver.click(poll, f"wp:vote:{pid}:0")
+    assert "#1 · 0" in labels(poll)  # withdrawn: counts update live
+    await driver.click(poll, f"wp:vote:{pid}:0")
+    await driver.click(poll, f"wp:vote:{pid}:0", member="member2")
+    await driver.click(poll, f"wp:vote:{pid}:1", member="member2")
+    assert {"#1 · 2", "#2 · 1"} <= set(labels(poll))
+    ping = await driver.click(poll, f"wp:ping:{pid}")
+    assert ping.ephemeral and "mention you" in ping.content
+
+    voters = await driver.click(poll, f"wp:voters:{pid}", member="member2")
+    member_id, member2_id = (driver.member(n).user.id for n in ("member", "member2"))
+    assert voters.ephemeral and f"<@{member_id}>" in embed_text(voters.message)
+
+    refused = await driver.click(poll, f"wp:close:{pid}", member="member2")
+    assert refused.ephemeral and "creator or a moderator" in refused.content
+    before = max(m.id for m in driver.channel_messages())
+    closing = await driver.click(poll, f"wp:close:{pid}")
+    assert closing.ephemeral and "Closing" in closing.content
+    announcement = await driver.wait_for_message(predicate=lambda m: "It's on" in embed_text(m), after=before)
+
+    assert f"<@{member_id}>" in announcement.content and f"<@{member2_id}>" not in announcement.content
+    post = next(
+        r for r in reversed(standin.requests) if r.method == "POST" and r.path.endswith("/messages")
+        and isinstance(r.json, dict) and "It's on" in str(r.json.get("embeds"))
+    )  # fmt: skip
+    mentions = post.json["allowed_mentions"]
+    assert mentions["parse"] == [] and [str(u) for u in mentions["users"]] == [str(member_id)]
+    assert not mentions.get("roles")
+
+    (event,) = events_named(standin, "Rush night")
+    assert event["entity_type"] == 2 and event["channel_id"] == str(driver.channel("screening").id)
+    assert iso_time(event["scheduled_start_time"]) == first
+    assert iso_time(event["scheduled_end_time"]) == first + RUNTIME
+    await standin.wait_until(
+        lambda: "Voting closed" in embed_text(poll), 10, what="the poll redrawn as closed"
+    )
+    assert f"wp:vote:{pid}" not in str(poll.components) and "🏆" in embed_text(poll)
+    late = await driver.click(poll, f"wp:voters:{pid}")
+    assert late.ephemeral
+
+
+async def test_tie_goes_to_moderators_and_makes_an_external_event(
+    driver: Driver, standin: StandIn, bot: BotProcess, utc_server: None
+) -> None:
+    first, second = slot(7), slot(8)
+    poll = await create_poll(
+        driver,
+        {"title": "Rush at Alice's", "slots": f"{text(first)}, {text(second)}", "closes": "in 3 hours",
+         "where": "Alice's flat"},
+    )  # fmt: skip
+    pid = poll_id(poll)
+    await driver.click(poll, f"wp:vote:{pid}:0")
+    await driver.click(poll, f"wp:vote:{pid}:1", member="member2")
+    before = max(m.id for m in driver.channel_messages())
+    await driver.click(poll, f"wp:close:{pid}", member="mod")
+    tie = await driver.wait_for_message(predicate=lambda m: "Tie" in embed_text(m), after=before)
+    assert labels(tie) == ["Pick #1", "Pick #2"] and "earliest tied time" in embed_text(tie)
+    assert not events_named(standin, "Rush at Alice's")
+
+    refused = await driver.click(tie, f"wp:tie:{pid}:1")
+    assert refused.ephemeral and "Only moderators" in refused.content
+    await driver.click(tie, f"wp:tie:{pid}:1", member="mod", followups=1)
+    await driver.wait_for_message(predicate=lambda m: "It's on" in embed_text(m), after=tie)
+    (event,) = events_named(standin, "Rush at Alice's")
+    assert event["entity_type"] == 3 and event["entity_metadata"]["location"] == "Alice's flat"
+    assert event["channel_id"] is None
+    assert iso_time(event["scheduled_start_time"]) == second
+    assert iso_time(event["scheduled_end_time"]) == second + RUNTIME
+    buttons = [item for row in tie.components for item in row.get("components", [])]
+    assert buttons and all(item.get("disabled") for item in buttons)  # a settled tie can't be picked again
+
+
+async def test_restart_keeps_buttons_and_deadlines_and_closes_missed_ones_at_boot(
+    driver: Driver, standin: StandIn, bot: BotProcess, utc_server: None
+) -> None:
+    kept = await create_poll(driver, {"title": "Kept open", "slots": text(slot(9)), "closes": "4h"})
+    soon = await create_poll(driver, {"title": "Closes soon", "slots": text(slot(9.5)), "closes": "4h"})
+    missed = await create_poll(driver, {"title": "Nobody came", "slots": text(slot(10)), "closes": "4h"})
+    kept_id, soon_id, missed_id = poll_id(kept), poll_id(soon), poll_id(missed)
+    await driver.click(soon, f"wp:vote:{soon_id}:0")
+    before = max(m.id for m in driver.channel_messages())
+
+    # While the bot is down: one deadline passes, another falls due a few seconds after the restart.
+    await move_jobs_while_down(
+        bot, {f"wp-close:{missed_id}": time.time() - 60, f"wp-close:{soon_id}": time.time() + 4}
+    )
+    await driver.wait_for_message(predicate=lambda m: "Nobody voted" in embed_text(m), after=before)
+    reply = await driver.click(kept, f"wp:vote:{kept_id}:0")  # a button from before the restart
+    assert reply.original is not None and "#1 · 1" in labels(reply.original)
+    await driver.wait_for_message(
+        predicate=lambda m: "It's on: Closes soon" in embed_text(m), after=before, timeout=15
+    )
+    assert len(events_named(standin, "Closes soon")) == 1 and not events_named(standin, "Nobody came")
+
+    listing = await driver.command("watchparty list")
+    assert listing.ephemeral and "Kept open" in embed_text(listing.message)
+    assert "Closes soon" in embed_text(listing.message) and "Nobody came" not in embed_text(listing.message)
+
+    refused = await driver.command("watchparty cancel", {"poll": kept_id}, member="member2")
+    assert refused.ephemeral and "creator or a moderator" in refused.content
+    cancelled = await driver.command("watchparty cancel", {"poll": kept_id})
+    assert "cancelled" in cancelled.content
+    assert job_rows(bot, f"wp-close:{kept_id}") == []
+    await standin.wait_until(
+        lambda: "was cancelled" in embed_text(kept), 10, what="the poll redrawn as cancelled"
+    )
+
+
+async def test_reminders_are_configurable_and_posted_exactly_once(
+    driver: Driver, standin: StandIn, bot: BotProcess, utc_server: None
+) -> None:
+    with pytest.raises(Exception, match="cannot see"):
+        await driver.command("config watchparty reminders", {"minutes": "30"})
+    refused = await driver.command("config watchparty reminders", {"minutes": "30"}, force=True)
+    assert refused.ephemeral and "moderators" in refused.content.lower()
+    bad = await driver.command("config watchparty reminders", {"minutes": "soon"}, member="mod")
+    assert bad.ephemeral and "`soon`" in bad.content
+    reply = await driver.command("config watchparty reminders", {"minutes": "45, 5"}, member="mod")
+    assert "45 and 5 minutes" in reply.content
+    show = await driver.command("config show", member="mod")
+    assert "45 and 5 minutes" in embed_text(show.message)
+
+    start = slot(3)
+    poll = await create_poll(driver, {"title": "Reminded", "slots": text(start), "closes": "1h"})
+    pid = poll_id(poll)
+    await driver.click(poll, f"wp:vote:{pid}:0")
+    await driver.click(poll, f"wp:ping:{pid}")
+    before = max(m.id for m in driver.channel_messages())
+    await driver.click(poll, f"wp:close:{pid}")
+    await driver.wait_for_message(predicate=lambda m: "It's on: Reminded" in embed_text(m), after=before)
+    await standin.wait_until(lambda: len(job_rows(bot, f"wp-remind:{pid}:")) == 2, 10, what="reminder jobs")
+    keys = [key for key, _, _ in job_rows(bot, f"wp-remind:{pid}:")]
+    assert keys == [f"wp-remind:{pid}:45", f"wp-remind:{pid}:5"]
+
+    await move_jobs_while_down(bot, {key: time.time() - 30 for key in keys})
+
+    def reminders() -> list[Message]:
+        return [m for m in driver.channel_messages() if m.id > before and "⏰ **Reminded**" in m.content]
+
+    await standin.wait_until(lambda: len(reminders()) == 2, 15, what="both reminders")
+    member_id = driver.member("member").user.id
+    assert all(f"<@{member_id}>" in m.content for m in reminders())
+    await bot.restart()
+    await standin.wait_until(
+        lambda: all(state == "done" for _, state, _ in job_rows(bot, f"wp-remind:{pid}:")),
+        10,
+        what="jobs done",
+    )
+    assert len(reminders()) == 2  # not again after another restart
+
+    await driver.command("config watchparty reminders", {"minutes": "default"}, member="mod")
+    cancelled = await driver.command("watchparty cancel", {"poll": pid}, member="mod")
+    assert "cancelled" in cancelled.content
+    (event,) = events_named(standin, "Reminded")
+    assert event["status"] == 4  # cancelled
+
+
+@pytest.mark.parametrize(
+    ("options", "fragments"),
+    [
+        ({"slots": "2020-01-01 20:00"}, ["in the past", "2020-01-01 20:00"]),
+        ({"slots": "next blursday 8pm"}, ["couldn't read", "blursday"]),
+        ({"slots": "{a}; {a}"}, ["same time", "Understood so far"]),
+        ({"slots": "; ".join(f"{{d{i}}}" for i in range(11))}, ["11 slots", "at most 10"]),
+        ({"closes": "{late}"}, ["after the first slot", "Understood so far"]),
+        ({"title": "Movie night @everyone"}, ["can't contain @everyone"]),
+        ({"title": "For <@&{role}> only"}, ["role mention"]),
+        ({"slots": "2030-03-10 02:30"}, ["doesn't exist"]),  # a DST gap needs a zone with DST; see below
+    ],
+)
+async def test_bad_input_is_refused_and_nothing_is_saved(
+    driver: Driver,
+    standin: StandIn,
+    bot: BotProcess,
+    utc_server: None,
+    options: dict[str, str],
+    fragments: list[str],
+) -> None:
+    base = slot(4)
+    values = {
+        "a": text(base),
+        "late": text(base + timedelta(hours=1)),
+        "role": str(standin.guild.role("Moderators").id),
+    }
+    values |= {f"d{i}": text(base + timedelta(hours=i)) for i in range(11)}
+    full = {"title": "Bad", "slots": text(base), "closes": "1h"} | {
+        k: v.format(**values) for k, v in options.items()
+    }
+    if "doesn't exist" in fragments:
+        await driver.command("config timezone", {"zone": "America/New_York"}, member="mod")
+        full["slots"] = (
+            "2026-03-08 02:30" if datetime.now(UTC) < datetime(2026, 3, 8, tzinfo=UTC) else "2027-03-14 02:30"
+        )
+    before_messages = len(driver.channel_messages())
+    before_jobs = len(job_rows(bot, "wp-close:"))
+    try:
+        reply = await driver.command("watchparty poll", full)
+    finally:
+        if "doesn't exist" in fragments:
+            await driver.command("config timezone", {"zone": "UTC"}, member="mod")
+    assert reply.ephemeral, reply.text()
+    for fragment in fragments:
+        assert fragment in reply.content, reply.content
+    assert "Traceback" not in reply.content
+    assert len(driver.channel_messages()) == before_messages
+    assert len(job_rows(bot, "wp-close:")) == before_jobs

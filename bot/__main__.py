@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -77,7 +78,10 @@ async def _run(settings: Settings, *, sync_only: bool) -> int:
         print(f"error: film data: {exc}", file=sys.stderr)
         return 2
     try:
-        async with Database(settings.database_path) as db, FilmClubBot(settings, db, films, force_sync=sync_only) as bot:
+        async with (
+            Database(settings.database_path) as db,
+            FilmClubBot(settings, db, films, force_sync=sync_only) as bot,
+        ):
             if sync_only:
                 await bot.login(settings.token)  # setup_hook loads the cogs and syncs
                 return 0
@@ -87,10 +91,15 @@ async def _run(settings: Settings, *, sync_only: bool) -> int:
         print(f"error: database: {exc}", file=sys.stderr)
         return 2
     except discord.LoginFailure:
-        print("error: DISCORD_TOKEN was rejected by Discord. Reset it on the Bot page and update .env.", file=sys.stderr)
+        print(
+            "error: DISCORD_TOKEN was rejected by Discord. Reset it on the Bot page and update .env.",
+            file=sys.stderr,
+        )
         return 2
     except discord.PrivilegedIntentsRequired:
-        print("error: Discord refused the gateway intents; this bot needs no privileged ones.", file=sys.stderr)
+        print(
+            "error: Discord refused the gateway intents; this bot needs no privileged ones.", file=sys.stderr
+        )
         return 2
     log.info("Shut down cleanly")
     return 0
@@ -99,16 +108,16 @@ async def _run(settings: Settings, *, sync_only: bool) -> int:
 def _close_on_signals(bot: discord.Client) -> None:
     """SIGINT and SIGTERM close the bot: tasks are stopped, then the database is closed."""
     loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []
 
     def request_close(name: str) -> None:
         log.info("%s received, shutting down", name)
-        loop.create_task(bot.close())
+        if not closing:
+            closing.append(loop.create_task(bot.close()))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with contextlib.suppress(NotImplementedError):  # Windows: KeyboardInterrupt still works
             loop.add_signal_handler(sig, request_close, sig.name)
-        except NotImplementedError:  # Windows: KeyboardInterrupt still works
-            pass
 
 
 if __name__ == "__main__":

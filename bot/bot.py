@@ -41,7 +41,11 @@ def use_endpoints(settings: Settings) -> None:
 
 def extension_names() -> list[str]:
     """Every feature cog under cogs/: one module or package each."""
-    return sorted(f"cogs.{module.name}" for module in pkgutil.iter_modules(cogs.__path__) if not module.name.startswith("_"))
+    return sorted(
+        f"cogs.{module.name}"
+        for module in pkgutil.iter_modules(cogs.__path__)
+        if not module.name.startswith("_")
+    )
 
 
 class FilmClubBot(commands.Bot):
@@ -71,7 +75,7 @@ class FilmClubBot(commands.Bot):
         self.scheduler = Scheduler(db, self.clock)
         self.scheduler.on_failure = self._record_job_failure
         self.force_sync = force_sync
-        self.tree.on_error = on_tree_error
+        self.tree.error(on_tree_error)
 
     async def setup_hook(self) -> None:
         for name in extension_names():

@@ -55,7 +55,13 @@ class Scheduler:
         self._handlers.pop(kind, None)
 
     async def schedule(
-        self, kind: str, key: str, due_at: datetime, *, guild_id: int | None = None, payload: dict[str, Any] | None = None
+        self,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> bool:
         """Store a job (a no-op when (kind, key) exists) and wake the loop if it is sooner."""
         added = await self._db.jobs.add(kind, key, due_at, guild_id=guild_id, payload=payload)
@@ -63,7 +69,13 @@ class Scheduler:
         return added
 
     async def reschedule(
-        self, kind: str, key: str, due_at: datetime, *, guild_id: int | None = None, payload: dict[str, Any] | None = None
+        self,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> None:
         await self._db.jobs.replace(kind, key, due_at, guild_id=guild_id, payload=payload)
         self.wake()
@@ -149,7 +161,9 @@ class Scheduler:
                 self._running.discard(task)
 
     async def _record_failure(self, job: Job, exc: Exception) -> None:
-        log.exception("Job %s:%s (id %d, attempt %d) failed", job.kind, job.key, job.id, job.attempts)
+        log.error(
+            "Job %s:%s (id %d, attempt %d) failed", job.kind, job.key, job.id, job.attempts, exc_info=exc
+        )
         final = isinstance(exc, PermanentJobError) or job.attempts >= MAX_ATTEMPTS
         retry_at = None if final else self._clock.now() + RETRY_DELAY
         await self._db.jobs.fail(job.id, f"{type(exc).__name__}: {exc}", retry_at=retry_at)

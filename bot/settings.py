@@ -97,7 +97,9 @@ def _url(env: Mapping[str, str], key: str, schemes: tuple[str, ...]) -> str | No
         return None
     parts = urlsplit(raw)
     if parts.scheme not in schemes or not parts.netloc:
-        raise SettingsError(key, f"must be a {' or '.join(schemes)} URL such as {schemes[0]}://host:port/..., got {raw!r}")
+        raise SettingsError(
+            key, f"must be a {' or '.join(schemes)} URL such as {schemes[0]}://host:port/..., got {raw!r}"
+        )
     return raw.rstrip("/")
 
 

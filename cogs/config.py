@@ -83,7 +83,9 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             for c in changes
         ]
         problems = await config.recent_problems(guild.id)
-        problem_lines = [f"{_ts(p.at)} {p.feature}: {discord.utils.escape_markdown(p.message)}" for p in problems]
+        problem_lines = [
+            f"{_ts(p.at)} {p.feature}: {discord.utils.escape_markdown(p.message)}" for p in problems
+        ]
         embed = discord.Embed(title="Server settings", description="\n".join(lines))
         embed.add_field(name="Recent changes", value="\n".join(change_lines) or "none yet", inline=False)
         if problem_lines:
@@ -96,10 +98,14 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
     async def timezone(self, interaction: discord.Interaction[FilmClubBot], zone: str) -> None:
         name = zone.strip()
         if name not in self._zones:
-            raise UserError(f"`{discord.utils.escape_markdown(name)[:60]}` isn't a time zone I know. "
-                            "Pick one from the list, such as `Europe/Paris`.")
+            raise UserError(
+                f"`{discord.utils.escape_markdown(name)[:60]}` isn't a time zone I know. "
+                "Pick one from the list, such as `Europe/Paris`."
+            )
         ZoneInfo(name)
-        old = await self.bot.db.config.set(_guild(interaction).id, TIMEZONE_KEY, name, actor_id=interaction.user.id)
+        old = await self.bot.db.config.set(
+            _guild(interaction).id, TIMEZONE_KEY, name, actor_id=interaction.user.id
+        )
         await _confirm(interaction, f"Time zone set to **{name}** (was {old or 'UTC'}).")
 
     @timezone.autocomplete("zone")
@@ -111,19 +117,35 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         matches.sort(key=lambda z: (not z.lower().startswith(needle), len(z)))
         return [app_commands.Choice(name=z, value=z) for z in matches[:25]]
 
-    @app_commands.command(name="modrole", description="Set or clear the role whose members may change settings")
+    @app_commands.command(
+        name="modrole", description="Set or clear the role whose members may change settings"
+    )
     @app_commands.describe(role="The moderator role; leave empty to clear it")
     @moderator_only()
-    async def modrole(self, interaction: discord.Interaction[FilmClubBot], role: discord.Role | None = None) -> None:
+    async def modrole(
+        self, interaction: discord.Interaction[FilmClubBot], role: discord.Role | None = None
+    ) -> None:
         guild = _guild(interaction)
         if role is not None and (role.is_default() or role.managed):
-            raise UserError("Pick a normal role: not @everyone, and not a role managed by a bot or integration.")
-        await self.bot.db.config.set(guild.id, MOD_ROLE_KEY, role.id if role else None, actor_id=interaction.user.id)
-        text = f"Moderator role set to {role.mention}." if role else "Moderator role cleared: only Manage Server counts."
+            raise UserError(
+                "Pick a normal role: not @everyone, and not a role managed by a bot or integration."
+            )
+        await self.bot.db.config.set(
+            guild.id, MOD_ROLE_KEY, role.id if role else None, actor_id=interaction.user.id
+        )
+        text = (
+            f"Moderator role set to {role.mention}."
+            if role
+            else "Moderator role cleared: only Manage Server counts."
+        )
         await _confirm(interaction, text)
 
-    @app_commands.command(name="spoilers", description="Mark or unmark a channel where plot text is shown untagged")
-    @app_commands.describe(channel="The text channel", marked="True to mark it as a spoiler channel, False to unmark")
+    @app_commands.command(
+        name="spoilers", description="Mark or unmark a channel where plot text is shown untagged"
+    )
+    @app_commands.describe(
+        channel="The text channel", marked="True to mark it as a spoiler channel, False to unmark"
+    )
     @moderator_only()
     async def spoilers(
         self, interaction: discord.Interaction[FilmClubBot], channel: discord.TextChannel, marked: bool = True
@@ -141,7 +163,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
     @moderator_only()
     async def film(self, interaction: discord.Interaction[FilmClubBot], film: str) -> None:
         if film not in self.bot.films.films:
-            known = ", ".join(f"`{k}`" for k in self.bot.films.keys())
+            known = ", ".join(f"`{k}`" for k in self.bot.films.films)
             raise UserError(f"I have no film pack called that. Available: {known}.")
         chosen = self.bot.films.get(film)
         await self.bot.db.config.set(_guild(interaction).id, FILM_KEY, film, actor_id=interaction.user.id)

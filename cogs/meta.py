@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,12 +11,17 @@ from discord.ext import commands
 from bot.bot import FilmClubBot
 from bot.render import fit_embed, truncate
 
+AppCommand = app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
 
-def _walk(command: app_commands.Command | app_commands.Group, prefix: str = "") -> list[str]:  # type: ignore[type-arg]
+
+def _walk(command: AppCommand, prefix: str = "") -> list[str]:
+    """One line per runnable slash command, subcommands spelled out."""
     name = f"{prefix}{command.name}"
     if isinstance(command, app_commands.Group):
         return [line for child in command.commands for line in _walk(child, f"{name} ")]
-    return [f"`/{name}` {command.description}"]
+    if isinstance(command, app_commands.Command):
+        return [f"`/{name}` {command.description}"]
+    return []
 
 
 class Meta(commands.Cog):
@@ -27,7 +34,9 @@ class Meta(commands.Cog):
     async def about(self, interaction: discord.Interaction[FilmClubBot]) -> None:
         film = await self.bot.current_film(interaction.guild_id)
         commands_list = [
-            line for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name) for line in _walk(command)
+            line
+            for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name)
+            for line in _walk(command)
         ]
         embed = discord.Embed(
             title="Film club bot",
@@ -36,7 +45,7 @@ class Meta(commands.Cog):
                 "plot details past the setup stay behind spoiler tags unless you ask for them or you are in a "
                 "spoiler channel. I also run trivia and help pick a watch-party time across time zones.\n\n"
                 "Everything I say about the film comes from the source documents below; where they disagree I "
-                "show every version, and where they are silent I say \"not stated\"."
+                'show every version, and where they are silent I say "not stated".'
             ),
         )
         embed.add_field(name="Commands", value=truncate("\n".join(commands_list), 1024), inline=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from dataclasses import dataclass
@@ -70,8 +71,10 @@ class ConfigStore:
             await _audit(conn, guild_id, actor_id, key, old_json, new_json, now)
         return json.loads(old_json) if old_json else None
 
-    async def spoiler_channels(self, guild_id: int) -> set[int]:
-        rows = await self._db.fetchall("SELECT channel_id FROM spoiler_channels WHERE guild_id = ?", (guild_id,))
+    async def spoiler_channels(self, guild_id: int) -> builtins.set[int]:
+        rows = await self._db.fetchall(
+            "SELECT channel_id FROM spoiler_channels WHERE guild_id = ?", (guild_id,)
+        )
         return {int(row["channel_id"]) for row in rows}
 
     async def is_spoiler_channel(self, guild_id: int, channel_id: int) -> bool:
@@ -80,7 +83,9 @@ class ConfigStore:
         )
         return row is not None
 
-    async def set_spoiler_channel(self, guild_id: int, channel_id: int, marked: bool, *, actor_id: int) -> bool:
+    async def set_spoiler_channel(
+        self, guild_id: int, channel_id: int, marked: bool, *, actor_id: int
+    ) -> bool:
         """Mark or unmark a spoiler channel; returns whether anything changed."""
         async with self._db.transaction() as conn:
             if marked:
@@ -101,7 +106,9 @@ class ConfigStore:
             (guild_id, limit),
         )
         return [
-            ConfigChange(row["actor_id"], row["key"], _loads(row["old_value"]), _loads(row["new_value"]), row["at"])
+            ConfigChange(
+                row["actor_id"], row["key"], _loads(row["old_value"]), _loads(row["new_value"]), row["at"]
+            )
             for row in rows
         ]
 
@@ -136,7 +143,9 @@ class ConfigStore:
         )
 
 
-async def _audit(conn: Any, guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float) -> None:
+async def _audit(
+    conn: Any, guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float
+) -> None:
     await conn.execute(
         "INSERT INTO config_audit (guild_id, actor_id, key, old_value, new_value, at) VALUES (?, ?, ?, ?, ?, ?)",
         (guild_id, actor_id, key, old, new, at),

@@ -38,7 +38,13 @@ class JobStore:
         self._db = db
 
     async def add(
-        self, kind: str, key: str, due_at: datetime, *, guild_id: int | None = None, payload: dict[str, Any] | None = None
+        self,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> bool:
         """Schedule a job unless one with the same kind and key exists; returns whether it was added."""
         changed = await self._db.execute(
@@ -64,7 +70,13 @@ class JobStore:
         )
 
     async def replace(
-        self, kind: str, key: str, due_at: datetime, *, guild_id: int | None = None, payload: dict[str, Any] | None = None
+        self,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> None:
         """Schedule or move a pending job (a job already done is scheduled afresh)."""
         await self._db.execute(
@@ -117,7 +129,8 @@ class JobStore:
 
     async def finish(self, job_id: int, now: datetime) -> None:
         await self._db.execute(
-            "UPDATE jobs SET state = 'done', done_at = ?, last_error = NULL WHERE id = ?", (now.timestamp(), job_id)
+            "UPDATE jobs SET state = 'done', done_at = ?, last_error = NULL WHERE id = ?",
+            (now.timestamp(), job_id),
         )
 
     async def fail(self, job_id: int, error: str, *, retry_at: datetime | None) -> None:

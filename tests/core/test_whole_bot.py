@@ -1,0 +1,83 @@
+"""Whole-bot checks: every cog loads, no command name is used twice, the tree fits Discord's limits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from discord import app_commands
+
+from bot.bot import FilmClubBot, extension_names
+from bot.films import load_library
+from bot.settings import DEFAULT_FILMS_DIR, Settings
+from bot.standin.limits import check_commands
+from bot.storage import Database
+
+TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.GaBcDe.abcdefghijklmnopqrstuvwxyz0123"
+
+
+@pytest.fixture
+async def loaded_bot(tmp_path: Path) -> AsyncIterator[FilmClubBot]:
+    settings = Settings.from_env({"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "bot.db")})
+    async with Database(settings.database_path) as db:
+        bot = FilmClubBot(settings, db, load_library(DEFAULT_FILMS_DIR))
+        for name in extension_names():
+            await bot.load_extension(name)
+        yield bot
+        for name in list(bot.extensions):
+            await bot.unload_extension(name)
+        await bot.scheduler.stop()
+
+
+def _payload(bot: FilmClubBot) -> list[dict[str, Any]]:
+    return [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
+
+
+def _leaf_names(
+    command: app_commands.Command[Any, ..., Any] | app_commands.Group, prefix: str = ""
+) -> list[str]:
+    name = f"{prefix}{command.name}"
+    if isinstance(command, app_commands.Group):
+        return [leaf for child in command.commands for leaf in _leaf_names(child, f"{name} ")]
+    return [name]
+
+
+async def test_every_cog_loads(loaded_bot: FilmClubBot) -> None:
+    names = extension_names()
+    assert {"cogs.config", "cogs.meta"} <= set(names)
+    assert set(loaded_bot.extensions) == set(names)
+    assert len(loaded_bot.cogs) >= len(names)
+
+
+async def test_no_command_name_is_used_twice(loaded_bot: FilmClubBot) -> None:
+    top = [command.name for command in loaded_bot.tree.get_commands()]
+    assert len(top) == len(set(top))
+    leaves = [leaf for command in loaded_bot.tree.get_commands() for leaf in _leaf_names(command)]
+    assert len(leaves) == len(set(leaves))
+
+
+async def test_tree_fits_discord_limits(loaded_bot: FilmClubBot) -> None:
+    assert check_commands(_payload(loaded_bot)) == []
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+async def test_every_command_is_in_the_readme(loaded_bot: FilmClubBot) -> None:
+    readme = README.read_text(encoding="utf-8")
+    for command in loaded_bot.tree.get_commands():
+        assert f"/{command.name}" in readme, f"/{command.name} is missing from README's command table"
+
+
+async def test_tree_hash_is_stable_and_sensitive(loaded_bot: FilmClubBot) -> None:
+    first = loaded_bot.command_tree_hash()
+    assert loaded_bot.command_tree_hash() == first
+
+    @app_commands.command(name="extra-probe", description="probe")
+    async def probe(interaction: Any) -> None:  # pragma: no cover - never invoked
+        pass
+
+    loaded_bot.tree.add_command(probe)
+    assert loaded_bot.command_tree_hash() != first

@@ -20,6 +20,7 @@ from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Dec
 from cogs.watchparty import _render as render
 from cogs.watchparty._tally import (
     DEFAULT_REMINDERS,
+    DEFAULT_RUNTIME_MINUTES,
     OutcomeKind,
     can_schedule,
     decide,
@@ -165,7 +166,7 @@ class Lifecycle:
         end, defaulted = event_end(winner.starts_at, film.runtime_minutes)
         runtime_note = (
             f"The film data doesn't settle the runtime of *{discord.utils.escape_markdown(film.title)}*, "
-            "so I planned 2 hours."
+            f"so I planned {DEFAULT_RUNTIME_MINUTES} minutes."
             if defaulted
             else f"Runtime {film.runtime_minutes} min (*{discord.utils.escape_markdown(film.title)}*)."
         )

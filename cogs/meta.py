@@ -14,14 +14,23 @@ from bot.render import fit_embed, truncate
 AppCommand = app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
 
 
-def _walk(command: AppCommand, prefix: str = "") -> list[str]:
-    """One line per runnable slash command, subcommands spelled out."""
-    name = f"{prefix}{command.name}"
+def _subcommands(group: app_commands.Group, prefix: str = "") -> list[str]:
+    names: list[str] = []
+    for child in group.commands:
+        if isinstance(child, app_commands.Group):
+            names += _subcommands(child, f"{prefix}{child.name} ")
+        else:
+            names.append(f"{prefix}{child.name}")
+    return names
+
+
+def command_line(command: AppCommand) -> str:
+    """One line per top-level command: its description, or its subcommands for a group."""
     if isinstance(command, app_commands.Group):
-        return [line for child in command.commands for line in _walk(child, f"{name} ")]
+        return f"`/{command.name}` " + " · ".join(_subcommands(command))
     if isinstance(command, app_commands.Command):
-        return [f"`/{name}` {command.description}"]
-    return []
+        return f"`/{command.name}` {command.description}"
+    return ""
 
 
 class Meta(commands.Cog):
@@ -33,11 +42,7 @@ class Meta(commands.Cog):
     @app_commands.command(name="about", description="What this bot does, its commands and its sources")
     async def about(self, interaction: discord.Interaction[FilmClubBot]) -> None:
         film = await self.bot.current_film(interaction.guild_id)
-        commands_list = [
-            line
-            for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name)
-            for line in _walk(command)
-        ]
+        commands_list = [command_line(c) for c in sorted(self.bot.tree.get_commands(), key=lambda c: c.name)]
         embed = discord.Embed(
             title="Film club bot",
             description=(

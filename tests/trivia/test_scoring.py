@@ -49,7 +49,7 @@ def test_leaderboard_order_and_shared_ranks() -> None:
         Standing(4, 10, 1, 1),
     ]
     order = [(rank, s.user_id) for rank, s in ranked(rows)]
-    # points first, then right answers; equal points and right answers share a rank, fewer answers listed first
+    # points, then right answers; equal points and right answers share a rank; fewer answers first
     assert order == [(1, 2), (2, 1), (3, 5), (3, 3), (5, 4)]
 
 

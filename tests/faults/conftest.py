@@ -1,0 +1,58 @@
+"""Fault fixtures: one stand-in and one bot process for the whole fault suite, apart from the e2e ones.
+
+The tests here kill the bot, drop its gateway, rate-limit it and lock its database, so it gets its own
+stand-in and process rather than sharing the e2e bot. Every test fails if the stand-in recorded a problem
+it did not expect (a test that provokes one on purpose takes it with `standin.take_problems(kind)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.standin import BotProcess, Driver, StandIn
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT = 60.0
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def standin() -> AsyncIterator[StandIn]:
+    """A Discord stand-in for the fault suite."""
+    async with StandIn(guild_name="Fault Club") as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def bot(standin: StandIn, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotProcess]:
+    """`python -m bot` against the fault stand-in, shared by the fault tests (they restart it as needed)."""
+    if not (ROOT / "bot" / "__main__.py").exists():
+        pytest.skip("bot/__main__.py does not exist yet")
+    process = BotProcess(standin, workdir=tmp_path_factory.mktemp("faultbot"), name="faultbot")
+    await process.start()
+    try:
+        await process.wait_ready(READY_TIMEOUT)
+    except BaseException:
+        await process.stop()
+        raise
+    yield process
+    await process.stop()
+
+
+@pytest.fixture
+def driver(standin: StandIn) -> Driver:
+    """Acts as "member" in #general unless told otherwise."""
+    return Driver(standin, timeout=15.0)
+
+
+@pytest.fixture(autouse=True)
+def no_standin_problems(standin: StandIn) -> Iterator[None]:
+    """Fail the test on a payload over a limit, an unhandled route or a bad acknowledgement it did not expect."""
+    standin.take_problems()
+    yield
+    problems = standin.take_problems()
+    if problems:
+        pytest.fail("stand-in problems recorded during the test:\n" + "\n".join(map(str, problems)))

@@ -20,8 +20,8 @@ def command_puts(standin: StandIn, since: int) -> list[str]:
 async def test_twenty_gateway_drops_resume_without_identify_or_resync(
     standin: StandIn, bot: BotProcess, driver: Driver
 ) -> None:
-    await bot.restart()  # a second start with an unchanged command tree: no sync either
     mark = len(standin.requests)
+    await bot.restart()  # a second start with an unchanged command tree: no sync either
     identifies, resumes = standin.identify_count, standin.resume_count
     for n in range(DROPS):
         await standin.drop_gateway(4000 if n % 2 else None)  # a close frame, or a dead TCP link

@@ -103,9 +103,11 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
                 "Pick one from the list, such as `Europe/Paris`."
             )
         ZoneInfo(name)
-        old = await self.bot.db.config.set(
-            _guild(interaction).id, TIMEZONE_KEY, name, actor_id=interaction.user.id
-        )
+        guild = _guild(interaction)
+        old = await self.bot.db.config.set(guild.id, TIMEZONE_KEY, name, actor_id=interaction.user.id)
+        if old != name:
+            # Features with local-time schedules (the daily question) re-time them.
+            self.bot.dispatch("timezone_changed", guild.id)
         await _confirm(interaction, f"Time zone set to **{name}** (was {old or 'UTC'}).")
 
     @timezone.autocomplete("zone")

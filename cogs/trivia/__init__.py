@@ -49,6 +49,13 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Film tri
         else:
             log.warning("The config cog isn't loaded; /config trivia is unavailable")
 
+    @commands.Cog.listener()
+    async def on_timezone_changed(self, guild_id: int) -> None:
+        """Re-time the pending daily question for the server's new time zone."""
+        settings = await self.game.daily_settings(guild_id)
+        if settings is not None:
+            await self.game.schedule_daily(guild_id, settings)
+
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ChoiceButton, TypedAnswerButton)
         self.bot.scheduler.unregister(CLOSE_JOB)

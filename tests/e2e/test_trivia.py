@@ -236,3 +236,19 @@ async def test_two_hundred_simultaneous_clicks(driver: Driver, bot: BotProcess, 
     await driver.command("trivia stop")
     await driver.wait_for_message("general", titled("Round stopped"), WAIT, after=first)
     await set_timeout(driver, 5)
+
+
+async def test_changing_the_time_zone_re_times_the_daily_question(driver: Driver, bot: BotProcess) -> None:
+    await driver.command("config timezone", {"zone": "UTC"}, member="mod")
+    await driver.command("config trivia daily", {"channel": "general", "time": "19:00"}, member="mod")
+    [(utc_due,)] = db_rows(bot, "SELECT due_at FROM jobs WHERE kind = 'trivia.daily' AND state = 'pending'")
+    await driver.command("config timezone", {"zone": "Asia/Tokyo"}, member="mod")  # UTC+9, no DST
+
+    def pending() -> list[tuple[Any, ...]]:
+        return db_rows(bot, "SELECT due_at FROM jobs WHERE kind = 'trivia.daily' AND state = 'pending'")
+
+    await driver.standin.wait_until(lambda: pending() != [(utc_due,)], 10, what="the daily job re-timed")
+    [(tokyo_due,)] = pending()
+    assert datetime.fromtimestamp(tokyo_due, UTC).hour == 10  # 19:00 in Tokyo
+    await driver.command("config trivia daily-off", member="mod")
+    await driver.command("config timezone", {"zone": "UTC"}, member="mod")

@@ -187,7 +187,7 @@ class Driver:
         if isinstance(who, Member):
             return who
         try:
-            return self.guild.member(who or self.default_member)
+            return self.guild.member((who or self.default_member).lstrip("@"))
         except KeyError as error:
             raise DriverError(str(error.args[0])) from None
 
@@ -732,6 +732,7 @@ class BotProcess:
         name: str = "bot",
         require_commands: bool = True,
         quiet: float = 0.5,
+        exit_grace: float = 10.0,
     ) -> None:
         self.standin = standin
         self.argv = list(argv or [sys.executable, "-m", "bot"])
@@ -742,6 +743,8 @@ class BotProcess:
         self.extra_env = dict(env or {})
         self.require_commands = require_commands
         self.quiet = quiet
+        self.exit_grace = exit_grace
+        self.slow_exits = 0  # times the process had to be killed after a signal
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
         self._log: IO[bytes] | None = None
@@ -780,15 +783,18 @@ class BotProcess:
         self._log = self._open_log()
         self._identify_mark = self.standin.identify_count
         self._started_at = asyncio.get_running_loop().time()
-        self.process = await asyncio.create_subprocess_exec(
-            *self.argv,
-            cwd=self.workdir,
-            env=self.environment(),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.argv,
+                cwd=self.workdir,
+                env=self.environment(),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as error:
+            raise BotNotReady(f"cannot start {' '.join(self.argv)}: {error}") from error
         self.starts += 1
 
     def _ready(self) -> bool:
@@ -833,32 +839,35 @@ class BotProcess:
         commands = sum(len(c) for c in self.standin.commands.values())
         return f"identified={identified}, commands stored={commands}"
 
-    async def stop(self, timeout: float = 10.0) -> int | None:  # noqa: ASYNC109
-        """SIGTERM, wait, SIGKILL if it will not go; returns the exit code."""
+    async def _signal_and_wait(self, sig: int) -> None:
+        """Send `sig` and wait for the exit; after `exit_grace` seconds, kill it and say so in the log."""
         process = self.process
-        if process is not None and process.returncode is None:
+        if process is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(sig)
+        try:
+            await asyncio.wait_for(process.wait(), self.exit_grace)
+        except TimeoutError:
+            self.slow_exits += 1
+            if self._log is not None:
+                self._log.write(
+                    f"===== still running {self.exit_grace:.0f}s after signal {sig}: killed\n".encode()
+                )
+                self._log.flush()
             with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
+                process.kill()
+            await process.wait()
+
+    async def stop(self) -> int | None:
+        """SIGTERM, wait up to `exit_grace` seconds, SIGKILL if it will not go; returns the exit code."""
+        await self._signal_and_wait(signal.SIGTERM)
         self._close_log()
-        return None if process is None else process.returncode
+        return None if self.process is None else self.process.returncode
 
     async def restart(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Stop the bot with `sig` (SIGTERM: clean stop, SIGKILL: crash), start it again, wait until ready."""
-        process = self.process
-        if process is not None and process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(sig)
-            try:
-                await asyncio.wait_for(process.wait(), timeout)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await self._signal_and_wait(sig)
         await self.start()
         await self.wait_ready(timeout)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.standin.limits import (
@@ -176,8 +178,48 @@ def _poll(poll: Payload) -> list[str]:
     return lines
 
 
-def render_message(message: Payload, *, header: bool = True) -> str:
-    """A whole message as text; spoilers keep their `||` markers so the hidden part is visible."""
+MARKUP = re.compile(r"<(@!?|@&|#)(\d+)>|<t:(-?\d+)(?::([tTdDfFR]))?>")
+
+
+def _ago(seconds: float) -> str:
+    amount = abs(seconds)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        if amount >= size or size == 1:
+            count = int(amount // size)
+            text = f"{count} {unit}{'' if count == 1 else 's'}"
+            return f"in {text}" if seconds > 0 else f"{text} ago"
+    return ""
+
+
+def humanize(text: str, names: Mapping[str, str], now: float) -> str:
+    """Show `<@id>`, `<#id>`, `<@&id>` by name and `<t:unix:style>` as a UTC date or "in 5 minutes"."""
+
+    def replace(match: re.Match[str]) -> str:
+        kind, snowflake, stamp, style = match.groups()
+        if snowflake is not None:
+            prefix = "#" if kind == "#" else "@"
+            return prefix + names.get(snowflake, snowflake)
+        if style == "R":
+            return _ago(int(stamp) - now)
+        return datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    return MARKUP.sub(replace, text)
+
+
+def render_message(
+    message: Payload, *, header: bool = True, names: Mapping[str, str] | None = None, now: float | None = None
+) -> str:
+    """A whole message as text; spoilers keep their `||` markers so the hidden part is visible.
+
+    With `names` (snowflake -> name), mentions and Discord timestamps are shown readably, relative to `now`.
+    """
+    text = _render_message(message, header)
+    if names is None:
+        return text
+    return humanize(text, names, datetime.now(UTC).timestamp() if now is None else now)
+
+
+def _render_message(message: Payload, header: bool) -> str:
     lines: list[str] = []
     flags = int(message.get("flags") or 0)
     if header:

@@ -802,6 +802,7 @@ class StandIn:
         self._injected: list[_Injected429] = []
         self._connections: set[_Connection] = set()
         self._changed = asyncio.Event()
+        self.version = 0  # counts changes: every `notify`
         self._started = False
         self._routes: list[_Route] = []
         self._runner: web.AppRunner | None = None
@@ -870,6 +871,7 @@ class StandIn:
 
     def notify(self) -> None:
         """Wake everything waiting in `wait_until`."""
+        self.version += 1
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
@@ -949,7 +951,8 @@ class StandIn:
             files: list[dict[str, Any]] = []
             for name, value in form.items():
                 if name == "payload_json":
-                    payload = json.loads(str(value))
+                    raw = value.file.read() if isinstance(value, web.FileField) else value
+                    payload = json.loads(raw.decode() if isinstance(raw, (bytes, bytearray)) else str(raw))
                 elif isinstance(value, web.FileField):
                     content = value.file.read()
                     files.append(

@@ -7,6 +7,7 @@ Run it as a script: `python tests/e2e/minibot.py`.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import signal
@@ -146,6 +147,12 @@ async def think(interaction: discord.Interaction) -> None:
     await interaction.edit_original_response(content="done thinking")
 
 
+@app_commands.command(name="poster", description="Send a (spoilered) file")
+async def poster(interaction: discord.Interaction) -> None:
+    file = discord.File(io.BytesIO(b"poster bytes"), filename="poster.txt", spoiler=True)
+    await interaction.response.send_message("the poster", file=file)
+
+
 @app_commands.command(name="modonly", description="For moderators")
 @app_commands.default_permissions(manage_guild=True)
 async def modonly(interaction: discord.Interaction) -> None:
@@ -160,7 +167,20 @@ class MiniBot(commands.Bot):
 
     def __init__(self) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default())
-        for command in (mini, ping, cast, panel, feedback, slow, double, secret, post, think, modonly):
+        for command in (
+            mini,
+            ping,
+            cast,
+            panel,
+            feedback,
+            slow,
+            double,
+            secret,
+            post,
+            think,
+            poster,
+            modonly,
+        ):
             self.tree.add_command(command)
 
     async def setup_hook(self) -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import shlex
 import signal
+import sys
+import zlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -12,23 +18,12 @@ import pytest_asyncio
 from bot.standin import BotProcess, Driver, DriverError, StandIn
 from bot.standin.server import Perm
 
-from .conftest import MINIBOT_ARGV, start_bot
+from .conftest import MINIBOT_ARGV, ROOT, start_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-MINIBOT_COMMANDS = {
-    "mini",
-    "ping",
-    "cast",
-    "panel",
-    "feedback",
-    "slow",
-    "double",
-    "secret",
-    "post",
-    "think",
-    "modonly",
-}
+MINIBOT_COMMANDS = {"mini", "ping", "cast", "panel", "feedback", "slow", "double", "secret", "post", "think"}
+MINIBOT_COMMANDS |= {"poster", "modonly"}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -218,3 +213,113 @@ async def test_persistent_button_survives_restart(
     assert standin.identify_count == identifies + 1
     pressed = await driver.click(panel.message, "mini:btn:1", member="mod")
     assert pressed.content == "button 1 pressed by mod"
+
+
+async def test_multipart_messages_carry_attachments(
+    standin: StandIn, driver: Driver, minibot: BotProcess
+) -> None:
+    reply = await driver.command("poster")
+    assert reply.content == "the poster"
+    assert [(a["filename"], a["size"]) for a in reply.message.attachments] == [("SPOILER_poster.txt", 12)]
+    assert "||[attachment: SPOILER_poster.txt]||" in reply.text()
+    general = standin.guild.channel("general")
+    form = aiohttp.FormData(quote_fields=False)
+    form.add_field("payload_json", json.dumps({"content": "with a file"}), content_type="application/json")
+    form.add_field("files[0]", b"poster bytes", filename="SPOILER_poster.png", content_type="image/png")
+    headers = {"Authorization": f"Bot {standin.token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{standin.api_base}/channels/{general.id}/messages", data=form, headers=headers
+        ) as response,
+    ):
+        assert response.status == 200
+        body = await response.json()
+    assert body["content"] == "with a file"
+    assert [(a["filename"], a["size"]) for a in body["attachments"]] == [("SPOILER_poster.png", 12)]
+
+
+async def test_sandbox_runs_a_script(minibot: BotProcess) -> None:
+    """`python -m bot sandbox` reads commands from a pipe and prints replies; the end of input exits 0."""
+    script = "/ping\n/mini add a:2 b:3\n/panel\nclick 1\n/feedback\nmodal lovely\n/nope\n"
+    code = "import sys; from bot.sandbox import main; sys.exit(main(sys.argv[1:]))"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, "--bot", shlex.join(MINIBOT_ARGV), cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(script.encode()), 60)
+    text = out.decode()
+    assert process.returncode == 0, err.decode()
+    assert "> /ping\nFilmClubBot:\npong" in text and "2 + 3 = 5" in text
+    assert "[1 One] [2 Two]" in text
+    assert "FilmClubBot (only you can see this):\nbutton 1 pressed by member" in text
+    assert "Modal: Feedback" in text and "thanks: lovely" in text
+    assert "! no slash command /nope" in text
+
+
+class RawGateway:
+    """A minimal gateway client speaking zlib-stream, to check the protocol without discord.py."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.inflate = zlib.decompressobj()
+        self.sequence: int | None = None
+
+    async def receive(self) -> dict[str, Any]:
+        message = await self.ws.receive(timeout=5)
+        assert message.type is aiohttp.WSMsgType.BINARY, message
+        assert message.data.endswith(b"\x00\x00\xff\xff")
+        payload: dict[str, Any] = json.loads(self.inflate.decompress(message.data))
+        self.sequence = payload["s"] if payload["s"] is not None else self.sequence
+        return payload
+
+    async def until(self, event: str) -> dict[str, Any]:
+        while (payload := await self.receive())["t"] != event:
+            pass
+        return payload
+
+
+async def test_gateway_protocol(standin: StandIn, minibot: BotProcess) -> None:
+    url = f"{standin.gateway_url}?v=10&encoding=json&compress=zlib-stream"
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(url) as ws:
+            raw_gateway = RawGateway(ws)
+            assert (await raw_gateway.receive())["op"] == 10
+            await ws.send_json(
+                {"op": 2, "d": {"token": standin.token, "intents": 1 | 2, "large_threshold": 250}}
+            )
+            ready = await raw_gateway.until("READY")
+            assert ready["d"]["resume_gateway_url"] == standin.gateway_url
+            assert ready["d"]["application"]["id"] == str(standin.app_id)
+            guild = (await raw_gateway.until("GUILD_CREATE"))["d"]
+            assert {m["user"]["username"] for m in guild["members"]} >= {
+                "mod",
+                "member",
+                "member2",
+                "FilmClubBot",
+            }
+            await ws.send_json(
+                {"op": 8, "d": {"guild_id": guild["id"], "query": "mem", "limit": 0, "nonce": "n1"}}
+            )
+            chunk = (await raw_gateway.until("GUILD_MEMBERS_CHUNK"))["d"]
+            assert chunk["nonce"] == "n1" and {m["user"]["username"] for m in chunk["members"]} == {
+                "member",
+                "member2",
+            }
+            await ws.send_json({"op": 1, "d": raw_gateway.sequence})
+            assert (await raw_gateway.receive())["op"] == 11
+            session_id, seen = ready["d"]["session_id"], raw_gateway.sequence
+            await ws.close(code=4000)
+        await standin.add_members(1, prefix="latecomer")  # dispatched while the client is away
+        async with session.ws_connect(url) as ws:
+            raw_gateway = RawGateway(ws)
+            await raw_gateway.receive()
+            await ws.send_json(
+                {"op": 6, "d": {"token": standin.token, "session_id": session_id, "seq": seen}}
+            )
+            replayed = await raw_gateway.receive()
+            assert replayed["t"] == "GUILD_MEMBER_ADD" and replayed["s"] == seen + 1
+            assert (await raw_gateway.receive())["t"] == "RESUMED"
+            await ws.close(code=1000)  # ends the session: interactions go back to the minibot
+    await standin.wait_until(lambda: not standin.sessions[session_id].valid, 5, what="the raw session to end")
+    assert (await Driver(standin).command("ping")).content == "pong"

@@ -272,6 +272,7 @@ class Driver:
         path: str,
         options: Mapping[str, Any],
         channel: Channel,
+        who: Member,
         *,
         focused: str | None = None,
     ) -> dict[str, Any]:
@@ -295,7 +296,7 @@ class Driver:
             if name == focused:
                 option.update(value=str(options[name]), focused=True)
             else:
-                option["value"] = self._convert(spec, options[name], channel, resolved)
+                option["value"] = self._convert(spec, options[name], channel, resolved, who)
             values.append(option)
         if focused is not None and focused not in options:
             values.append({"name": focused, "type": by_name[focused]["type"], "value": "", "focused": True})
@@ -308,7 +309,10 @@ class Driver:
             data["resolved"] = resolved
         return data
 
-    def _convert(self, spec: Mapping[str, Any], raw: Any, channel: Channel, resolved: dict[str, Any]) -> Any:
+    def _convert(
+        self, spec: Mapping[str, Any], raw: Any, channel: Channel, resolved: dict[str, Any], who: Member
+    ) -> Any:
+        """An option value as Discord sends it, adding resolved users, roles, channels; `who` is the invoker."""
         kind, name = spec["type"], spec["name"]
         if kind in (STRING, INTEGER, NUMBER):
             value = self._scalar(spec, raw)
@@ -337,8 +341,7 @@ class Driver:
             allowed = spec.get("channel_types")
             if allowed and target.type not in allowed:
                 raise DriverError(f"option {name!r} does not accept #{target.name}")
-            member = self.member()
-            perms = self.guild.permissions(member, target)
+            perms = self.guild.permissions(who, target)
             entry = target.payload() | {"permissions": str(perms)}
             resolved.setdefault("channels", {})[str(target.id)] = entry
             return str(target.id)
@@ -425,7 +428,7 @@ class Driver:
         who, where = self.member(member), self.channel(channel)
         if not force:
             self._check_visible(path, who, where)
-        data = self._command_data(path, options or {}, where)
+        data = self._command_data(path, options or {}, where, who)
         record = await self.standin.send_interaction(
             APPLICATION_COMMAND, data, guild=self.guild, channel=where, member=who
         )
@@ -448,9 +451,10 @@ class Driver:
         if spec is None or not spec.get("autocomplete"):
             raise DriverError(f"option {focused!r} of /{path.strip()} has no autocomplete")
         where = self.channel(channel)
-        data = self._command_data(path, options, where, focused=focused)
+        who = self.member(member)
+        data = self._command_data(path, options, where, who, focused=focused)
         record = await self.standin.send_interaction(
-            AUTOCOMPLETE, data, guild=self.guild, channel=where, member=self.member(member)
+            AUTOCOMPLETE, data, guild=self.guild, channel=where, member=who
         )
         reply = await self._reply(record, f"autocomplete /{path.strip()} {focused}", 0)
         if reply.choices is None:
@@ -521,7 +525,10 @@ class Driver:
         member: str | Member | None = None,
         followups: int = 0,
     ) -> Reply:
-        """Press a button chosen by number (as rendered, from 1), custom_id or label."""
+        """Press a button chosen by number (as rendered, from 1), custom_id or label.
+
+        `target` is a message, a message id, or a Reply (its last message that has components).
+        """
         message = self._message(target)
         buttons = render.buttons(message.components)
         button = _pick(buttons, which, "button", message)
@@ -562,7 +569,8 @@ class Driver:
             channel = self._message_channel(message)
             kinds = {5: USER, 6: ROLE, 7: MENTIONABLE, 8: CHANNEL}
             spec = {"type": kinds[menu["type"]], "name": menu["custom_id"]}
-            data["values"] = [self._convert(spec, value, channel, resolved) for value in chosen]
+            who = self._clicker(message, member)
+            data["values"] = [self._convert(spec, value, channel, resolved, who) for value in chosen]
             data["resolved"] = resolved
         return await self._component(message, data, member, f"select {menu['custom_id']!r}", followups)
 

@@ -910,7 +910,11 @@ class StandIn:
         log.warning("stand-in %s at %s: %s", kind, where, detail)
 
     def take_problems(self, kind: str | None = None) -> list[Problem]:
-        """Remove and return recorded problems (of one kind if given): a test that expects them takes them."""
+        """Remove and return recorded problems (of one kind if given): a test that expects them takes them.
+
+        Kinds: "payload violation" (over a Discord limit), "unhandled route" (REST or gateway op the stand-in
+        does not serve), "interaction error" (late, repeated or invalid acknowledgement), "gateway".
+        """
         taken = [p for p in self.problems if kind is None or p.kind == kind]
         self.problems = [p for p in self.problems if p not in taken]
         return taken
@@ -1486,9 +1490,6 @@ class StandIn:
             )
         self.notify()
         return added
-
-    def member_permissions(self, guild: Guild, member: Member, channel: Channel | None) -> int:
-        return guild.permissions(member, channel)
 
     # -- messages -----------------------------------------------------------------------------------------
 

@@ -1,0 +1,115 @@
+"""The benchmark stand-in (per-interaction timing, routing to one bot, a global rate limit) and statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.standin import BotProcess, StandIn
+from bot.standin.server import Session, _Request
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIBOT = ROOT / "tests" / "e2e" / "minibot.py"
+
+
+class BenchStandIn(StandIn):
+    """The stand-in, plus: when each interaction's callback arrived, which bot gets interactions, and an
+    optional Discord-like global limit on channel posts (50 per second, answered with a global 429)."""
+
+    def __init__(self) -> None:
+        super().__init__(guild_name="Bench Club", heartbeat_interval_ms=41250)
+        self.callback_at: dict[int, float] = {}
+        self.target: Session | None = None
+        self.post_limit: int | None = None
+        self.post_window: tuple[int, int] = (0, 0)  # (second, posts in it)
+        self.limited_posts = 0
+
+    async def __aenter__(self) -> BenchStandIn:
+        await self.start()
+        return self
+
+    @property
+    def active_session(self) -> Session | None:
+        target = self.target
+        return target if target is not None and target.valid else super().active_session
+
+    async def _callback(self, req: _Request) -> web.StreamResponse:
+        record_id = int(req.params["interaction_id"])
+        self.callback_at.setdefault(record_id, asyncio.get_running_loop().time())
+        return await super()._callback(req)
+
+    async def _create_message(self, req: _Request) -> web.StreamResponse:
+        if self.post_limit is not None and not self._take_post_slot():
+            self.limited_posts += 1
+            retry = 1.0 - (time.time() % 1.0)
+            body = {"message": "You are being rate limited.", "retry_after": retry, "global": True}
+            headers = {"Retry-After": f"{retry:.3f}", "X-RateLimit-Global": "true", "Via": "1.1 google"}
+            headers["Content-Type"] = "application/json"  # exactly, or discord.py reads the body as text
+            return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
+        return await super()._create_message(req)
+
+    def _take_post_slot(self) -> bool:
+        second = int(time.time())
+        start, used = self.post_window
+        if start != second:
+            start, used = second, 0
+        self.post_window = (start, used + 1)
+        return used < (self.post_limit or 0)
+
+
+def minibot_process(standin: StandIn, workdir: Path, guild_id: int) -> BotProcess:
+    """The bare discord.py baseline bot, syncing its commands to its own guild of the same stand-in."""
+    import sys
+
+    argv = [sys.executable, str(MINIBOT)]
+    return BotProcess(standin, argv, workdir=workdir, name="minibot", env={"DEV_GUILD_ID": str(guild_id)})
+
+
+def session_of(standin: StandIn, since: int, until: int | None = None) -> Session:
+    """The valid session a bot identified with between identify counts `since` and `until`."""
+    limit = until if until is not None else standin.identify_count
+    found = [s for s in standin.sessions.values() if since < s.number <= limit and s.valid]
+    if not found:
+        raise RuntimeError("the bot has no session")
+    return max(found, key=lambda s: s.number)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Percentiles of a set of samples (milliseconds)."""
+
+    n: int
+    p50: float
+    p99: float
+    mean: float
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Summary:
+        ms = sorted(s * 1000 for s in seconds)
+        if not ms:
+            return cls(0, math.nan, math.nan, math.nan)
+        return cls(len(ms), percentile(ms, 50), percentile(ms, 99), statistics.fmean(ms))
+
+
+def percentile(ordered: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile of sorted samples."""
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def rss_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in KiB, from /proc/<pid>/status."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values["VmRSS"], values["VmHWM"]

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 DISCORD_EPOCH_MS = 1_420_070_400_000
 SEED_EPOCH_MS = 1_704_067_200_000  # 2024-01-01: seeded objects get ids from here, deterministically
 WEBHOOK_TOKEN_LIFETIME = 15 * 60.0
+NONCE_WINDOW = 5 * 60.0  # how long Discord remembers an enforced message nonce
 JSON = "application/json"
 
 # Gateway intents and opcodes used here.
@@ -789,6 +790,8 @@ class StandIn:
         self.guild = self.world.add_guild(guild_name)
         self.commands: dict[int | None, dict[int, dict[str, Any]]] = {}
         self.messages: dict[int, Message] = {}
+        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        self.nonce_duplicates = 0
         self.interactions: dict[int, InteractionRecord] = {}
         self._by_token: dict[str, InteractionRecord] = {}
         self.requests: list[RecordedRequest] = []
@@ -1590,6 +1593,9 @@ class StandIn:
             self._validate(
                 f"POST {req.path}", [limits.Violation("flags", "only interaction replies can be ephemeral")]
             )
+        duplicate = self._nonce_duplicate(channel.id, data)
+        if duplicate is not None:
+            return _response(duplicate.payload())
         reference = data.get("message_reference")
         message = self._new_message(
             channel.id,
@@ -1601,8 +1607,22 @@ class StandIn:
             type=19 if reference else 0,
             message_reference=reference,
         )
+        if data.get("enforce_nonce") and data.get("nonce") is not None:
+            self._nonces[(channel.id, str(data["nonce"]))] = (message.id, time.monotonic())
         await self._announce("MESSAGE_CREATE", message)
         return _response(message.payload())
+
+    def _nonce_duplicate(self, channel_id: int, data: Mapping[str, Any]) -> Message | None:
+        """Discord's enforce_nonce: the same nonce in a channel within a few minutes returns the first message."""
+        if not data.get("enforce_nonce") or data.get("nonce") is None:
+            return None
+        seen = self._nonces.get((channel_id, str(data["nonce"])))
+        if seen is None or time.monotonic() - seen[1] > NONCE_WINDOW:
+            return None
+        message = self.messages.get(seen[0])
+        if message is not None:
+            self.nonce_duplicates += 1
+        return message
 
     async def _get_message(self, req: _Request) -> web.StreamResponse:
         return _response(self._channel_message(req)[2].payload())

@@ -323,3 +323,17 @@ async def test_gateway_protocol(standin: StandIn, minibot: BotProcess) -> None:
             await ws.close(code=1000)  # ends the session: interactions go back to the minibot
     await standin.wait_until(lambda: not standin.sessions[session_id].valid, 5, what="the raw session to end")
     assert (await Driver(standin).command("ping")).content == "pong"
+
+
+async def test_enforced_nonce_posts_once(standin: StandIn, minibot: BotProcess) -> None:
+    channel = standin.guild.channel("general")
+    path = f"/channels/{channel.id}/messages"
+    body = {"content": "scheduled post", "nonce": "job42", "enforce_nonce": True}
+    status1, _, first = await raw(standin, "POST", path, body)
+    status2, _, second = await raw(standin, "POST", path, body)
+    assert status1 == status2 == 200
+    assert isinstance(first, dict) and isinstance(second, dict) and first["id"] == second["id"]
+    status3, _, third = await raw(standin, "POST", path, {**body, "nonce": "job43"})
+    assert status3 == 200 and isinstance(third, dict) and third["id"] != first["id"]
+    posts = [m for m in standin.channel_messages(channel.id) if m.content == "scheduled post"]
+    assert len(posts) == 2

@@ -55,12 +55,15 @@ COMMANDS = [
     Command("trivia stats"),
     Command("trivia start", lambda: {"questions": 1}, concurrent=False),
     Command("trivia stop", concurrent=False),
+    Command("watchparty list"),
     Command(
         "watchparty poll",
         lambda: {"title": "Bench", "slots": _slot(), "closes": "2h"},
         label="/watchparty poll",
     ),
-    Command("watchparty list"),
+    Command(
+        "watchparty list", concurrent=False, label="/watchparty list (after the poll rounds: 230 live polls)"
+    ),
     Command("watchparty cancel", concurrent=False, label="/watchparty cancel poll:<own poll>"),
     Command("config show", moderator=True),
     Command("config timezone", lambda: {"zone": "Europe/London"}, moderator=True),

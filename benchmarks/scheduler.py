@@ -21,7 +21,7 @@ from bot.storage.jobs import Job
 
 KIND = "trivia.daily"
 NOW = datetime(2030, 1, 7, 19, 0, tzinfo=UTC)
-REPEATS = 5
+REPEATS = 9
 
 
 @dataclass

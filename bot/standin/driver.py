@@ -675,6 +675,16 @@ class Driver:
         return "\n".join(lines)
 
 
+def message_text(message: Message) -> str:
+    """Content, embed titles, descriptions, fields and footers of a message as one string."""
+    parts = [message.content]
+    for embed in message.embeds:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f.get('name')} {f.get('value')}" for f in embed.get("fields") or ()]
+        parts.append((embed.get("footer") or {}).get("text") or "")
+    return "\n".join(parts)
+
+
 def _deferred_done(reply: Reply) -> bool:
     original = reply.original
     return original is None or not original.loading

@@ -19,19 +19,11 @@ import pytest
 
 from bot.standin import BotProcess, Driver, Message, StandIn
 from bot.standin import render as standin_render
+from bot.standin.driver import message_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 WAIT = 20.0
-
-
-def text_of(message: Message) -> str:
-    parts = [message.content]
-    for embed in message.embeds:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f.get('name')} {f.get('value')}" for f in embed.get("fields") or ()]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
 
 
 def titled(prefix: str) -> Any:
@@ -82,11 +74,11 @@ async def test_buttons_round_double_click_reveal_and_scoreboard(driver: Driver, 
 
     reveal = await driver.wait_for_message("general", titled("Answer:"), WAIT, after=first)
     member = driver.member("member").user.id
-    assert f"<@{member}>" in text_of(reveal) and "Right (1 of 2)" in text_of(reveal)
-    assert "Source" in text_of(reveal)
+    assert f"<@{member}>" in message_text(reveal) and "Right (1 of 2)" in message_text(reveal)
+    assert "Source" in message_text(reveal)
     second = await driver.wait_for_message("general", titled("Question 2 of"), WAIT, after=reveal)
     board = await driver.wait_for_message("general", titled("Round over"), WAIT, after=second)
-    assert f"<@{member}>" in text_of(board)
+    assert f"<@{member}>" in message_text(board)
     points = dict(db_rows(bot, "SELECT user_id, points FROM trivia_answers WHERE asked_id = ?", (first_id,)))
     assert 10 <= points[member] <= 15 and points[driver.member("member2").user.id] == 0
 
@@ -127,7 +119,7 @@ async def test_stop_by_starter_only_and_one_round_per_channel(driver: Driver, bo
 
 async def test_leaderboard_stats_and_new_season(driver: Driver, bot: BotProcess) -> None:
     board = await driver.command("trivia leaderboard")
-    assert "season 1" in text_of(board.message)
+    assert "season 1" in message_text(board.message)
     stats = await driver.command("trivia stats")
     assert stats.ephemeral and "36 questions" in stats.text() and "21 setup" in stats.text()
     other = await driver.command("trivia stats", {"member": "member2"})
@@ -175,7 +167,7 @@ async def test_restart_mid_round_keeps_buttons_and_the_reveal(
     await bot.start()
     await bot.wait_ready(60)
     reveal = await driver.wait_for_message("general", titled("Answer:"), WAIT, after=first)
-    assert "of 1)" in text_of(reveal)
+    assert "of 1)" in message_text(reveal)
     await driver.wait_for_message("general", titled("Round over"), WAIT, after=reveal)
     assert db_rows(bot, "SELECT COUNT(*) FROM trivia_answers WHERE asked_id = ?", (asked,)) == [(1,)]
     assert db_rows(bot, "SELECT state FROM trivia_asked WHERE id = ?", (asked,)) == [("revealed",)]
@@ -211,7 +203,7 @@ async def test_daily_question_due_while_down_posts_once_then_grades(driver: Driv
     answer = await driver.click(daily, min(question["correct"]) + 1)
     assert "is in" in answer.text()
     reveal = await driver.wait_for_message("spoilers", titled("Answer:"), WAIT, after=daily)
-    graded = re.search(rf"<@{driver.member('member').user.id}> \+(\d+)", text_of(reveal))
+    graded = re.search(rf"<@{driver.member('member').user.id}> \+(\d+)", message_text(reveal))
     assert graded and int(graded.group(1)) in (10, 12, 14, 16)  # no speed bonus daily; a streak may add
     await bot.restart()
     posts = [m for m in driver.channel_messages("spoilers") if m.id > before and titled("Daily question")(m)]

@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 
 from bot.standin import BotProcess, Driver, Message, StandIn
+from bot.standin.driver import message_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -38,15 +39,6 @@ def poll_id(message: Message) -> int:
             if match := re.fullmatch(r"wp:voters:(\d+)", item.get("custom_id", "")):
                 return int(match.group(1))
     raise AssertionError(f"no watch-party buttons on message {message.id}")
-
-
-def embed_text(message: Message) -> str:
-    parts = [message.content]
-    for embed in message.embeds:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f.get('name')} {f.get('value')}" for f in embed.get("fields") or ()]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
 
 
 def labels(message: Message) -> list[str]:
@@ -95,7 +87,7 @@ async def create_poll(driver: Driver, options: dict[str, str], member: str = "me
     reply = await driver.command("watchparty poll", options, member=member)
     assert reply.ephemeral and "is up" in reply.content, reply.text()
     return await driver.wait_for_message(
-        predicate=lambda m: bool(m.components) and "🎬" in embed_text(m), after=before
+        predicate=lambda m: bool(m.components) and "🎬" in message_text(m), after=before
     )
 
 
@@ -113,10 +105,10 @@ async def test_vote_withdraw_voters_and_close_early_make_a_voice_event(
         },
     )
     pid = poll_id(poll)
-    assert f"<t:{int(first.timestamp())}:F>" in embed_text(
+    assert f"<t:{int(first.timestamp())}:F>" in message_text(
         poll
-    ) and f"<t:{int(first.timestamp())}:R>" in embed_text(poll)
-    assert "<#" in embed_text(poll)  # the voice channel
+    ) and f"<t:{int(first.timestamp())}:R>" in message_text(poll)
+    assert "<#" in message_text(poll)  # the voice channel
 
     reply = await driver.click(poll, f"wp:vote:{pid}:0")
     assert reply.original is not None and "#1 · 1" in labels(reply.original)
@@ -131,14 +123,16 @@ async def test_vote_withdraw_voters_and_close_early_make_a_voice_event(
 
     voters = await driver.click(poll, f"wp:voters:{pid}", member="member2")
     member_id, member2_id = (driver.member(n).user.id for n in ("member", "member2"))
-    assert voters.ephemeral and f"<@{member_id}>" in embed_text(voters.message)
+    assert voters.ephemeral and f"<@{member_id}>" in message_text(voters.message)
 
     refused = await driver.click(poll, f"wp:close:{pid}", member="member2")
     assert refused.ephemeral and "creator or a moderator" in refused.content
     before = max(m.id for m in driver.channel_messages())
     closing = await driver.click(poll, f"wp:close:{pid}")
     assert closing.ephemeral and "Closing" in closing.content
-    announcement = await driver.wait_for_message(predicate=lambda m: "It's on" in embed_text(m), after=before)
+    announcement = await driver.wait_for_message(
+        predicate=lambda m: "It's on" in message_text(m), after=before
+    )
 
     assert f"<@{member_id}>" in announcement.content and f"<@{member2_id}>" not in announcement.content
     post = next(
@@ -154,9 +148,9 @@ async def test_vote_withdraw_voters_and_close_early_make_a_voice_event(
     assert iso_time(event["scheduled_start_time"]) == first
     assert iso_time(event["scheduled_end_time"]) == first + RUNTIME
     await standin.wait_until(
-        lambda: "Voting closed" in embed_text(poll), 10, what="the poll redrawn as closed"
+        lambda: "Voting closed" in message_text(poll), 10, what="the poll redrawn as closed"
     )
-    assert f"wp:vote:{pid}" not in str(poll.components) and "🏆" in embed_text(poll)
+    assert f"wp:vote:{pid}" not in str(poll.components) and "🏆" in message_text(poll)
     late = await driver.click(poll, f"wp:voters:{pid}")
     assert late.ephemeral
 
@@ -175,14 +169,14 @@ async def test_tie_goes_to_moderators_and_makes_an_external_event(
     await driver.click(poll, f"wp:vote:{pid}:1", member="member2")
     before = max(m.id for m in driver.channel_messages())
     await driver.click(poll, f"wp:close:{pid}", member="mod")
-    tie = await driver.wait_for_message(predicate=lambda m: "Tie" in embed_text(m), after=before)
-    assert labels(tie) == ["Pick #1", "Pick #2"] and "earliest tied time" in embed_text(tie)
+    tie = await driver.wait_for_message(predicate=lambda m: "Tie" in message_text(m), after=before)
+    assert labels(tie) == ["Pick #1", "Pick #2"] and "earliest tied time" in message_text(tie)
     assert not events_named(standin, "Rush at Alice's")
 
     refused = await driver.click(tie, f"wp:tie:{pid}:1")
     assert refused.ephemeral and "Only moderators" in refused.content
     await driver.click(tie, f"wp:tie:{pid}:1", member="mod", followups=1)
-    await driver.wait_for_message(predicate=lambda m: "It's on" in embed_text(m), after=tie)
+    await driver.wait_for_message(predicate=lambda m: "It's on" in message_text(m), after=tie)
     (event,) = events_named(standin, "Rush at Alice's")
     assert event["entity_type"] == 3 and event["entity_metadata"]["location"] == "Alice's flat"
     assert event["channel_id"] is None
@@ -206,17 +200,19 @@ async def test_restart_keeps_buttons_and_deadlines_and_closes_missed_ones_at_boo
     await move_jobs_while_down(
         bot, {f"wp-close:{missed_id}": time.time() - 60, f"wp-close:{soon_id}": time.time() + 4}
     )
-    await driver.wait_for_message(predicate=lambda m: "Nobody voted" in embed_text(m), after=before)
+    await driver.wait_for_message(predicate=lambda m: "Nobody voted" in message_text(m), after=before)
     reply = await driver.click(kept, f"wp:vote:{kept_id}:0")  # a button from before the restart
     assert reply.original is not None and "#1 · 1" in labels(reply.original)
     await driver.wait_for_message(
-        predicate=lambda m: "It's on: Closes soon" in embed_text(m), after=before, timeout=15
+        predicate=lambda m: "It's on: Closes soon" in message_text(m), after=before, timeout=15
     )
     assert len(events_named(standin, "Closes soon")) == 1 and not events_named(standin, "Nobody came")
 
     listing = await driver.command("watchparty list")
-    assert listing.ephemeral and "Kept open" in embed_text(listing.message)
-    assert "Closes soon" in embed_text(listing.message) and "Nobody came" not in embed_text(listing.message)
+    assert listing.ephemeral and "Kept open" in message_text(listing.message)
+    assert "Closes soon" in message_text(listing.message) and "Nobody came" not in message_text(
+        listing.message
+    )
 
     refused = await driver.command("watchparty cancel", {"poll": kept_id}, member="member2")
     assert refused.ephemeral and "creator or a moderator" in refused.content
@@ -224,7 +220,7 @@ async def test_restart_keeps_buttons_and_deadlines_and_closes_missed_ones_at_boo
     assert "cancelled" in cancelled.content
     assert job_rows(bot, f"wp-close:{kept_id}") == []
     await standin.wait_until(
-        lambda: "was cancelled" in embed_text(kept), 10, what="the poll redrawn as cancelled"
+        lambda: "was cancelled" in message_text(kept), 10, what="the poll redrawn as cancelled"
     )
 
 
@@ -240,7 +236,7 @@ async def test_reminders_are_configurable_and_posted_exactly_once(
     reply = await driver.command("config watchparty reminders", {"minutes": "45, 5"}, member="mod")
     assert "45 and 5 minutes" in reply.content
     show = await driver.command("config show", member="mod")
-    assert "45 and 5 minutes" in embed_text(show.message)
+    assert "45 and 5 minutes" in message_text(show.message)
 
     start = slot(3)
     poll = await create_poll(driver, {"title": "Reminded", "slots": text(start), "closes": "1h"})
@@ -249,7 +245,7 @@ async def test_reminders_are_configurable_and_posted_exactly_once(
     await driver.click(poll, f"wp:ping:{pid}")
     before = max(m.id for m in driver.channel_messages())
     await driver.click(poll, f"wp:close:{pid}")
-    await driver.wait_for_message(predicate=lambda m: "It's on: Reminded" in embed_text(m), after=before)
+    await driver.wait_for_message(predicate=lambda m: "It's on: Reminded" in message_text(m), after=before)
     await standin.wait_until(lambda: len(job_rows(bot, f"wp-remind:{pid}:")) == 2, 10, what="reminder jobs")
     keys = [key for key, _, _ in job_rows(bot, f"wp-remind:{pid}:")]
     assert keys == [f"wp-remind:{pid}:45", f"wp-remind:{pid}:5"]

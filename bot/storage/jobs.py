@@ -47,11 +47,8 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Schedule a job unless one with the same kind and key exists; returns whether it was added."""
-        changed = await self._db.execute(
-            "INSERT OR IGNORE INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?)",
-            (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
-        )
-        return changed > 0
+        async with self._db.transaction() as conn:
+            return await self.add_in(conn, kind, key, due_at, guild_id=guild_id, payload=payload)
 
     async def add_in(
         self,
@@ -62,12 +59,13 @@ class JobStore:
         *,
         guild_id: int | None = None,
         payload: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> bool:
         """Like `add`, inside a transaction another store already holds."""
-        await conn.execute(
+        async with conn.execute(
             "INSERT OR IGNORE INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?)",
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
-        )
+        ) as cursor:
+            return cursor.rowcount > 0
 
     async def replace(
         self,

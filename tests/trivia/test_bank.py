@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
@@ -188,3 +189,8 @@ def test_pick_next_never_repeats_until_the_bank_is_used_up(rush: Film) -> None:
     pick = pick_next(eligible, seen, {eligible[0].id})
     assert pick is not None and pick.new_cycle and pick.question.id != eligible[0].id
     assert pick_next(eligible, seen, {q.id for q in eligible}) is None
+
+
+def test_readme_reports_the_bank_size(rush: Film) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"**{len(build_bank(rush))} questions**" in readme

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable
+from typing import Any
 
 import discord
 from discord import app_commands
+
+from bot.storage import is_busy_error
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +23,15 @@ class NotModerator(app_commands.CheckFailure):
     """The member lacks Manage Server and the configured moderator role."""
 
 
-def describe_user_error(error: app_commands.AppCommandError) -> str | None:
-    """The message for an error the user caused, or None when it is our fault."""
+BUSY_MESSAGE = "I'm busy saving something else right now. Nothing was changed; please try again in a moment."
+
+
+def describe_user_error(error: BaseException) -> str | None:
+    """The message for an error the user caused (or a passing one), or None when it is our fault."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if is_busy_error(error):
+        return BUSY_MESSAGE
     if isinstance(error, UserError):
         return str(error)
     if isinstance(error, NotModerator):
@@ -38,7 +49,7 @@ def describe_user_error(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
-async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
     """Answer ephemerally whether or not the interaction was already acknowledged."""
     try:
         if interaction.response.is_done():
@@ -49,13 +60,26 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
         log.warning("Could not deliver an error message for interaction %s", interaction.id)
 
 
-async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+async def report_error(interaction: discord.Interaction[Any], error: BaseException, where: str) -> None:
     """Short ephemeral help for user mistakes; log and apologise, with an error id, for the rest."""
     message = describe_user_error(error)
     if message is None:
         error_id = secrets.token_hex(4)
-        command = interaction.command.qualified_name if interaction.command else "?"
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        log.error("Error %s in /%s", error_id, command, exc_info=original)
+        log.error("Error %s in %s", error_id, where, exc_info=original)
         message = f"Sorry, something went wrong on my side. If it keeps happening, tell a moderator: error `{error_id}`."
     await send_ephemeral(interaction, message)
+
+
+async def on_tree_error(interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
+    """The command tree's error handler."""
+    command = interaction.command.qualified_name if interaction.command else "?"
+    await report_error(interaction, error, f"/{command}")
+
+
+async def guard(interaction: discord.Interaction[Any], where: str, action: Awaitable[None]) -> None:
+    """Run a button, select or modal handler so its errors get the same treatment as commands'."""
+    try:
+        await action
+    except Exception as error:
+        await report_error(interaction, error, where)

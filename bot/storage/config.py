@@ -33,20 +33,30 @@ class Problem:
 
 
 class ConfigStore:
-    """Key/value settings per server (values are JSON); every change is audited."""
+    """Key/value settings per server (values are JSON); every change is audited.
+
+    Settings are read on nearly every interaction and change rarely, so each server's are cached in
+    memory after the first read and updated by this store's own writes. This process is the only
+    writer; a deployment with several processes sharing one database would need to drop the cache
+    (or invalidate it through the database) first.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._values: dict[int, dict[str, Any]] = {}
+        self._spoiler_channels: dict[int, frozenset[int]] = {}
 
     async def get_all(self, guild_id: int) -> dict[str, Any]:
-        rows = await self._db.fetchall("SELECT key, value FROM guild_config WHERE guild_id = ?", (guild_id,))
-        return {row["key"]: json.loads(row["value"]) for row in rows}
+        cached = self._values.get(guild_id)
+        if cached is None:
+            rows = await self._db.fetchall(
+                "SELECT key, value FROM guild_config WHERE guild_id = ?", (guild_id,)
+            )
+            cached = self._values[guild_id] = {row["key"]: json.loads(row["value"]) for row in rows}
+        return dict(cached)
 
     async def get(self, guild_id: int, key: str, default: Any = None) -> Any:
-        row = await self._db.fetchone(
-            "SELECT value FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key)
-        )
-        return json.loads(row["value"]) if row else default
+        return (await self.get_all(guild_id)).get(key, default)
 
     async def set(self, guild_id: int, key: str, value: Any, *, actor_id: int) -> Any:
         """Store a value (None removes it) and audit the change; returns the old value."""
@@ -69,6 +79,7 @@ class ConfigStore:
                     (guild_id, key, new_json),
                 )
             await _audit(conn, guild_id, actor_id, key, old_json, new_json, now)
+        self._values.pop(guild_id, None)  # re-read after the commit
         return json.loads(old_json) if old_json else None
 
     async def spoiler_channels(self, guild_id: int) -> builtins.set[int]:
@@ -97,6 +108,7 @@ class ConfigStore:
             if changed:
                 old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
                 await _audit(conn, guild_id, actor_id, "spoiler_channel", old, new, time.time())
+        self._spoiler_channels.pop(guild_id, None)
         return changed
 
     async def recent_changes(self, guild_id: int, limit: int = 5) -> list[ConfigChange]:

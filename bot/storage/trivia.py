@@ -308,22 +308,17 @@ class TriviaStore:
     async def record_answer(
         self, asked_id: int, user_id: int, answer: str, correct: bool, now: float
     ) -> AnswerResult:
-        """One small transaction: insert the answer if the question is open; the key decides repeats."""
-        async with self._db.transaction() as conn:
-            async with conn.execute(
-                "INSERT INTO trivia_answers (asked_id, user_id, answer, correct, answered_at) "
-                "SELECT ?, ?, ?, ?, ? WHERE EXISTS "
-                "(SELECT 1 FROM trivia_asked WHERE id = ? AND state = 'open' AND closes_at > ?) "
-                "ON CONFLICT (asked_id, user_id) DO NOTHING",
-                (asked_id, user_id, answer[:200], int(correct), now, asked_id, now),
-            ) as cursor:
-                if cursor.rowcount > 0:
-                    return AnswerResult.RECORDED
-            async with conn.execute(
-                "SELECT 1 FROM trivia_answers WHERE asked_id = ? AND user_id = ?", (asked_id, user_id)
-            ) as cursor:
-                found = await cursor.fetchone()
-        return AnswerResult.DUPLICATE if found else AnswerResult.CLOSED
+        """One atomic insert if the question is open; the (question, member) key decides repeats."""
+        recorded = await self._db.execute(
+            "INSERT INTO trivia_answers (asked_id, user_id, answer, correct, answered_at) "
+            "SELECT ?, ?, ?, ?, ? WHERE EXISTS "
+            "(SELECT 1 FROM trivia_asked WHERE id = ? AND state = 'open' AND closes_at > ?) "
+            "ON CONFLICT (asked_id, user_id) DO NOTHING",
+            (asked_id, user_id, answer[:200], int(correct), now, asked_id, now),
+        )
+        if recorded > 0:
+            return AnswerResult.RECORDED
+        return AnswerResult.DUPLICATE if await self.has_answered(asked_id, user_id) else AnswerResult.CLOSED
 
     async def has_answered(self, asked_id: int, user_id: int) -> bool:
         row = await self._db.fetchone(

@@ -143,13 +143,20 @@ class WatchPartyStore:
         return _poll(row, slots)
 
     async def live(self, guild_id: int) -> list[Poll]:
-        """Open, tied and scheduled polls in a server, oldest first."""
+        """Open, tied and scheduled polls in a server, oldest first (two queries, however many polls)."""
         rows = await self._db.fetchall(
-            "SELECT id FROM wp_polls WHERE guild_id = ? AND state IN (?, ?, ?) ORDER BY id",
+            "SELECT * FROM wp_polls WHERE guild_id = ? AND state IN (?, ?, ?) ORDER BY id",
             (guild_id, *LIVE_STATES),
         )
-        polls = [await self.get(int(row["id"])) for row in rows]
-        return [poll for poll in polls if poll is not None]
+        slot_rows = await self._db.fetchall(
+            "SELECT s.poll_id, s.slot, s.starts_at, s.label FROM wp_slots s JOIN wp_polls p ON p.id = s.poll_id "
+            "WHERE p.guild_id = ? AND p.state IN (?, ?, ?) ORDER BY s.poll_id, s.slot",
+            (guild_id, *LIVE_STATES),
+        )
+        slots: dict[int, list[Any]] = {}
+        for slot in slot_rows:
+            slots.setdefault(int(slot["poll_id"]), []).append(slot)
+        return [_poll(row, slots.get(int(row["id"]), [])) for row in rows]
 
     async def toggle_vote(self, poll_id: int, slot: int, user_id: int, now: datetime) -> VoteResult | None:
         """Approve a slot, or withdraw an approval, in one transaction; None when the poll isn't open."""

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 import discord
 
-from bot.errors import UserError, send_ephemeral
-
-log = logging.getLogger(__name__)
+from bot.errors import guard, send_ephemeral
 
 PREFIX = "plot:page"
 CUSTOM_ID_LIMIT = 100
@@ -74,15 +71,12 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLA
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         turner = interaction.client.get_cog("Lookups")
-        try:
-            if not isinstance(turner, PageTurner):
-                raise UserError("Those pages aren't available right now. Run the command again.")
-            await turner.turn_page(interaction, self.state)
-        except UserError as error:
-            await send_ephemeral(interaction, str(error))
-        except Exception:
-            log.exception("Could not turn to page %s", self.state.custom_id)
-            await send_ephemeral(interaction, "Sorry, I couldn't open that page. Run the command again.")
+        if not isinstance(turner, PageTurner):
+            await send_ephemeral(
+                interaction, "Those pages aren't available right now. Run the command again."
+            )
+            return
+        await guard(interaction, self.state.custom_id, turner.turn_page(interaction, self.state))
 
 
 def pager(state: PageState, pages: int) -> discord.ui.View | None:

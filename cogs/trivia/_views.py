@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from bot.errors import send_ephemeral
+from bot.errors import guard, send_ephemeral
 from cogs.trivia._bank import LETTERS, Question
 from cogs.trivia._render import choice_label
 
@@ -65,7 +65,7 @@ class ChoiceButton(
         if handler is None:
             await _offline(interaction)
             return
-        await handler.on_choice(interaction, self.asked_id, self.choice)
+        await guard(interaction, self.custom_id, handler.on_choice(interaction, self.asked_id, self.choice))
 
 
 class TypedAnswerButton(
@@ -92,7 +92,7 @@ class TypedAnswerButton(
         if handler is None:
             await _offline(interaction)
             return
-        await handler.on_answer_button(interaction, self.asked_id)
+        await guard(interaction, self.custom_id, handler.on_answer_button(interaction, self.asked_id))
 
 
 class AnswerModal(discord.ui.Modal):
@@ -111,7 +111,9 @@ class AnswerModal(discord.ui.Modal):
         if handler is None:
             await _offline(interaction)
             return
-        await handler.on_typed(interaction, self.asked_id, self.answer.value)
+        await guard(
+            interaction, self.custom_id, handler.on_typed(interaction, self.asked_id, self.answer.value)
+        )
 
 
 def question_view(question: Question, asked_id: int, mode: str) -> discord.ui.View:

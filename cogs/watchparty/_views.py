@@ -6,21 +6,18 @@ custom_ids: `wp:vote:<poll>:<slot>`, `wp:voters:<poll>`, `wp:ping:<poll>`, `wp:c
 
 from __future__ import annotations
 
-import logging
 import re
-import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from bot.errors import describe_user_error, send_ephemeral
+from bot.errors import guard, send_ephemeral
 from bot.storage.watchparty import OPEN, Poll
 
 if TYPE_CHECKING:
     from bot.bot import FilmClubBot
 
-log = logging.getLogger(__name__)
 
 COG_NAME = "WatchParty"
 VOTE_BUTTONS_PER_ROW = 5
@@ -45,28 +42,8 @@ async def run_guarded(
     if handler is None:
         await send_ephemeral(interaction, "Watch parties are switched off right now. Try again later.")
         return
-    try:
-        await action(handler)
-    except discord.app_commands.AppCommandError as error:
-        message = describe_user_error(error)
-        if message is None:
-            await _apologise(interaction, error)
-        else:
-            await send_ephemeral(interaction, message)
-    except Exception as error:
-        await _apologise(interaction, error)
-
-
-async def _apologise(interaction: discord.Interaction[Any], error: BaseException) -> None:
-    error_id = secrets.token_hex(4)
-    data: dict[str, Any] = dict(interaction.data or {})
-    custom_id = data.get("custom_id", "?")
-    log.error("Error %s in button %s", error_id, custom_id, exc_info=error)
-    message = (
-        "Sorry, something went wrong on my side. "
-        f"If it keeps happening, tell a moderator: error `{error_id}`."
-    )
-    await send_ephemeral(interaction, message)
+    custom_id = str(dict(interaction.data or {}).get("custom_id", "?"))
+    await guard(interaction, f"button {custom_id}", action(handler))
 
 
 class VoteButton(

@@ -105,3 +105,16 @@ def test_shipped_migrations_are_numbered_and_parse() -> None:
         for migration in migrations:
             for statement in migration.statements:
                 conn.execute(statement)
+
+
+async def test_cached_settings_follow_writes(tmp_path: Path) -> None:
+    async with Database(tmp_path / "bot.db") as db:
+        assert await db.config.get(9, "timezone", "UTC") == "UTC"  # fills the cache
+        await db.config.set(9, "timezone", "Asia/Tokyo", actor_id=1)
+        assert await db.config.get(9, "timezone") == "Asia/Tokyo"
+        assert not await db.config.is_spoiler_channel(9, 5)
+        await db.config.set_spoiler_channel(9, 5, True, actor_id=1)
+        assert await db.config.is_spoiler_channel(9, 5)
+        copy = await db.config.get_all(9)
+        copy["timezone"] = "mutated by a caller"
+        assert await db.config.get(9, "timezone") == "Asia/Tokyo"

@@ -33,16 +33,6 @@ def slot_text(hours: float) -> str:
     return f"{(datetime.now(UTC) + timedelta(hours=hours)):%Y-%m-%d %H:%M}"
 
 
-def message_text(message: Message) -> str:
-    """Content, embed titles, descriptions, fields and footers of a message as one string."""
-    parts = [message.content]
-    for embed in message.embeds:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{f.get('name')} {f.get('value')}" for f in embed.get("fields") or ()]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
-
-
 def titled(prefix: str) -> Callable[[Message], bool]:
     return lambda m: any((e.get("title") or "").startswith(prefix) for e in m.embeds)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.standin import BotProcess, Driver, StandIn
-from tests.faults.helpers import WAIT, message_text, poll_id, slot_text
+from bot.standin.driver import message_text
+from tests.faults.helpers import WAIT, poll_id, slot_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

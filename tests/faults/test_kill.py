@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.standin import BotProcess, Driver, InteractionRecord, StandIn
+from bot.standin.driver import message_text
 from bot.standin.server import Member
 from tests.faults.helpers import (
     acknowledged,
@@ -22,7 +23,6 @@ from tests.faults.helpers import (
     db_rows,
     fire_click,
     integrity,
-    message_text,
     poll_id,
     set_trivia_timeout,
     slot_text,

@@ -8,12 +8,12 @@ import pytest
 
 from bot.standin import BotProcess, Driver, StandIn
 from bot.standin import render as standin_render
+from bot.standin.driver import message_text
 from tests.faults.helpers import (
     WAIT,
     assert_clean_reply,
     mention_problems,
     message_strings,
-    message_text,
     poll_id,
     sent_messages,
     set_trivia_timeout,

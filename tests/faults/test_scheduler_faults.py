@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.standin import BotProcess, Driver, StandIn
+from bot.standin.driver import message_text
 from bot.standin.server import Channel
-from tests.faults.helpers import WAIT, bot_log, db_rows, message_text, poll_id, slot_text
+from tests.faults.helpers import WAIT, bot_log, db_rows, poll_id, slot_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -5,31 +5,30 @@ Written from the measurements and profiles of the recorded run; update it when t
 
 ANALYSIS = """## Why targets are missed, and what would fix them
 
-**Latency ratio (missed).** Bare discord.py answers `/ping` without awaiting anything; our commands await
-the database several times before answering. A cProfile of the bot serving 300 `/synopsis` (spoiler policy:
-film, time zone, spoiler channel, the member's progress) shows almost no CPU in our code; the time is event-loop
-wake-ups for aiosqlite: 1,865 hand-offs to its worker thread (`SimpleQueue.put_nowait`) for 300 commands, about
-6 per command, each a thread switch plus a loop wake-up (≈0.1–0.2 ms on this machine), serialised by
-`Database._lock`. At 50 concurrent members that lock makes the queries queue, so p99 grows with the number
-of queries per command (`/config show`, `/trivia stats`, `/film`, `/config trivia daily` are the worst).
-Fix: read a server's settings once (`config.get_all` already exists) and cache them in memory per guild,
-invalidated by the `/config` writes that go through `ConfigStore.set`; fetch the member's progress in the same
-call. That removes most round trips from every lookup command.
+**Latency ratio (missed).** Bare discord.py answers `/ping` without awaiting anything; our commands read the
+database and build embeds before answering. A first profile (300 `/synopsis`) showed about 6 aiosqlite
+round trips per command, each a hand-off to its worker thread serialised by `Database._lock`, so under 50
+concurrent members the queries queued. Since then the server's settings and spoiler channels are cached in
+memory (`ConfigStore`, invalidated by its own writes), which removed most of those round trips; at one member
+most commands are now within 1.0–2.1× of `/ping`. What remains: the member's progress is still one query per
+lookup, and the biggest replies cost real CPU to build (`/film` renders 46 facts with every variant and its
+sources, ~0.7 ms in `film_pages` alone, measured in-process), which 50 members at once turn into a queue.
+Fix, next: cache rendered pages per (film, reader view), since film packs are immutable, and keep progress in a
+small per-member cache written through on `/progress set`. The worst 50-member ratios are the moderator
+writes (`/config film`, `/config trivia daily`): each is an audited transaction that 50 moderators at once must
+take in turn, a load no server produces; they are left as they are, because the audit row and the change must
+land together.
 
-**`/watchparty list` (missed, by far the worst).** `WatchPartyStore.live()` (bot/storage/watchparty.py) runs one
-query for the ids, then `get()` per poll, which is two more queries: 1 + 2N round trips, all under the database
-lock. With the 230 live polls the benchmark leaves behind it takes ~100 ms alone (1.5 s to 5 s with 50 members at
-once, in an earlier run), against under a millisecond with a handful of polls, while the embed can only show ~20 lines (1,024 characters per field). Fix: one query for
-the live polls and one `WHERE poll_id IN (...)` for their slots (or `LIMIT 25`, the most the embed can show).
+**`/watchparty list` (fixed since the first run).** `WatchPartyStore.live()` used to run 1 + 2N queries for N
+live polls (~100 ms with the 230 polls the benchmark leaves behind); it now runs two (the polls, then all their
+slots in one join), and its ratio fell from 41× to about 2×.
 
-**Trivia answers per second (borderline: 834/s, 1,127/s and 694/s in three runs within an hour on this shared
-machine; always 40–60 % of what bare discord.py's button does in the same run).** Every click is recorded exactly once (3,000 clicks → 3,000 acknowledgements → 3,000 rows, 3,000 distinct members, no
-errors), but `TriviaStore.record_answer` (bot/storage/trivia.py) makes three aiosqlite calls per click
-(`BEGIN IMMEDIATE`, the `INSERT … ON CONFLICT DO NOTHING`, `COMMIT`) under the one database lock, so clicks
-are written one at a time. Fix, cheapest first: run the INSERT on its own in autocommit mode (a single statement
-is already atomic; the duplicate/closed SELECT is only needed when no row was inserted): one round trip per
-click instead of three. Beyond that, group the clicks that arrive within a few milliseconds into one transaction
-(`executemany`) and acknowledge each after the commit, which keeps "acknowledged ⇒ stored".
+**Trivia answers per second (met, but close on this shared machine: 834/s, 1,127/s and 694/s in three early
+runs; 1,100–1,300/s since).** Every click is recorded exactly once (3,000 clicks → 3,000 acknowledgements →
+3,000 rows, 3,000 distinct members, no errors). `TriviaStore.record_answer` now makes one atomic INSERT per click
+(it used to be BEGIN, INSERT, COMMIT); the duplicate/closed check runs only when nothing was inserted. Beyond
+that, grouping the clicks that arrive within a few milliseconds into one transaction (`executemany`) and
+acknowledging each after the commit would keep "acknowledged ⇒ stored" while writing far less often.
 
 **Start → ready and memory (met).** The bot is ready in ~0.4 s, with or without a sync (no PUT when the command
 tree is unchanged); bare discord.py takes ~0.24 s (it imports less). Idle RSS is ~54 MiB; after the benchmark's

@@ -30,7 +30,8 @@ def question_embed(question: Question, asked: Asked, heading: str) -> discord.Em
         how = "Pick a button; one answer each."
     else:
         how = "Press **Answer** and type it; spelling slips are forgiven, one answer each."
-    lines += ["", f"{how} Closes <t:{int(asked.closes_at)}:R>."]
+    closes = int(asked.closes_at)
+    lines += ["", f"{how} Open until <t:{closes}:T> (<t:{closes}:R>)."]
     embed = discord.Embed(title=heading, description="\n".join(lines), colour=COLOUR)
     level = SpoilerLevel(question.level).label
     embed.set_footer(text=f"Spoiler level: {level} · {DIFFICULTY.get(question.difficulty, '?')}")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sqlite3
+import sys
+from pathlib import Path
 
 import pytest
 
 from bot.standin import BotProcess, Driver, StandIn
 from bot.standin.server import Role
+
+from .conftest import ROOT
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -109,3 +115,31 @@ async def test_restart_does_not_resync_unchanged_commands(standin: StandIn, bot:
     await bot.restart()
     assert command_writes() == before
     assert "Commands unchanged since the last sync" in bot.log_tail(200)
+
+
+async def test_sync_command_forces_a_sync_and_exits(standin: StandIn, tmp_path: Path) -> None:
+    before = [r for r in standin.requests if r.method == "PUT" and r.path.endswith("/commands")]
+    env = {**os.environ, **standin.env(database_path=str(tmp_path / "sync.db"), dev_guild=True)}
+    env["PYTHONPATH"] = str(ROOT)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sync", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    after = [r for r in standin.requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert len(after) == len(before) + 1
+    assert standin.token not in err.decode()
+
+
+async def test_sandbox_answers_about_from_a_pipe(tmp_path: Path) -> None:
+    """`printf '/about\\n' | python -m bot sandbox` prints the reply and exits 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sandbox", cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(b"/about\n"), 90)
+    assert process.returncode == 0, err.decode()
+    text = out.decode()
+    assert "> /about" in text and "Film club bot" in text and "Traceback" not in text + err.decode()

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 CHOICES_LIMIT = 25
 SEARCH_MAX = 60
+# Rendered pages are kept per (film, list, reader view): packs are immutable, so a page never goes stale.
+DRAWN_CACHE_SIZE = 512
 
 
 class Lookups(commands.Cog):
@@ -39,6 +41,7 @@ class Lookups(commands.Cog):
 
     def __init__(self, bot: FilmClubBot) -> None:
         self.bot = bot
+        self._drawn: dict[tuple[str, str, str, Reader], tuple[dict[str, Any], ...]] = {}
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PageButton)
@@ -206,6 +209,17 @@ class Lookups(commands.Cog):
         """Draw every page of the list a state names, for the member who is reading it."""
         film = self.bot.films.get(state.film) if state.film else await self.film_for(interaction)
         reader = await self.reader(interaction, film, private=state.private, opt_in=state.kind != "syn")
+        key = (film.key, state.kind, state.arg, reader)
+        drawn = self._drawn.get(key)
+        if drawn is None:
+            drawn = tuple(dict(page.to_dict()) for page in self.draw(film, state, reader))
+            if len(self._drawn) >= DRAWN_CACHE_SIZE:
+                self._drawn.clear()
+            self._drawn[key] = drawn
+        return [discord.Embed.from_dict(page) for page in drawn]
+
+    def draw(self, film: Film, state: PageState, reader: Reader) -> list[discord.Embed]:
+        """Render the pages; a pure function of the (immutable) film, the list and the reader's view."""
         if state.kind == "beat":
             return _render.beat_pages(film, self.beat_or_error(film, int(state.arg)), reader)
         if state.kind == "search":

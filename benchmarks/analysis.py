@@ -10,11 +10,15 @@ database and build embeds before answering. A first profile (300 `/synopsis`) sh
 round trips per command, each a hand-off to its worker thread serialised by `Database._lock`, so under 50
 concurrent members the queries queued. Since then the server's settings and spoiler channels are cached in
 memory (`ConfigStore`, invalidated by its own writes), which removed most of those round trips; at one member
-most commands are now within 1.0–2.1× of `/ping`. What remains: the member's progress is still one query per
-lookup, and the biggest replies cost real CPU to build (`/film` renders 46 facts with every variant and its
-sources, ~0.7 ms in `film_pages` alone, measured in-process), which 50 members at once turn into a queue.
-Fix, next: cache rendered pages per (film, reader view), since film packs are immutable, and keep progress in a
-small per-member cache written through on `/progress set`. The worst 50-member ratios are the moderator
+most commands are now within 1.0–2.1× of `/ping`. Rendered lookup pages are now cached per (film, list,
+reader view), since packs are immutable: `/film` at 50 members went from 8.9× to 3.5×. What remains is cost
+`/ping` never pays: replies of several kilobytes to build, serialise and send (and for the stand-in, which
+measures in the same process, to validate against Discord's limits), the member's progress query on private
+lookups, and the aggregate queries behind `/trivia stats` and `/trivia leaderboard`. Under 50-way concurrency
+each of those adds to a queue on one event loop. Next steps, in order of payoff: cache `/trivia` standings per
+server until the next reveal, keep progress in a per-member write-through cache, and measure the stand-in's
+share by running it in its own process.
+The worst 50-member ratios are the moderator
 writes (`/config film`, `/config trivia daily`): each is an audited transaction that 50 moderators at once must
 take in turn, a load no server produces; they are left as they are, because the audit row and the change must
 land together.

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.localtime import first_instant, gap_end
+
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 EVERY_DAY = frozenset(range(7))
@@ -136,27 +138,8 @@ def format_duration(value: timedelta) -> str:
 
 def local_slot(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of local time `at` on `day`: a gap moves to its end; an overlap takes the first."""
-    wall = datetime.combine(day, at, tzinfo=zone).replace(fold=0)
-    instant = wall.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
-        return instant
-    return _gap_end(wall, zone)
-
-
-def _gap_end(wall: datetime, zone: ZoneInfo) -> datetime:
-    """The transition instant that ends the gap `wall` falls in (the first valid instant after it)."""
-    low = wall.replace(fold=1).astimezone(UTC)  # before the transition
-    high = wall.replace(fold=0).astimezone(UTC)  # after it
-    if low > high:
-        low, high = high, low
-    offset = low.astimezone(zone).utcoffset()
-    while high - low > timedelta(seconds=1):
-        middle = low + (high - low) / 2
-        if middle.astimezone(zone).utcoffset() == offset:
-            low = middle
-        else:
-            high = middle
-    return high.replace(microsecond=0)
+    wall = datetime.combine(day, at)
+    return first_instant(wall, zone) or gap_end(wall, zone)
 
 
 def next_slot(after: datetime, spec: DailySpec) -> datetime:

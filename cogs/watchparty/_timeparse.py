@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.localtime import first_instant, gap_length
+
 MAX_AHEAD = timedelta(days=366)
 
 WEEKDAYS = {
@@ -106,16 +108,13 @@ def timestamp_tag(at: datetime, style: str = "F") -> str:
 
 def localize(naive: datetime, zone: ZoneInfo) -> datetime:
     """Attach a zone to a wall-clock time: reject DST gaps, pick the first occurrence in overlaps."""
-    first = naive.replace(tzinfo=zone, fold=0)
-    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive.replace(tzinfo=None, fold=0):
-        before = first.utcoffset()
-        after = naive.replace(tzinfo=zone, fold=1).utcoffset()
-        jump = abs((after or timedelta()) - (before or timedelta()))
+    instant = first_instant(naive, zone)
+    if instant is None:
         raise TimeParseError(
             f"{naive:%H:%M} doesn't exist on {naive:%Y-%m-%d} in {zone.key}: the clocks jump forward "
-            f"{_duration(jump)} that night. Pick a time outside the gap."
+            f"{_duration(gap_length(naive, zone))} that night. Pick a time outside the gap."
         )
-    return first.astimezone(UTC)
+    return instant
 
 
 def parse_moment(text: str, zone: ZoneInfo, now: datetime) -> ParsedTime:

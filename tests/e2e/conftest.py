@@ -46,8 +46,6 @@ async def standin() -> AsyncIterator[StandIn]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def bot(standin: StandIn, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotProcess]:
     """`python -m bot` against the stand-in with a fresh database; shared by every test of the session."""
-    if not (ROOT / "bot" / "__main__.py").exists():
-        pytest.skip("bot/__main__.py does not exist yet")
     process = await start_bot(standin, tmp_path_factory.mktemp("bot"))
     yield process
     await process.stop()

@@ -8,15 +8,12 @@ it did not expect (a test that provokes one on purpose takes it with `standin.ta
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from bot.standin import BotProcess, Driver, StandIn
-
-ROOT = Path(__file__).resolve().parents[2]
-READY_TIMEOUT = 60.0
+from tests.e2e.conftest import start_bot
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -29,15 +26,7 @@ async def standin() -> AsyncIterator[StandIn]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def bot(standin: StandIn, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotProcess]:
     """`python -m bot` against the fault stand-in, shared by the fault tests (they restart it as needed)."""
-    if not (ROOT / "bot" / "__main__.py").exists():
-        pytest.skip("bot/__main__.py does not exist yet")
-    process = BotProcess(standin, workdir=tmp_path_factory.mktemp("faultbot"), name="faultbot")
-    await process.start()
-    try:
-        await process.wait_ready(READY_TIMEOUT)
-    except BaseException:
-        await process.stop()
-        raise
+    process = await start_bot(standin, tmp_path_factory.mktemp("faultbot"), name="faultbot")
     yield process
     await process.stop()
 

@@ -11,19 +11,25 @@ EMBED_FIELDS_LIMIT = 25
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
-AUTHOR_LIMIT = 256
 EMBED_TOTAL_LIMIT = 6000
 CHOICE_NAME_LIMIT = 100
 ELLIPSIS = "…"
+SPOILER = "||"
 
 
 def truncate(text: str, limit: int) -> str:
-    """Cut text to at most `limit` characters, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+    """Cut text to at most `limit` characters, marking the cut with an ellipsis.
 
-
-def embed_length(embed: discord.Embed) -> int:
-    return len(embed)
+    A cut inside a spoiler tag closes the tag, so hidden text is never left showing.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rstrip()
+    if cut.count(SPOILER) % 2:
+        cut = cut[: limit - 1 - len(SPOILER)].rstrip()
+        if cut.count(SPOILER) % 2:
+            return cut + ELLIPSIS + SPOILER
+    return cut + ELLIPSIS
 
 
 def fit_embed(embed: discord.Embed) -> discord.Embed:

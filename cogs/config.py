@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.bot import FILM_KEY, TIMEZONE_KEY, FilmClubBot
 from bot.checks import MOD_ROLE_KEY, moderator_only
 from bot.errors import UserError
-from bot.render import fit_embed
+from bot.render import CHOICE_NAME_LIMIT, fit_embed, truncate
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
     ) -> list[app_commands.Choice[str]]:
         needle = current.lower()
         return [
-            app_commands.Choice(name=f.title[:100], value=key)
+            app_commands.Choice(name=truncate(f.title, CHOICE_NAME_LIMIT), value=key)
             for key, f in self.bot.films.films.items()
             if needle in f.title.lower() or needle in key
         ][:25]

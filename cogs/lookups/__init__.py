@@ -18,7 +18,7 @@ from bot.bot import FilmClubBot
 from bot.errors import UserError
 from bot.films import beat_choices, cast_choices, find_beats, find_cast
 from bot.films.model import Beat, Film
-from bot.render import truncate
+from bot.render import CHOICE_NAME_LIMIT, truncate
 from bot.spoilers import escape
 from cogs.lookups import _render
 from cogs.lookups._policy import Reader, progress_level
@@ -270,7 +270,7 @@ def _guild_id(interaction: discord.Interaction[Any]) -> int:
 
 def _int_choice(choice: tuple[str, int]) -> app_commands.Choice[int]:
     name, value = choice
-    return app_commands.Choice(name=truncate(name, 100), value=value)
+    return app_commands.Choice(name=truncate(name, CHOICE_NAME_LIMIT), value=value)
 
 
 def _str_choice(choice: tuple[str, str]) -> app_commands.Choice[str]:

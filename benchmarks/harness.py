@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.standin import BotProcess, StandIn
+from bot.standin import BotProcess, InteractionRecord, StandIn
 from bot.standin.server import Session, _Request
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +31,7 @@ class BenchStandIn(StandIn):
         self.post_limit: int | None = None
         self.post_window: tuple[int, int] = (0, 0)  # (second, posts in it)
         self.limited_posts = 0
+        self._answered: dict[int, asyncio.Future[None]] = {}
 
     async def __aenter__(self) -> BenchStandIn:
         await self.start()
@@ -43,8 +44,23 @@ class BenchStandIn(StandIn):
 
     async def _callback(self, req: _Request) -> web.StreamResponse:
         record_id = int(req.params["interaction_id"])
-        self.callback_at.setdefault(record_id, asyncio.get_running_loop().time())
-        return await super()._callback(req)
+        loop = asyncio.get_running_loop()
+        self.callback_at.setdefault(record_id, loop.time())
+        try:
+            return await super()._callback(req)
+        finally:
+            done = self._answered.setdefault(record_id, loop.create_future())
+            if not done.done():
+                done.set_result(None)
+
+    async def wait_answered(self, record: InteractionRecord, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait for the bot's callback to one interaction (one future each: cheap with hundreds in flight)."""
+        done = self._answered.setdefault(record.id, asyncio.get_running_loop().create_future())
+        try:
+            if record.callback_type is None and not record.errors:
+                await asyncio.wait_for(done, timeout)
+        finally:
+            self._answered.pop(record.id, None)
 
     async def _create_message(self, req: _Request) -> web.StreamResponse:
         if self.post_limit is not None and not self._take_post_slot():
@@ -113,3 +129,13 @@ def rss_kib(pid: int) -> tuple[int, int]:
         if key in ("VmRSS", "VmHWM"):
             values[key] = int(rest.split()[0])
     return values["VmRSS"], values["VmHWM"]
+
+
+async def wait_answered(standin: StandIn, record: InteractionRecord, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """Wait for an interaction's answer: a future per interaction on the benchmark stand-in, else a predicate."""
+    if isinstance(standin, BenchStandIn):
+        await standin.wait_answered(record, timeout)
+    else:
+        await standin.wait_until(
+            lambda: record.callback_type is not None or bool(record.errors), timeout, what="a click answer"
+        )

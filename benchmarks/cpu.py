@@ -97,7 +97,7 @@ class Prepared:
 
     message: Message
     reply: Reply
-    teardown: Callable[[], Awaitable[Any]]
+    teardown: Callable[[], Awaitable[list[Reply]]]
 
 
 Setup = Callable[[BenchStandIn, Stage], Awaitable[Prepared]]
@@ -187,9 +187,20 @@ async def trivia_pairs(
     driver = stage.side.driver
     for _ in range(n):
         start = await driver.command("trivia start", {"questions": 1}, channel=TRIVIA_CHANNEL, force=True)
-        stop = await driver.command("trivia stop", channel=TRIVIA_CHANNEL, force=True)
+        stop = await stop_round(stage)
         records += [start.interaction, stop.interaction]
     return records, 2 * n
+
+
+def is_scoreboard(message: Message) -> bool:
+    return any(str(e.get("title", "")).endswith(": scoreboard") for e in message.embeds)
+
+
+async def stop_round(stage: Stage) -> Reply:
+    """`/trivia stop`, then wait for the round's scoreboard (the bot ends the round after acknowledging)."""
+    stop = await stage.side.driver.command("trivia stop", channel=TRIVIA_CHANNEL, force=True)
+    await stage.side.driver.wait_for_message(TRIVIA_CHANNEL, is_scoreboard, 20, after=stop.interaction.id)
+    return stop
 
 
 async def click(
@@ -244,8 +255,8 @@ def button_case(
         try:
             found = await click(standin, stage, prepared.message, custom_id, members[0])
         finally:
-            await prepared.teardown()
-        return [prepared.reply, Reply(standin, found)]
+            after = await prepared.teardown()
+        return [prepared.reply, Reply(standin, found), *after]
 
     return Case(name, "button", burst, record, window, prepare)
 
@@ -257,8 +268,8 @@ def _button(message: Message, pattern: str) -> str:
     return found[0]
 
 
-async def _nothing() -> None:
-    return None
+async def _nothing() -> list[Reply]:
+    return []
 
 
 def command_setup(path: str, options: dict[str, Any], channel: str | None = None) -> Setup:
@@ -273,9 +284,10 @@ async def poll_setup(standin: BenchStandIn, stage: Stage) -> Prepared:
     reply = await stage.side.driver.command("watchparty poll", _poll_options(), force=True)
     polls = _poll_ids(reply)
 
-    async def teardown() -> None:
-        for poll in polls:
-            await stage.side.driver.command("watchparty cancel", {"poll": poll}, force=True)
+    async def teardown() -> list[Reply]:
+        return [
+            await stage.side.driver.command("watchparty cancel", {"poll": poll}, force=True) for poll in polls
+        ]
 
     poll = await stage.side.driver.wait_for_message(
         reply.interaction.channel_id, lambda m: any(i.startswith("wp:vote:") for i in button_ids(m)), 20,
@@ -302,10 +314,12 @@ def trivia_setup(mode: str) -> Setup:
                 after=reply.message,
             )
         except TimeoutError:
-            raise RuntimeError(f"no question after /trivia start mode:{mode}: {reply.text()[:300]}") from None
+            raise RuntimeError(
+                f"{stage.name}: no question after /trivia start mode:{mode}: {reply.text()[:300]}"
+            ) from None
 
-        async def teardown() -> None:
-            await driver.command("trivia stop", channel=TRIVIA_CHANNEL, force=True)
+        async def teardown() -> list[Reply]:
+            return [await stop_round(stage)]
 
         return Prepared(question, reply, teardown)
 
@@ -332,7 +346,7 @@ async def record_trivia(standin: BenchStandIn, stage: Stage) -> list[Reply]:
     await driver.wait_for_message(
         TRIVIA_CHANNEL, lambda m: any(i.startswith("trivia:") for i in button_ids(m)), 20, after=start.message
     )
-    stop = await driver.command("trivia stop", channel=TRIVIA_CHANNEL, force=True)
+    stop = await stop_round(stage)
     return [start, stop]
 
 
@@ -380,7 +394,7 @@ def answer_of(standin: BenchStandIn, reply: Reply, posts: list[Message]) -> dict
         "data": record.callback_data,
         "original": message_data(original) if original is not None else None,
         "followups": [message_data(m) for m in reply.followups],
-        "posts": [message_data(m) for m in posts],
+        "posts": [standin.first_versions.get(m.id) or message_data(m) for m in posts],
     }
 
 
@@ -400,11 +414,13 @@ async def record_answers(standin: BenchStandIn, stage: Stage, found: list[Case])
     """Run each case once on the film bot and keep what it answered, keyed as the bare bot looks them up."""
     answers: dict[str, dict[str, Any]] = {}
     standin.target = stage.side.session
+    standin.recording = True
     for case in found:
         replies = await case.record(standin, stage)
         for reply in replies:
             key = interaction_key(reply.interaction.type, reply.interaction.data)
             answers.setdefault(key, answer_of(standin, reply, posted(standin, reply, replies)))
+    standin.recording = False
     return answers
 
 

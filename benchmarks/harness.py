@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import math
 import statistics
@@ -10,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -32,6 +34,8 @@ class BenchStandIn(StandIn):
         self.post_window: tuple[int, int] = (0, 0)  # (second, posts in it)
         self.limited_posts = 0
         self._answered: dict[int, asyncio.Future[None]] = {}
+        self.recording = False
+        self.first_versions: dict[int, dict[str, Any]] = {}
 
     async def __aenter__(self) -> BenchStandIn:
         await self.start()
@@ -70,7 +74,16 @@ class BenchStandIn(StandIn):
             headers = {"Retry-After": f"{retry:.3f}", "X-RateLimit-Global": "true", "Via": "1.1 google"}
             headers["Content-Type"] = "application/json"  # exactly, or discord.py reads the body as text
             return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
-        return await super()._create_message(req)
+        known = set(self.messages) if self.recording else None
+        response = await super()._create_message(req)
+        if known is not None:  # keep each new message as first posted (later edits close trivia questions)
+            for message_id in set(self.messages) - known:
+                message = self.messages[message_id]
+                self.first_versions[message_id] = {
+                    "content": message.content, "embeds": copy.deepcopy(message.embeds),
+                    "components": copy.deepcopy(message.components), "flags": message.flags,
+                }  # fmt: skip
+        return response
 
     def _take_post_slot(self) -> bool:
         second = int(time.time())

@@ -10,11 +10,13 @@ import asyncio
 import json
 import logging
 import os
+import pickle
 import sqlite3
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 if __package__ in (None, ""):  # `python benchmarks/run.py`
@@ -37,6 +39,7 @@ class Settings:
     guilds: int = 2500
     fan_out: int = 250
     ticks: tuple[tuple[int, int], ...] = ((1000, 10), (10000, 10), (50000, 10), (10000, 100), (10000, 1000))
+    cases: tuple[str, ...] = ()
 
 
 QUICK = Settings(2, 12, 300, 1, 100, 60, ((1000, 10), (5000, 10), (5000, 100)))
@@ -58,6 +61,8 @@ class Results:
     fan_out: scheduler.FanOut | None = None
     integrity: str = ""
     seconds: float = 0.0
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    commit: str = field(default_factory=report.commit_now)
 
 
 class Pinning:
@@ -127,7 +132,9 @@ async def run(settings: Settings, results: Results) -> None:
     results.pinning = pinning.describe()
     results.load["start"] = load_line()
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
-        work = Path(folder)
+        work = Path(
+            os.environ.get("BENCH_DIR") or folder
+        )  # BENCH_DIR keeps the logs and replies to look into
         async with BenchStandIn() as standin:
             base_guild = await standin.add_guild("Baseline Club")
             bot = BotProcess(standin, workdir=startup.fresh_workdir(work, "bot"), name="bot")
@@ -135,7 +142,8 @@ async def run(settings: Settings, results: Results) -> None:
             results.starts = {"bot": [first], "bare": []}
             await bot_stage.side.driver.command("config trivia timeout", {"seconds": 300}, member="mod")
             log.info("recording the film bot's answers")
-            found = cpu.cases()
+            wanted = (*settings.cases, "/about")  # the bare bot's start-up answers /about
+            found = [c for c in cpu.cases() if not settings.cases or any(w in c.name for w in wanted)]
             answers = await cpu.record_answers(standin, bot_stage, found)
             replies = work / "replies.json"
             replies.write_text(json.dumps(answers), encoding="utf-8")
@@ -189,14 +197,43 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="a smoke run with few samples (not for the report)"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="where to write")
+    parser.add_argument("--rounds", type=int, help="alternating rounds per case (default 5)")
+    parser.add_argument("--per-burst", type=int, help="interactions per burst (default 200)")
+    parser.add_argument(
+        "--save", type=Path, help="also keep the measurements here (pickle), to re-render later"
+    )
+    parser.add_argument(
+        "--render", type=Path, help="write the report from saved measurements, without running"
+    )
+    parser.add_argument("--cases", nargs="*", default=[], help="only cases whose name contains one of these")
+    parser.add_argument("--skip-scheduler", action="store_true", help="leave out the scheduler measurements")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("bot.standin").setLevel(logging.ERROR)
     logging.getLogger("discord").setLevel(logging.ERROR)
     settings = QUICK if args.quick else Settings()
+    if args.rounds:
+        settings = replace(settings, rounds=args.rounds)
+    if args.per_burst:
+        settings = replace(settings, per_burst=args.per_burst)
+    if args.cases:
+        settings = replace(settings, cases=tuple(args.cases))
+    if args.skip_scheduler:
+        settings = replace(settings, ticks=settings.ticks[:2], fan_out=20)
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
-    results = Results(settings, command)
-    asyncio.run(run(settings, results))
+    command += "".join(
+        f" --{k.replace('_', '-')} {v}"
+        for k, v in (("rounds", args.rounds), ("per_burst", args.per_burst))
+        if v
+    )
+    command += " --skip-scheduler" if args.skip_scheduler else ""
+    if args.render:
+        results = pickle.loads(args.render.read_bytes())
+    else:
+        results = Results(settings, command)
+        asyncio.run(run(settings, results))
+        if args.save:
+            args.save.write_bytes(pickle.dumps(results))
     text = report.render(results)
     args.out.write_text(text, encoding="utf-8")
     print(text)

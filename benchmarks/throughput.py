@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.cpu import cpu_ns, settle
+from benchmarks.cpu import cpu_ns, is_scoreboard, settle
 from benchmarks.harness import wait_answered
 from benchmarks.latency import Side
 from bot.standin import Driver, InteractionRecord, Message, StandIn
@@ -121,5 +121,6 @@ async def _burst(standin: StandIn, side: Side, clicks: int, pid: int, prefix: st
     before = cpu_ns(pid)
     burst = await click_all(standin, side.driver, question, custom_id, fans)
     burst.cpu_seconds = (await settle(pid) - before) / 1e9
-    await side.driver.command("trivia stop", channel="spoilers", force=True)
+    stop = await side.driver.command("trivia stop", channel="spoilers", force=True)
+    await side.driver.wait_for_message("spoilers", is_scoreboard, 20, after=stop.interaction.id)
     return burst, custom_id

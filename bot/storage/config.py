@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.storage import Database, Transaction
+    from bot.storage import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,23 +82,23 @@ class ConfigStore:
         return json.loads(old_json) if old_json else None
 
     async def _write(self, guild_id: int, key: str, value: Any, actor_id: int, now: float) -> str | None:
-        async with self._db.transaction() as tx:
-            row = await tx.fetchone(
-                "SELECT value FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key)
+        """One hand-off: the change and its audit row in one transaction (the old value comes from the cache)."""
+        old = (await self._settings(guild_id)).get(key)
+        old_json = json.dumps(old, sort_keys=True) if old is not None else None
+        new_json = json.dumps(value, sort_keys=True) if value is not None else None
+        if old_json == new_json:
+            return old_json
+        change: tuple[str, tuple[Any, ...]]
+        if new_json is None:
+            change = ("DELETE FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key))
+        else:
+            change = (
+                "INSERT INTO guild_config (guild_id, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value "
+                "WHERE guild_config.value <> excluded.value",
+                (guild_id, key, new_json),
             )
-            old_json = row["value"] if row else None
-            new_json = json.dumps(value, sort_keys=True) if value is not None else None
-            if old_json == new_json:
-                return old_json
-            if new_json is None:
-                await tx.execute("DELETE FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key))
-            else:
-                await tx.execute(
-                    "INSERT INTO guild_config (guild_id, key, value) VALUES (?, ?, ?) "
-                    "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
-                    (guild_id, key, new_json),
-                )
-            await _audit(tx, guild_id, actor_id, key, old_json, new_json, now)
+        await self._db.batch([change, _audit(guild_id, actor_id, key, old_json, new_json, now)], chained=True)
         return old_json
 
     async def spoiler_channels(self, guild_id: int) -> builtins.set[int]:
@@ -124,16 +124,14 @@ class ConfigStore:
         self, guild_id: int, channel_id: int, marked: bool, *, actor_id: int
     ) -> bool:
         """Mark or unmark a spoiler channel; returns whether anything changed."""
+        if marked:
+            sql = "INSERT INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        else:
+            sql = "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?"
+        old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
+        audit = _audit(guild_id, actor_id, "spoiler_channel", old, new, time.time())
         try:
-            async with self._db.transaction() as tx:
-                if marked:
-                    sql = "INSERT OR IGNORE INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?)"
-                else:
-                    sql = "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?"
-                changed = await tx.execute(sql, (guild_id, channel_id)) > 0
-                if changed:
-                    old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
-                    await _audit(tx, guild_id, actor_id, "spoiler_channel", old, new, time.time())
+            changed = (await self._db.batch([(sql, (guild_id, channel_id)), audit], chained=True))[0] > 0
         except BaseException:
             self._spoiler_channels.pop(guild_id, None)  # unknown outcome: read afresh next time
             raise
@@ -157,16 +155,19 @@ class ConfigStore:
 
     async def record_problem(self, guild_id: int, feature: str, message: str) -> None:
         """Keep a background failure so moderators see it; only the latest 20 per server are kept."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO problems (guild_id, feature, message, at) VALUES (?, ?, ?, ?)",
-                (guild_id, feature, message[:300], time.time()),
-            )
-            await tx.execute(
-                "DELETE FROM problems WHERE guild_id = ? AND id NOT IN "
-                "(SELECT id FROM problems WHERE guild_id = ? ORDER BY id DESC LIMIT 20)",
-                (guild_id, guild_id),
-            )
+        await self._db.batch(
+            [
+                (
+                    "INSERT INTO problems (guild_id, feature, message, at) VALUES (?, ?, ?, ?)",
+                    (guild_id, feature, message[:300], time.time()),
+                ),
+                (
+                    "DELETE FROM problems WHERE guild_id = ? AND id NOT IN "
+                    "(SELECT id FROM problems WHERE guild_id = ? ORDER BY id DESC LIMIT 20)",
+                    (guild_id, guild_id),
+                ),
+            ]
+        )
 
     async def recent_problems(self, guild_id: int, limit: int = 3) -> list[Problem]:
         rows = await self._db.fetchall(
@@ -186,10 +187,10 @@ class ConfigStore:
         )
 
 
-async def _audit(
-    tx: Transaction, guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float
-) -> None:
-    await tx.execute(
+def _audit(
+    guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float
+) -> tuple[str, tuple[Any, ...]]:
+    return (
         "INSERT INTO config_audit (guild_id, actor_id, key, old_value, new_value, at) VALUES (?, ?, ?, ?, ?, ?)",
         (guild_id, actor_id, key, old, new, at),
     )

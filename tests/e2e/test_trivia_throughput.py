@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.cpu import is_scoreboard
 from benchmarks.throughput import WINDOW, click_all, count_rows, open_question
 from bot.standin import BotProcess, Driver, StandIn
 
@@ -28,7 +29,8 @@ async def test_every_click_in_a_burst_is_acknowledged_and_stored_exactly_once(
         again = await click_all(standin, driver, question, custom_id, fans[:50], 50)
         stored_after, _ = count_rows(bot.database_path, custom_id)
     finally:
-        await driver.command("trivia stop", channel="spoilers", member="mod")
+        stop = await driver.command("trivia stop", channel="spoilers", member="mod")
+        await driver.wait_for_message("spoilers", is_scoreboard, 20, after=stop.interaction.id)
         await driver.command("config trivia timeout", {"seconds": 30}, member="mod")
     assert (burst.clicks, burst.acknowledged, burst.errors) == (CLICKS, CLICKS, 0)
     assert burst.stored == burst.distinct == CLICKS

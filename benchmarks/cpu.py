@@ -60,6 +60,7 @@ class Cell:
     latencies: list[float] = field(default_factory=list)
     interactions: int = 0
     errors: int = 0
+    mismatched: int = 0  # replies whose shape differs from the recorded one (callback, flags, embeds, rows)
 
 
 @dataclass
@@ -86,6 +87,7 @@ class Stage:
     prepared: Prepared | None = None
     members_for_burst: list[Member] = field(default_factory=list)
     burst_size: int = 0
+    expected: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # reply shapes recorded, by case key
 
 
 Burst = Callable[[BenchStandIn, Stage, int, int], Awaitable[tuple[list[InteractionRecord], int]]]
@@ -173,7 +175,10 @@ async def cancel_burst(
     count = min(n, len(polls))
 
     async def one(i: int) -> InteractionRecord:
-        reply = await stage.side.driver.command("watchparty cancel", {"poll": polls[i]}, force=True)
+        moderator = stage.side.moderators[i % len(stage.side.moderators)]  # may cancel any member's poll
+        reply = await stage.side.driver.command(
+            "watchparty cancel", {"poll": polls[i]}, member=moderator, force=True
+        )
         return reply.interaction
 
     return await windowed(count, window, one), count
@@ -381,6 +386,17 @@ def cases() -> list[Case]:
 # --- recording the film bot's answers for the bare bot -----------------------------------------------------
 
 
+def shape(kind: int | None, data: dict[str, Any] | None) -> tuple[Any, ...]:
+    """What must match between the two bots' replies: callback type, ephemerality, embeds, component rows."""
+    data = data or {}
+    return (
+        kind,
+        int(data.get("flags") or 0) & 64,
+        len(data.get("embeds") or ()),
+        len(data.get("components") or ()),
+    )
+
+
 def message_data(message: Message) -> dict[str, Any]:
     return {"content": message.content, "embeds": message.embeds, "components": message.components,
             "flags": message.flags}  # fmt: skip
@@ -443,6 +459,9 @@ async def run_burst(standin: BenchStandIn, stage: Stage, case: Case, n: int, cel
     for record in records:
         if record.errors or record.callback_type is None:
             cell.errors += 1
+        expected = stage.expected.get(interaction_key(record.type, record.data))
+        if expected is not None and shape(record.callback_type, record.callback_data) != expected:
+            cell.mismatched += 1
         at = standin.callback_at.get(record.id)
         if at is not None:
             cell.latencies.append(at - record.created_at)

@@ -116,10 +116,12 @@ def cpu_table(results: Results) -> list[str]:
              f"{results.settings.per_burst} interactions (10 in flight; trivia start/stop pairs one at a time), "
              f"divided by the interactions answered; {rounds} rounds, alternating which bot goes first. "
              "Headline: the median over rounds of bot / bare; the spread is the lowest and highest round's ratio. "
-             "Latency (ms) is INTERACTION_CREATE dispatched → callback received, in the stand-in, over every round.",
+             "Latency (ms) is INTERACTION_CREATE dispatched → callback received, in the stand-in, over every round. "
+             "Shape ≠ counts replies (bot / bare) whose callback type, ephemerality, embed count or component rows "
+             "differ from the recorded reply: 0 / 0 means both bots gave the reply that was measured.",
              "",
-             "| case | bot CPU (ms) | bare CPU (ms) | ratio | spread over rounds | n | bot p50 / p99 | bare p50 / p99 | errors |",
-             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+             "| case | bot CPU (ms) | bare CPU (ms) | ratio | spread over rounds | n | bot p50 / p99 | bare p50 / p99 | errors | shape ≠ |",
+             "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for case in results.cases:
         spread = case.ratios()
         bot, bare = Summary.of(case.bot.latencies), Summary.of(case.bare.latencies)
@@ -127,7 +129,8 @@ def cpu_table(results: Results) -> list[str]:
             f"| {case.name} | {statistics.median(case.bot.cpu_per_round) * 1000:.2f} | "
             f"{statistics.median(case.bare.cpu_per_round) * 1000:.2f} | **{ratio(case):.2f}×** | "
             f"{min(spread):.2f}–{max(spread):.2f}× | {bot.n} | {bot.p50:.1f} / {bot.p99:.1f} | "
-            f"{bare.p50:.1f} / {bare.p99:.1f} | {case.bot.errors + case.bare.errors} |"
+            f"{bare.p50:.1f} / {bare.p99:.1f} | {case.bot.errors + case.bare.errors} | "
+            f"{case.bot.mismatched} / {case.bare.mismatched} |"
         )
     return [*lines, ""]
 

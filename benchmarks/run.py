@@ -145,11 +145,13 @@ async def run(settings: Settings, results: Results) -> None:
             wanted = (*settings.cases, "/about")  # the bare bot's start-up answers /about
             found = [c for c in cpu.cases() if not settings.cases or any(w in c.name for w in wanted)]
             answers = await cpu.record_answers(standin, bot_stage, found)
+            bot_stage.expected = {k: cpu.shape(a["type"], a["data"]) for k, a in answers.items()}
             replies = work / "replies.json"
             replies.write_text(json.dumps(answers), encoding="utf-8")
             standin.commands[base_guild.id] = dict(standin.commands[standin.guild.id])
             bare = bare_process(standin, startup.fresh_workdir(work, "bare"), replies)
             bare_stage, first = await start_stage(standin, bare, base_guild, "m", pinning)
+            bare_stage.expected = bot_stage.expected
             results.starts["bare"].append(first)
             results.memory = {
                 "bot": {"after start": startup.memory(bot)},

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.storage import Database, Transaction
+    from bot.storage import Atomic, Database, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +45,7 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Schedule a job unless one with the same kind and key exists; returns whether it was added."""
-        async with self._db.transaction() as tx:
-            return await self.add_in(tx, kind, key, due_at, guild_id=guild_id, payload=payload)
+        return await self._db.execute(*self.insert(kind, key, due_at, guild_id=guild_id, payload=payload)) > 0
 
     async def add_in(
         self,
@@ -59,11 +58,22 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Like `add`, inside a transaction another store already holds."""
-        changed = await tx.execute(
+        return await tx.execute(*self.insert(kind, key, due_at, guild_id=guild_id, payload=payload)) > 0
+
+    @staticmethod
+    def insert(
+        kind: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The statement that schedules a job unless (kind, key) exists, for a batch or an atomic unit."""
+        return (
             "INSERT OR IGNORE INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?)",
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
         )
-        return changed > 0
 
     async def replace(
         self,
@@ -110,16 +120,19 @@ class JobStore:
 
     async def claim_due(self, now: datetime, limit: int) -> list[Job]:
         """Mark up to `limit` due jobs as running and return them, oldest first."""
-        async with self._db.transaction() as tx:
-            rows = await tx.fetchall(
+
+        def claim(tx: Atomic) -> list[Any]:
+            rows = tx.fetchall(
                 "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
                 (now.timestamp(), limit),
             )
-            if rows:
-                await tx.executemany(
-                    "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?",
-                    [(row["id"],) for row in rows],
+            for row in rows:
+                tx.execute(
+                    "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?", (row["id"],)
                 )
+            return rows
+
+        rows = await self._db.atomic(claim)
         return [_job(row, attempts_delta=1) for row in rows]
 
     async def finish(self, job_id: int, now: datetime) -> None:

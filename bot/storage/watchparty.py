@@ -177,18 +177,19 @@ class WatchPartyStore:
     async def live(self, guild_id: int) -> list[Poll]:
         """Open, tied and scheduled polls in a server, oldest first (two queries, however many polls)."""
         rows = await self._db.fetchall(
-            "SELECT * FROM wp_polls WHERE guild_id = ? AND state IN (?, ?, ?) ORDER BY id",
+            "SELECT p.*, s.slot AS s_slot, s.starts_at AS s_starts_at, s.label AS s_label FROM wp_polls p "
+            "LEFT JOIN wp_slots s ON s.poll_id = p.id "
+            "WHERE p.guild_id = ? AND p.state IN (?, ?, ?) ORDER BY p.id, s.slot",
             (guild_id, *LIVE_STATES),
-        )
-        slot_rows = await self._db.fetchall(
-            "SELECT s.poll_id, s.slot, s.starts_at, s.label FROM wp_slots s JOIN wp_polls p ON p.id = s.poll_id "
-            "WHERE p.guild_id = ? AND p.state IN (?, ?, ?) ORDER BY s.poll_id, s.slot",
-            (guild_id, *LIVE_STATES),
-        )
-        slots: dict[int, list[Any]] = {}
-        for slot in slot_rows:
-            slots.setdefault(int(slot["poll_id"]), []).append(slot)
-        return [_poll(row, slots.get(int(row["id"]), [])) for row in rows]
+        )  # one query: each poll's row repeats once per slot
+        polls: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+        for row in rows:
+            _, slots = polls.setdefault(int(row["id"]), (row, []))
+            if row["s_slot"] is not None:
+                slots.append(
+                    {"slot": row["s_slot"], "starts_at": row["s_starts_at"], "label": row["s_label"]}
+                )
+        return [_poll(row, slots) for row, slots in polls.values()]
 
     async def toggle_vote(self, poll_id: int, slot: int, user_id: int, now: datetime) -> VoteResult | None:
         """Approve a slot, or withdraw an approval, in one transaction; None when the poll isn't open."""
@@ -225,14 +226,14 @@ class WatchPartyStore:
 
     async def toggle_ping(self, poll_id: int, user_id: int) -> bool:
         """Opt in to (or out of) being mentioned when the party is set; returns whether now opted in."""
-        async with self._db.transaction() as tx:
-            if (
-                await tx.execute("DELETE FROM wp_pings WHERE poll_id = ? AND user_id = ?", (poll_id, user_id))
-                > 0
-            ):
+
+        def toggle(tx: Atomic) -> bool:
+            if tx.execute("DELETE FROM wp_pings WHERE poll_id = ? AND user_id = ?", (poll_id, user_id)) > 0:
                 return False
-            await tx.execute("INSERT INTO wp_pings (poll_id, user_id) VALUES (?, ?)", (poll_id, user_id))
-        return True
+            tx.execute("INSERT INTO wp_pings (poll_id, user_id) VALUES (?, ?)", (poll_id, user_id))
+            return True
+
+        return await self._db.atomic(toggle)
 
     async def opted_in_voters(self, poll_id: int, slot: int) -> list[int]:
         """Voters for a slot who opted in to being mentioned, earliest vote first."""

@@ -146,6 +146,7 @@ def _pack_lines(pack: PackReport) -> list[str]:
         f"{pack.file}: {pack.film.title} ({pack.film.key})",
         f"  facts: {len(pack.facts)} ({len(pack.traced)} traced to sources, {len(pack.disputed)} disputed, "
         f"{len(pack.unstated)} unstated); {pack.evidence_count} evidence phrases ({traced})",
+        f"  discussion prompts: {len(pack.film.prompts)}",
         f"  disputed ({len(pack.disputed)}):",
     ]
     for fact in pack.disputed:

@@ -9,7 +9,8 @@ from discord import app_commands
 
 from bot.checks import moderator_only
 from bot.errors import UserError
-from cogs.trivia._daily import ScheduleError, parse_days, parse_duration, parse_time_of_day
+from bot.weekly import ScheduleError, parse_days, parse_time_of_day
+from cogs.trivia._daily import parse_duration
 from cogs.trivia._engine import DAILY_KEY, TIMEOUT_KEY, DailySettings, parse_timeout
 from cogs.trivia._game import Game, can_post
 

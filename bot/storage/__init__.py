@@ -2,7 +2,7 @@
 
 All SQL in the project lives in this package. Cogs call the typed methods of the
 stores hanging off `Database` (`db.config`, `db.progress`, `db.jobs`, `db.trivia`,
-`db.watchparty`) and never write SQL themselves.
+`db.watchparty`, `db.discussion`, `db.ratings`) and never write SQL themselves.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.config import ConfigStore
+from bot.storage.discussion import DiscussionStore
 from bot.storage.jobs import JobStore
 from bot.storage.progress import ProgressStore
+from bot.storage.ratings import RatingStore
 from bot.storage.trivia import TriviaStore
 from bot.storage.watchparty import WatchPartyStore
 
@@ -95,6 +97,8 @@ class Database:
         self.jobs = JobStore(self)
         self.trivia = TriviaStore(self)
         self.watchparty = WatchPartyStore(self)
+        self.discussion = DiscussionStore(self)
+        self.ratings = RatingStore(self)
 
     @property
     def latest_version(self) -> int:

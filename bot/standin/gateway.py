@@ -33,7 +33,7 @@ from bot.standin.model import (
     OP_RESUME,
     OP_VOICE_STATE,
 )
-from bot.standin.world import Guild
+from bot.standin.world import Guild, Perm
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +288,15 @@ class GatewayMixin(StandInCore):
                 payload["not_found"] = [str(u) for u in wanted - {m.user.id for m in members}]
             await self._dispatch_to(session, "GUILD_MEMBERS_CHUNK", payload)
 
+    def _active_threads(self, guild: Guild) -> list[dict[str, Any]]:
+        """Threads the bot can see that are not archived, as GUILD_CREATE lists them."""
+        bot = guild.members[self.bot_user.id]
+        return [
+            thread.payload()
+            for thread in guild.threads.values()
+            if not getattr(thread, "archived", False) and guild.permissions(bot, thread) & Perm.VIEW_CHANNEL
+        ]
+
     def guild_create(self, guild: Guild, session: Session) -> dict[str, Any]:
         """The GUILD_CREATE payload a session sees (members only with the members intent, as Discord)."""
         all_members = len(guild.members) <= session.large_threshold and session.intents & INTENT_MEMBERS
@@ -300,7 +309,7 @@ class GatewayMixin(StandInCore):
             "channels": [c.payload() for c in guild.channels.values()],
             "voice_states": [],
             "presences": [],
-            "threads": [],
+            "threads": self._active_threads(guild),
             "stage_instances": [],
             "guild_scheduled_events": list(guild.events.values()),
             "soundboard_sounds": [],

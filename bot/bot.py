@@ -27,8 +27,20 @@ log = logging.getLogger(__name__)
 FILM_KEY = "film"
 TIMEZONE_KEY = "timezone"
 
-# Exactly what the bot uses: read and post in channels, embed links, create watch-party events.
-PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True, create_events=True)
+# Exactly what the bot uses: read and post in channels, embed links, create watch-party events, and run
+# the discussion rooms (threads per stage of the film, with a pinned index).
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    read_message_history=True,
+    create_events=True,
+    create_public_threads=True,
+    create_private_threads=True,
+    send_messages_in_threads=True,
+    manage_threads=True,
+    pin_messages=True,
+)
 
 
 def use_endpoints(settings: Settings) -> None:

@@ -80,3 +80,11 @@ def bars(summary: Summary, width: int = BAR_WIDTH) -> list[str]:
         label = star_number(halves).rjust(2)
         lines.append(f"`{label} {'█' * filled}{'░' * (width - filled)} {count}`")
     return lines
+
+
+def film_line(summary: Summary, own: int | None) -> str | None:
+    """For the film's details: the club's average (from enough ratings) and the member's own rating."""
+    if not summary.shown_beside_film:
+        return None
+    mine = f"; yours: {stars(own)} {star_number(own)}" if own is not None else ""
+    return f"Club rating: {average_text(summary)}{mine}"

@@ -168,8 +168,12 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             known = ", ".join(f"`{k}`" for k in self.bot.films.films)
             raise UserError(f"I have no film pack called that. Available: {known}.")
         chosen = self.bot.films.get(film)
-        await self.bot.db.config.set(_guild(interaction).id, FILM_KEY, film, actor_id=interaction.user.id)
+        guild = _guild(interaction)
+        old = await self.bot.db.config.set(guild.id, FILM_KEY, film, actor_id=interaction.user.id)
         await _confirm(interaction, f"This server is now discussing **{chosen.title}**.")
+        if (old or self.bot.films.default_key) != film:
+            # Features tied to the film (the discussion rooms) move on to the new one.
+            self.bot.dispatch("film_changed", guild.id)
 
     @film.autocomplete("film")
     async def film_autocomplete(

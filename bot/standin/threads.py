@@ -115,6 +115,11 @@ class ThreadsMixin(GuildsMixin):
         self.notify()
         return channel
 
+    async def update_channel(self, channel: Channel) -> None:
+        """After a test changed a channel (its overwrites, say): bots receive CHANNEL_UPDATE, as on Discord."""
+        await self.dispatch("CHANNEL_UPDATE", channel.payload())
+        self.notify()
+
     # -- REST -----------------------------------------------------------------------------------------
 
     def _thread(self, req: _Request) -> tuple[Guild, Thread, int]:

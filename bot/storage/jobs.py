@@ -110,6 +110,14 @@ class JobStore:
             return None
         return datetime.fromtimestamp(row["due"], UTC)
 
+    async def next_due_for(self, kind: str, guild_id: int) -> float | None:
+        """When the server's next pending job of a kind is due (unix seconds), if any."""
+        row = await self._db.fetchone(
+            "SELECT MIN(due_at) FROM jobs WHERE kind = ? AND guild_id = ? AND state = 'pending'",
+            (kind, guild_id),
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
     async def claim_due(self, now: datetime, limit: int) -> list[Job]:
         """Mark up to `limit` due jobs as running and return them, oldest first."""
         async with self._db.transaction() as conn:

@@ -384,11 +384,7 @@ class TriviaStore:
 
     async def next_job_due(self, kind: str, guild_id: int) -> float | None:
         """When the server's next pending job of a kind is due (unix seconds), if any."""
-        row = await self._db.fetchone(
-            "SELECT MIN(due_at) FROM jobs WHERE kind = ? AND guild_id = ? AND state = 'pending'",
-            (kind, guild_id),
-        )
-        return float(row[0]) if row and row[0] is not None else None
+        return await self._db.jobs.next_due_for(kind, guild_id)
 
     async def rank_of(self, guild_id: int, user_id: int, season: int) -> int | None:
         """A member's place on the season's leaderboard (1 = top), None when they haven't played."""

@@ -18,6 +18,7 @@ from bot.bot import FilmClubBot
 from bot.errors import UserError
 from bot.films import beat_choices, cast_choices, find_beats, find_cast
 from bot.films.model import Beat, Film
+from bot.ratings import film_line, summarise
 from bot.render import CHOICE_NAME_LIMIT, truncate
 from bot.spoilers import escape
 from cogs.lookups import _render
@@ -142,6 +143,8 @@ class Lookups(commands.Cog):
             "Your private answers (`private:true`) now show everything up to there untagged.",
             ephemeral=True,
         )
+        # Other features follow progress (the discussion rooms add the member to the stages they reached).
+        self.bot.dispatch("progress_saved", interaction, film.key, chosen.number)
 
     @progress_set.autocomplete("beat")
     async def progress_beat_autocomplete(
@@ -216,7 +219,19 @@ class Lookups(commands.Cog):
             if len(self._drawn) >= DRAWN_CACHE_SIZE:
                 self._drawn.clear()
             self._drawn[key] = drawn
-        return [discord.Embed.from_dict(page) for page in drawn]
+        pages = [discord.Embed.from_dict(page) for page in drawn]
+        if state.kind == "film" and interaction.guild_id:
+            line = await self.rating_line(interaction.guild_id, interaction.user.id, film)
+            if line:
+                pages[0].add_field(name="The club", value=line, inline=False)
+        return pages
+
+    async def rating_line(self, guild_id: int, user_id: int, film: Film) -> str | None:
+        """The club's average and the member's own rating, once enough members rated (not cached)."""
+        ratings = self.bot.db.ratings
+        summary = summarise(await ratings.halves(guild_id, film.key))
+        own = await ratings.get(guild_id, film.key, user_id) if summary.shown_beside_film else None
+        return film_line(summary, own.halves if own else None)
 
     def draw(self, film: Film, state: PageState, reader: Reader) -> list[discord.Embed]:
         """Render the pages; a pure function of the (immutable) film, the list and the reader's view."""

@@ -234,6 +234,66 @@ async def test_ratings_change_and_reviews_stay_hidden_from_unfinished_readers(
     assert "Club rating: 3.7 ★ from 3 ratings; yours: ★★★★½ 4½" in message_text(film.message)
 
 
+# Late plot events, written by hand from the pack's beats (an oracle apart from the pack's reveal points):
+# each phrase, with the beat that first reveals it, must never show untagged to a reader before that beat.
+LATE_EVENTS = {
+    8: ("become a couple", "romance turns real", "real couple"),
+    9: ("addict", "hooked", "heroin"),
+    12: ("invent", "fabricat", "fake evidence", "false evidence", "frame"),
+    13: ("dies", "died", "death", "shotgun", "gunfight"),
+    14: ("grand jury", "indicted"),
+    15: ("recant", "takes back", "acquit", "goes free", "walk free"),
+    16: ("kills gaines", "killer", "murder", "back seat", "backseat"),
+    17: ("left the police", "rigged case", "answers for"),
+}
+TAGGED = re.compile(r"\|\|.*?\|\|", re.DOTALL)
+
+
+def untagged(text: str) -> str:
+    return TAGGED.sub(" ", text).lower()
+
+
+def leaks(text: str, seen_up_to: int) -> list[str]:
+    """Late-event phrases revealed after `seen_up_to` that show outside spoiler tags."""
+    shown = untagged(text)
+    return [
+        phrase
+        for beat, phrases in LATE_EVENTS.items()
+        if beat > seen_up_to
+        for phrase in phrases
+        if phrase in shown
+    ]
+
+
+async def test_spoiler_audit_of_thread_names_index_prompts_and_reviews(
+    driver: Driver, standin: StandIn, bot: BotProcess
+) -> None:
+    rooms = await rooms_open(driver, standin)
+    name = re.compile(r"Rush · stage (\d) of 3 \(beats? \d+(–\d+)?\)")
+    assert all(name.fullmatch(t.name) for t in threads(standin))
+    index = message_text(index_message(driver))
+    assert leaks(index, 0) == [] and not re.search(r"(?i)first fix|hooked|making a case|grand jury", index)
+    total = rows(bot, "SELECT COUNT(*) FROM discussion_prompts")[0][0]
+    for _ in range(17):
+        await driver.command("discuss prompt", member="mod")
+    assert rows(bot, "SELECT COUNT(DISTINCT prompt_key) FROM discussion_prompts")[0][0] == 17
+    assert rows(bot, "SELECT COUNT(*) FROM discussion_prompts")[0][0] == total + 17
+    last_beat = {t.id: int(re.findall(r"\d+", t.name)[-1]) for t in rooms}
+    first_beat = {t.id: int(re.findall(r"\d+", t.name)[2]) for t in rooms}
+    for thread in rooms:
+        for post in driver.channel_messages(thread):
+            # Everyone in a room has reached its first beat; the room discusses up to its last.
+            assert leaks(post.content, last_beat[thread.id]) == [], post.content
+            assert first_beat[thread.id] == 1 or thread.private
+    for who, channel in (("member", "general"), ("joiner1", "general")):
+        public = await driver.command("ratings", member=who, channel=channel)
+        assert leaks(message_text(public.message), 0) == [], message_text(public.message)
+    note = await driver.command(
+        "progress set", {"beat": 3}, member=(await standin.add_members(1, prefix="audit"))[0]
+    )
+    assert all(leaks(m.content, 3) == [] for m in note.messages)
+
+
 async def test_missing_permissions_are_named(driver: Driver, standin: StandIn, bot: BotProcess) -> None:
     quiet = standin.guild.channel("quiet-talk")
     denied = Perm.CREATE_PRIVATE_THREADS | Perm.MANAGE_THREADS
@@ -255,9 +315,11 @@ async def test_a_film_change_archives_and_locks_the_rooms_and_opens_new_ones(
     tiny = ["Tiny · stage 1 of 2 (beat 1)", "Tiny · stage 2 of 2 (beat 2)"]
     await standin.wait_until(
         lambda: (
-            [t.name for t in open_threads(standin)] == tiny
-            and len(pinned(driver)) == 1
-            and pinned(driver) != [old_index.id]
+            (
+                [t.name for t in open_threads(standin)] == tiny
+                and len(pinned(driver)) == 1
+                and pinned(driver) != [old_index.id]
+            )
             or None
         ),
         WAIT,

@@ -285,7 +285,7 @@ async def test_spoiler_audit_of_thread_names_index_prompts_and_reviews(
             # Everyone in a room has reached its first beat; the room discusses up to its last.
             assert leaks(post.content, last_beat[thread.id]) == [], post.content
             assert first_beat[thread.id] == 1 or thread.private
-    for who, channel in (("member", "general"), ("joiner1", "general")):
+    for who, channel in (("member", "general"), ("member2", "general")):
         public = await driver.command("ratings", member=who, channel=channel)
         assert leaks(message_text(public.message), 0) == [], message_text(public.message)
     note = await driver.command(

@@ -157,7 +157,9 @@ class Discussion(commands.Cog):
         if not allowed:
             await self.bot.db.progress.set(guild.id, interaction.user.id, film.key, stage.first)
             moved = f" Your progress is now beat {stage.first}."
-            await self.rooms.sync_member(guild, film, interaction.user.id, stage.first)
+            earlier = await self.rooms.sync_member(guild, film, interaction.user.id, stage.first)
+            others = [f"<#{r.thread_id}>" for r in earlier if r.thread_id != thread_id]
+            moved += f" That also opened {', '.join(others)}." if others else ""
         if room.private:
             await self.rooms.add(guild, room, interaction.user.id)
         await interaction.followup.send(

@@ -61,9 +61,9 @@ def closed_index_embed(film: Film) -> discord.Embed:
 
 def join_warning(stage: Stage, progress: int | None) -> str:
     """A plain warning before joining past one's progress: beat numbers only."""
-    where = f"beat {progress}" if progress else "no saved progress"
+    where = f"your saved progress is beat {progress}" if progress else "you have no saved progress"
     return (
-        f"Stage {stage.number} covers {stage.beats}, and you're at {where}. Its room discusses everything "
+        f"Stage {stage.number} covers {stage.beats}, and {where}. Its room discusses everything "
         f"up to beat {stage.last}, so it will spoil what you haven't watched. Joining also moves your "
         f"progress to beat {stage.first}."
     )

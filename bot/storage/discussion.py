@@ -110,8 +110,8 @@ class DiscussionStore:
     async def films_discussed(self, guild_id: int) -> list[str]:
         """Film keys that had rooms in this server, in the order they were opened."""
         rows = await self._db.fetchall(
-            "SELECT film_key, MIN(opened_at) AS first FROM discussion_rooms WHERE guild_id = ? "
-            "GROUP BY film_key ORDER BY first",
+            "SELECT film_key, MIN(opened_at) AS first_at FROM discussion_rooms WHERE guild_id = ? "
+            "GROUP BY film_key ORDER BY first_at",
             (guild_id,),
         )
         return [str(row["film_key"]) for row in rows]

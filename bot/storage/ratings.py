@@ -83,8 +83,8 @@ class RatingStore:
     async def history(self, guild_id: int) -> list[FilmAverage]:
         """Every film the club has rated, in the order it began rating them."""
         rows = await self._db.fetchall(
-            "SELECT film_key, COUNT(*) AS n, AVG(halves) AS mean, MIN(rated_at) AS first FROM ratings "
-            "WHERE guild_id = ? GROUP BY film_key ORDER BY first",
+            "SELECT film_key, COUNT(*) AS n, AVG(halves) AS mean, MIN(rated_at) AS first_at FROM ratings "
+            "WHERE guild_id = ? GROUP BY film_key ORDER BY first_at",
             (guild_id,),
         )
-        return [FilmAverage(row["film_key"], row["n"], float(row["mean"]), row["first"]) for row in rows]
+        return [FilmAverage(row["film_key"], row["n"], float(row["mean"]), row["first_at"]) for row in rows]

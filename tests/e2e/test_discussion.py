@@ -306,6 +306,28 @@ async def test_missing_permissions_are_named(driver: Driver, standin: StandIn, b
     await standin.update_channel(quiet)
 
 
+async def test_moderators_move_the_stage_boundaries(
+    driver: Driver, standin: StandIn, bot: BotProcess
+) -> None:
+    old = await rooms_open(driver, standin)
+    bad = await driver.command("config discussion stages", {"starts": "7, x"}, member="mod")
+    assert bad.ephemeral and "List the first beat" in bad.text()
+    moved = await driver.command("config discussion stages", {"starts": "5, 10"}, member="mod")
+    assert "stage 1: beats 1–4; stage 2: beats 5–9; stage 3: beats 10–17" in moved.text(), moved.text()
+    assert [t.name for t in open_threads(standin)] == [
+        "Rush · stage 1 of 3 (beats 1–4)",
+        "Rush · stage 2 of 3 (beats 5–9)",
+        "Rush · stage 3 of 3 (beats 10–17)",
+    ]
+    assert all(t.archived and t.locked for t in old)
+    member = driver.member("member")  # saved progress 8: reaches the new stage 2, not stage 3
+    second, third = open_threads(standin)[1:]
+    assert standin.can_see(member, second) and not standin.can_see(member, third)
+    back = await driver.command("config discussion stages", {"starts": "default"}, member="mod")
+    assert "stage 2: beats 7–12" in back.text()
+    assert [t.name for t in open_threads(standin)] == STAGE_NAMES
+
+
 async def test_a_film_change_archives_and_locks_the_rooms_and_opens_new_ones(
     driver: Driver, standin: StandIn, bot: BotProcess
 ) -> None:

@@ -76,6 +76,7 @@ class Prompts:
         if not plan.post:
             log.info("Skipping the prompt for slot %s in guild %s: missed by too long", plan.slot, guild_id)
             return
+        await self.bot.wait_until_ready()  # a job caught up at boot runs before the guilds are cached
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             raise PermanentJobError(f"the server {guild_id} is not available")

@@ -31,6 +31,11 @@ def _prompts(db: Database, clock: FakeClock, posted: list[str]) -> tuple[Prompts
 
     bot: Any = SimpleNamespace(db=db, clock=clock, scheduler=scheduler, guild_timezone=guild_timezone)
     bot.get_guild = lambda guild_id: SimpleNamespace(id=guild_id)
+
+    async def wait_until_ready() -> None:
+        return None
+
+    bot.wait_until_ready = wait_until_ready
     prompts = Prompts(bot, rooms=None)  # type: ignore[arg-type]
 
     async def post(_guild: Any, slot: str, nonce: str | None = None) -> None:

@@ -366,7 +366,7 @@ async def test_a_film_change_archives_and_locks_the_rooms_and_opens_new_ones(
     assert [t.name for t in open_threads(standin)] == STAGE_NAMES
     assert all(t.archived for t in old)  # never deleted, never reopened
     await standin.wait_until(
-        lambda: len(pinned(driver)) == 1 and pinned(driver) != [new_index.id] or None,
+        lambda: (len(pinned(driver)) == 1 and pinned(driver) != [new_index.id]) or None,
         WAIT,
         what="Rush's index",
     )

@@ -1,7 +1,7 @@
 """Trivia: rounds with buttons or typed answers, a graded daily question, seasons and leaderboards.
 
 Questions come from the film data (see `_bank`); scoring, matching and the daily schedule are plain
-code (`_scoring`, `_matching`, `_daily`). This module holds the `/trivia` commands and wiring.
+code (`_scoring`, `_daily`). This module holds the `/trivia` commands and wiring.
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from datetime import time, timedelta
 from typing import Any
 
 from bot.films.model import SpoilerLevel
+from bot.names import is_correct
 from bot.storage.trivia import AnswerRow, Asked, Scored
 from cogs.trivia._bank import Question
 from cogs.trivia._daily import ScheduleError, format_days, format_duration
-from cogs.trivia._matching import is_correct
 from cogs.trivia._scoring import Attempt, score_question
 
 DEFAULT_TIMEOUT = 30

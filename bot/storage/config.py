@@ -78,7 +78,7 @@ class ConfigStore:
                     "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
                     (guild_id, key, new_json),
                 )
-            await _audit(conn, guild_id, actor_id, key, old_json, new_json, now)
+            await record_audit(conn, guild_id, actor_id, key, old_json, new_json, now)
         self._values.pop(guild_id, None)  # re-read after the commit
         return json.loads(old_json) if old_json else None
 
@@ -107,15 +107,27 @@ class ConfigStore:
                 changed = cursor.rowcount > 0
             if changed:
                 old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
-                await _audit(conn, guild_id, actor_id, "spoiler_channel", old, new, time.time())
+                await record_audit(conn, guild_id, actor_id, "spoiler_channel", old, new, time.time())
         self._spoiler_channels.pop(guild_id, None)
         return changed
 
-    async def recent_changes(self, guild_id: int, limit: int = 5) -> list[ConfigChange]:
+    async def record_action(self, guild_id: int, actor_id: int, key: str, old: Any, new: Any) -> None:
+        """Audit a moderator action that is not a stored setting (a cancelled party, a stopped round)."""
+        old_json = json.dumps(old, sort_keys=True) if old is not None else None
+        new_json = json.dumps(new, sort_keys=True) if new is not None else None
+        async with self._db.transaction() as conn:
+            await record_audit(conn, guild_id, actor_id, key, old_json, new_json, time.time())
+
+    async def count_changes(self, guild_id: int) -> int:
+        row = await self._db.fetchone("SELECT COUNT(*) FROM config_audit WHERE guild_id = ?", (guild_id,))
+        return int(row[0]) if row else 0
+
+    async def recent_changes(self, guild_id: int, limit: int = 5, offset: int = 0) -> list[ConfigChange]:
+        """Changes newest first; `offset` skips that many (for paging through the history)."""
         rows = await self._db.fetchall(
             "SELECT actor_id, key, old_value, new_value, at FROM config_audit WHERE guild_id = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (guild_id, limit),
+            "ORDER BY id DESC LIMIT ? OFFSET ?",
+            (guild_id, limit, offset),
         )
         return [
             ConfigChange(
@@ -155,7 +167,7 @@ class ConfigStore:
         )
 
 
-async def _audit(
+async def record_audit(
     conn: Any, guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float
 ) -> None:
     await conn.execute(

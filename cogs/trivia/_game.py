@@ -95,11 +95,17 @@ class Game:
         self.bot.scheduler.wake()
 
     async def _close_message(self, channel: Postable, asked: Asked) -> None:
-        """Take the buttons off a closed question (best effort)."""
+        """Take the buttons off a closed question and say it has closed (best effort)."""
         if asked.message_id is None:
             return
+        question = Question.from_payload(asked.payload)
+        heading = "Daily question"
+        if asked.round_id is not None:
+            round_ = await self.store.get_round(asked.round_id)
+            heading = f"Question {asked.position} of {round_.total}" if round_ else "Question"
+        embed = render.question_embed(question, asked, heading, closed_at=self.now())
         try:
-            await channel.get_partial_message(asked.message_id).edit(view=None)
+            await channel.get_partial_message(asked.message_id).edit(embed=embed, view=None)
         except discord.HTTPException as exc:
             log.info("Could not close the buttons of question %d: %s", asked.id, exc)
 

@@ -74,7 +74,7 @@ async def test_buttons_round_double_click_reveal_and_scoreboard(driver: Driver, 
 
     reveal = await driver.wait_for_message("general", titled("Answer:"), WAIT, after=first)
     member = driver.member("member").user.id
-    assert f"<@{member}>" in message_text(reveal) and "Right (1 of 2)" in message_text(reveal)
+    assert f"<@{member}>" in message_text(reveal) and "Right: 1 of 2" in message_text(reveal)
     assert "Source" in message_text(reveal)
     second = await driver.wait_for_message("general", titled("Question 2 of"), WAIT, after=reveal)
     board = await driver.wait_for_message("general", titled("Round over"), WAIT, after=second)
@@ -138,7 +138,7 @@ async def test_config_refuses_a_channel_the_bot_cannot_post_in(driver: Driver, b
     bad_time = await driver.command(
         "config trivia daily", {"channel": "general", "time": "25:99"}, member="mod"
     )
-    assert bad_time.ephemeral and "isn't a time of day" in bad_time.text()
+    assert bad_time.ephemeral and "isn't a time" in bad_time.text()
     bad_days = await driver.command(
         "config trivia daily", {"channel": "general", "time": "19:00", "days": "funday"}, member="mod"
     )
@@ -167,7 +167,7 @@ async def test_restart_mid_round_keeps_buttons_and_the_reveal(
     await bot.start()
     await bot.wait_ready(60)
     reveal = await driver.wait_for_message("general", titled("Answer:"), WAIT, after=first)
-    assert "of 1)" in message_text(reveal)
+    assert "of 1" in message_text(reveal)
     await driver.wait_for_message("general", titled("Round over"), WAIT, after=reveal)
     assert db_rows(bot, "SELECT COUNT(*) FROM trivia_answers WHERE asked_id = ?", (asked,)) == [(1,)]
     assert db_rows(bot, "SELECT state FROM trivia_asked WHERE id = ?", (asked,)) == [("revealed",)]

@@ -185,6 +185,7 @@ def reminder_content(poll: Poll, minutes: int) -> str:
 
 
 LIST_LIMIT = 3500  # characters of lines per /watchparty list page, leaving room for headings
+LIST_LINES = 12  # lines per page, headings included: a page stays easy to read
 
 
 def list_embeds(polls: Sequence[Poll], now: datetime, jump: dict[int, str]) -> list[discord.Embed]:
@@ -202,7 +203,7 @@ def list_embeds(polls: Sequence[Poll], now: datetime, jump: dict[int, str]) -> l
     ]
     lines = [f"__Open polls__ ({len(open_lines)})", *(open_lines or ["none"])]
     lines += ["", f"__Upcoming parties__ ({len(party_lines)})", *(party_lines or ["none"])]
-    pages = split_lines([truncate(line, 400) for line in lines], LIST_LIMIT)
+    pages = split_lines(lines, LIST_LIMIT, per_page=LIST_LINES)
     embeds = []
     for number, page in enumerate(pages, start=1):
         title = "Watch parties" + (f" ({number}/{len(pages)})" if len(pages) > 1 else "")

@@ -244,3 +244,39 @@ async def test_changing_the_time_zone_re_times_the_daily_question(driver: Driver
     assert datetime.fromtimestamp(tokyo_due, UTC).hour == 10  # 19:00 in Tokyo
     await driver.command("config trivia daily-off", member="mod")
     await driver.command("config timezone", {"zone": "UTC"}, member="mod")
+
+
+async def test_a_stopped_question_says_it_closed_and_counts_read_well(
+    driver: Driver, standin: StandIn, bot: BotProcess
+) -> None:
+    await set_timeout(driver, 60)
+    first = await start(driver, "general", questions=3)
+    stopped = await driver.command("trivia stop")
+    assert stopped.ephemeral
+    reveal = await driver.wait_for_message("general", titled("Answer:"), WAIT, after=first)
+    board = await driver.wait_for_message("general", titled("Round stopped"), WAIT, after=first)
+    await standin.wait_until(lambda: "Closed at" in message_text(first), WAIT, what="the question closed")
+    assert "Open until" not in message_text(first) and not first.components
+    assert "Nobody answered" in message_text(reveal) and "0 of 0" not in message_text(reveal)
+    assert "1 question asked" in message_text(board) and "(s)" not in message_text(board)
+    await set_timeout(driver, 5)
+
+
+async def test_a_new_season_asks_first_and_running_it_twice_starts_one(
+    driver: Driver, bot: BotProcess
+) -> None:
+    def season() -> int:
+        return int(db_rows(bot, "SELECT MAX(number) FROM trivia_seasons")[0][0] or 1)
+
+    before = season()
+    first = await driver.command("config trivia new-season", member="mod")
+    second = await driver.command("config trivia new-season", member="mod")  # run twice by mistake
+    assert first.ephemeral and f"Start season {before + 1}?" in first.text()
+    assert season() == before  # nothing happens until a button is pressed
+    done = await driver.click(first.message, "Start season", member="mod")
+    assert f"Season {before + 1} has started" in done.text()
+    again = await driver.click(second.message, "Start season", member="mod")
+    assert "already started, so nothing changed" in again.text()
+    assert season() == before + 1
+    log = await driver.command("config log", member="mod")
+    assert f"trivia season: season {before} → season {before + 1}" in message_text(log.message)

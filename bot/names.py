@@ -310,10 +310,9 @@ class NameIndex:
         return [name for name, _ in sorted(scored.items(), key=lambda item: -item[1])[:limit]]
 
 
-def complete_names(query: str, names: Sequence[str], limit: int = 25) -> list[str]:
-    """Autocomplete over a plain list of names (film keys, time zones), best first."""
-    index = NameIndex(Named(name, (name, name.replace("/", " ").replace("_", " "))) for name in names)
-    return [str(value) for value in index.complete(query)[:limit]]
+def plain_index(names: Sequence[str]) -> NameIndex:
+    """An index over plain names (time zones, film keys) where `/` and `_` separate words."""
+    return NameIndex(Named(name, (name.replace("/", " ").replace("_", " "),)) for name in names)
 
 
 def find_name(query: str, names: Sequence[str]) -> str | None:

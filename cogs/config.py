@@ -16,7 +16,7 @@ from bot.bot import FILM_KEY, TIMEZONE_KEY, FilmClubBot
 from bot.checks import MOD_ROLE_KEY, is_moderator, moderator_only
 from bot.errors import UserError
 from bot.films import Film
-from bot.names import Named, NameIndex, complete_names, find_name, fold
+from bot.names import Named, NameIndex, find_name, fold
 from bot.pages import page_buttons, show_page
 from bot.render import CHOICE_NAME_LIMIT, fit_embed, inline_code, truncate
 from bot.storage.config import ConfigChange
@@ -60,6 +60,9 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             "spoiler_channel": lambda value: f"<#{value}> marked" if value else "not marked",
         }
         self._zones = sorted(available_timezones())
+        self._zone_index = NameIndex(
+            Named(zone, (zone.replace("/", " ").replace("_", " "),)) for zone in self._zones
+        )
         super().__init__()
 
     # default_permissions only hides the group from members without Manage Server; the runtime
@@ -168,9 +171,9 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
     @app_commands.describe(zone="An IANA time zone such as Europe/London or America/New_York")
     @moderator_only()
     async def timezone(self, interaction: discord.Interaction[FilmClubBot], zone: str) -> None:
-        name = find_name(zone.strip().replace(" ", "_"), self._zones)
+        name = find_name(zone.strip().replace(" ", "_"), self._zones) or self._only_zone(zone)
         if name is None:
-            close = complete_names(zone, self._zones, 3)
+            close = [str(z) for z in self._zone_index.complete(zone)[:3]]
             hint = f" Did you mean {', '.join(inline_code(z) for z in close)}?" if close else ""
             raise UserError(
                 f"{inline_code(zone)} isn't a time zone I know.{hint} "
@@ -184,11 +187,18 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             self.bot.dispatch("timezone_changed", guild.id)
         await _confirm(interaction, f"Time zone set to **{name}** (was {old or 'UTC'}).")
 
+    def _only_zone(self, text: str) -> str | None:
+        """The one zone whose name has these words (`new york` → America/New_York), if only one has."""
+        found = self._zone_index.find(text)
+        return str(found[0]) if len(found) == 1 else None
+
     @timezone.autocomplete("zone")
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[FilmClubBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        matches = complete_names(current, self._zones) if current.strip() else ["UTC", *self._zones]
+        matches = (
+            [str(z) for z in self._zone_index.complete(current)] if current.strip() else ["UTC", *self._zones]
+        )
         return [app_commands.Choice(name=z, value=z) for z in matches[:25]]
 
     @app_commands.command(
@@ -228,9 +238,11 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         changed = await self.bot.db.config.set_spoiler_channel(
             guild.id, channel.id, marked, actor_id=interaction.user.id
         )
-        state = "now a spoiler channel" if marked else "no longer a spoiler channel"
-        note = "" if changed else " (no change)"
-        await _confirm(interaction, f"{channel.mention} is {state}{note}.")
+        if changed:
+            state = "now a spoiler channel" if marked else "no longer a spoiler channel"
+        else:
+            state = "already a spoiler channel" if marked else "not a spoiler channel, so nothing changed"
+        await _confirm(interaction, f"{channel.mention} is {state}.")
 
     @app_commands.command(name="film", description="Choose the film this server is discussing")
     @app_commands.describe(film="One of the film packs this bot has")

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from bot.names import (
     Named,
     NameIndex,
-    complete_names,
     fold,
     is_correct,
     person_variants,
+    plain_index,
     quantity,
     tokens,
     unambiguous_variants,
@@ -140,11 +140,13 @@ def test_index_finds_by_any_run_of_words() -> None:
     assert index.suggest("jasonn patrick smith") == ["Jason Patric"]
 
 
-def test_complete_names_ignores_case_and_separators() -> None:
+def test_plain_names_ignore_case_and_separators() -> None:
     zones = ["Europe/Paris", "Europe/London", "America/New_York"]
-    assert complete_names("europe/pa", zones) == ["Europe/Paris"]
-    assert complete_names("new york", zones) == ["America/New_York"]
-    assert complete_names("", zones) == zones
+    index = plain_index(zones)
+    assert index.complete("europe/pa") == ["Europe/Paris"]
+    assert index.find("new york") == ["America/New_York"]
+    assert index.find("EUROPE/PARIS") == ["Europe/Paris"]
+    assert index.complete("") == zones
 
 
 @given(NAMES)

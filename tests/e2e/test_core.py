@@ -159,6 +159,8 @@ async def test_film_and_zone_names_ignore_case_with_autocomplete(driver: Driver,
             "config timezone", {"zone": "europe/pa"}, focused="zone", member="mod"
         )
         assert zones[0]["value"] == "Europe/Paris"
+        words = await driver.command("config timezone", {"zone": "new york"}, member="mod")
+        assert "Time zone set to **America/New_York**" in words.content
     finally:
         await driver.command("config timezone", {"zone": "UTC"}, member="mod")
 

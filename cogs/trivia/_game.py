@@ -229,6 +229,10 @@ class Game:
         if interaction.user.id != round_.starter_id and not is_moderator:
             raise UserError("Only the member who started this round, or a moderator, can stop it.")
         await interaction.response.send_message("Stopping the round.", ephemeral=True)
+        if interaction.user.id != round_.starter_id:  # a moderator stopping someone's round: logged
+            await self.bot.db.config.record_action(
+                round_.guild_id, interaction.user.id, "trivia_stop", f"round #{round_.id} running", "stopped"
+            )
         questions = await self.store.round_questions(round_.id)
         await self.store.end_round(round_.id, "stopped", self.now())
         open_ = [q for q in questions if q.state == "open"]

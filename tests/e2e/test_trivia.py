@@ -109,9 +109,11 @@ async def test_stop_by_starter_only_and_one_round_per_channel(driver: Driver, bo
     assert busy.ephemeral and "already running" in busy.text()
     refused = await driver.command("trivia stop", channel="spoilers", member="member2")
     assert refused.ephemeral and "Only the member who started" in refused.text()
-    stopped = await driver.command("trivia stop", channel="spoilers")
+    stopped = await driver.command("trivia stop", channel="spoilers", member="mod")
     assert stopped.ephemeral
     await driver.wait_for_message("spoilers", titled("Round stopped"), WAIT, after=first)
+    log = await driver.command("config log", member="mod")
+    assert "trivia stop:" in message_text(log.message)  # a moderator stopping someone's round is logged
     nothing = await driver.command("trivia stop", channel="spoilers")
     assert "no trivia round" in nothing.text()
     await set_timeout(driver, 5)

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 
 from bot.films.model import Beat, CastMember, Character, Film, SpoilerLevel
-from bot.names import Named, NameIndex, fold, run_distance, tokens
+from bot.names import Named, NameIndex, fold, run_distance, tokens, word_distance
 
 MAX_CHOICES = 25  # Discord's limit for autocomplete
 MAX_CHOICE_LENGTH = 100  # Discord's limit for a choice's name and value
@@ -171,7 +171,7 @@ def cast_choices(film: Film, current: str) -> list[tuple[str, str]]:
 # --- beats -----------------------------------------------------------------------------------
 
 
-def search_terms(film: Film, text: str) -> list[tuple[tuple[str, ...], ...]]:
+def search_terms(film: Film, text: str) -> list[tuple[tuple[str, ...], ...]]:  # list[Term]
     """What a search looks for: per term, the phrases (as words) any one of which a beat must contain.
 
     A run of words naming a person stands for every name of that person; other words are kept unless
@@ -186,14 +186,8 @@ def search_terms(film: Film, text: str) -> list[tuple[tuple[str, ...], ...]]:
             run = words[at : at + size]
             named = [names for names in people if any(_is_name(run, name) for name in names)]
             if named:
-                phrases = {
-                    part
-                    for names in named
-                    for name in names
-                    for part in _name_parts(name)
-                    if not _common(part)
-                }
-                terms.append(tuple(sorted(phrases)))
+                phrases = {run, *(name for names in named for name in names)}
+                terms.append(tuple(sorted(phrase for phrase in phrases if not _common(phrase))) or (run,))
                 at += size
                 break
         else:
@@ -207,55 +201,59 @@ def _is_name(run: tuple[str, ...], name: tuple[str, ...]) -> bool:
     return run_distance(run, name) is not None and (len(run) == len(name) or len(run[0]) > 3)
 
 
-def _name_parts(name: tuple[str, ...]) -> list[tuple[str, ...]]:
-    return [name, *((word,) for word in name)] if len(name) > 1 else [name]
-
-
 def _common(phrase: tuple[str, ...]) -> bool:
     return all(word in STOPWORDS for word in phrase) or phrase in {("captain",)}
 
 
-def _word_distance(word: str, words: tuple[str, ...]) -> int | None:
-    """Edits for a word to match one of `words`; a longer or shorter form of it ("dealers") counts as exact."""
+@functools.lru_cache(maxsize=8192)
+def _word_distance(word: str, words: tuple[str, ...], typos: bool) -> int | None:
+    """Edits for a word to match one of `words` (with `typos`, else exact); a longer or shorter form
+    of it ("dealers" for "dealer") counts as exact. Cached: beat texts never change."""
+    if word in words:
+        return 0
+    stem = len(word) >= STEM_MIN
     best: int | None = None
     for candidate in words:
-        stem = len(word) >= STEM_MIN and len(candidate) >= STEM_MIN
-        if stem and (candidate.startswith(word) or word.startswith(candidate)):
+        if stem and len(candidate) >= STEM_MIN and (candidate.startswith(word) or word.startswith(candidate)):
             return 0
-        distance = run_distance((word,), (candidate,))
+        if not typos or abs(len(candidate) - len(word)) > 2:
+            continue
+        distance = word_distance(word, candidate)
         if distance is not None and (best is None or distance < best):
             best = distance
     return best
 
 
-def _phrase_distance(phrase: tuple[str, ...], words: tuple[str, ...]) -> int | None:
+@functools.lru_cache(maxsize=8192)
+def _phrase_distance(phrase: tuple[str, ...], words: tuple[str, ...], typos: bool) -> int | None:
     """Edits for a phrase to appear as consecutive words (a single word: anywhere), or None."""
     if len(phrase) == 1:
-        return _word_distance(phrase[0], words)
-    found: list[int] = []
+        return _word_distance(phrase[0], words, typos)
+    best: int | None = None
     for start in range(len(words) - len(phrase) + 1):
-        window = words[start : start + len(phrase)]
-        parts = [_word_distance(p, (w,)) for p, w in zip(phrase, window, strict=True)]
-        if all(part is not None for part in parts):
-            found.append(sum(part or 0 for part in parts))
-    return min(found, default=None)
+        total = 0
+        for offset, part in enumerate(phrase):
+            distance = _word_distance(part, (words[start + offset],), typos)
+            if distance is None:
+                break
+            total += distance
+        else:
+            best = total if best is None else min(best, total)
+    return best
 
 
-def _term_distance(phrases: tuple[tuple[str, ...], ...], words: tuple[str, ...]) -> int | None:
-    found = [d for d in (_phrase_distance(phrase, words) for phrase in phrases) if d is not None]
-    return min(found) if found else None
-
-
+Term = tuple[tuple[str, ...], ...]  # the phrases any one of which counts as the term found
 Found = tuple[bool, int] | None  # per term: (in the title or keywords, edits needed), or not found
 
 
-def _found(entry: _BeatEntry, terms: list[tuple[tuple[str, ...], ...]]) -> list[Found]:
-    found: list[Found] = []
-    for phrases in terms:
-        head = _term_distance(phrases, entry.head)
-        anywhere = _term_distance(phrases, entry.body) if head is None else head
-        found.append(None if anywhere is None else (head is not None, anywhere))
-    return found
+def _found(entry: _BeatEntry, phrases: Term, typos: bool) -> Found:
+    distances = [_phrase_distance(phrase, entry.head, typos) for phrase in phrases]
+    head = min((d for d in distances if d is not None), default=None)
+    if head is not None:
+        return True, head
+    distances = [_phrase_distance(phrase, entry.body, typos) for phrase in phrases]
+    body = min((d for d in distances if d is not None), default=None)
+    return None if body is None else (False, body)
 
 
 def find_beats(film: Film, text: str, max_level: SpoilerLevel = SpoilerLevel.ENDING) -> tuple[Beat, ...]:
@@ -270,20 +268,20 @@ def find_beats(film: Film, text: str, max_level: SpoilerLevel = SpoilerLevel.END
     if not terms:
         return ()
     entries = [entry for entry in index_for(film).beats if entry.beat.level <= max_level]
-    found = {entry.beat.number: _found(entry, terms) for entry in entries}
-    exact = [any(_edits(mine[i]) == 0 for mine in found.values()) for i in range(len(terms))]
+    columns = []
+    for term in terms:
+        found = [_found(entry, term, False) for entry in entries]
+        if not any(found):  # nobody wrote it this way: now forgive typos
+            found = [_found(entry, term, True) for entry in entries]
+        columns.append(found)
     ranked = []
-    for entry in entries:
-        mine = found[entry.beat.number]
-        edits = [_edits(f) for f in mine]
-        if all(e is not None and (e == 0 or not exact[i]) for i, e in enumerate(edits)):
+    for row, entry in enumerate(entries):
+        mine = [column[row] for column in columns]
+        if all(f is not None for f in mine):
             in_head = sum(1 for f in mine if f is not None and f[0])
-            ranked.append((sum(e or 0 for e in edits), -in_head, entry.beat.number, entry.beat))
+            edits = sum(f[1] for f in mine if f is not None)
+            ranked.append((edits, -in_head, entry.beat.number, entry.beat))
     return tuple(beat for *_, beat in sorted(ranked, key=lambda item: item[:3]))
-
-
-def _edits(found: Found) -> int | None:
-    return None if found is None else found[1]
 
 
 def _beat_choice(beat: Beat) -> tuple[str, int]:

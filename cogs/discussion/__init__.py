@@ -58,7 +58,7 @@ class Discussion(commands.Cog):
         self.bot.scheduler.register(PROMPT_JOB, self.prompts.on_job)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]
         if config is not None:
-            config.attach(self.settings, self.settings.section)
+            config.attach(self.settings, self.settings.section, self.settings.describers())
         else:
             log.warning("The config cog isn't loaded; /config discussion is unavailable")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -9,6 +10,7 @@ from discord import app_commands
 
 from bot.checks import moderator_only
 from bot.errors import UserError
+from bot.timeofday import format_local
 from bot.weekly import ScheduleError, parse_time_of_day
 from cogs.discussion._prompts import PROMPT_JOB, PROMPTS_KEY, PromptSchedule
 from cogs.discussion._rooms import SETTINGS_KEY, DiscussionSettings, Rooms
@@ -118,13 +120,18 @@ class DiscussionSettingsGroup(app_commands.Group):
             raise UserError(str(exc)) from None
         await self.bot.db.config.set(guild.id, PROMPTS_KEY, schedule.to_json(), actor_id=interaction.user.id)
         slot = await self.prompts.reschedule(guild.id)
-        when = f" Next one: <t:{int(slot.timestamp())}:F>." if slot else ""
+        zone = await self.bot.guild_timezone(guild.id)
+        when = f" Next one: {format_local(slot, zone)} (<t:{int(slot.timestamp())}:R>)." if slot else ""
         rooms = await self.bot.db.discussion.open_rooms(guild.id)
         note = "" if rooms else " No rooms are open yet: set them up with `/config discussion channel`."
         await interaction.response.send_message(
             f"A discussion prompt goes into its stage's room {schedule.describe()}.{when}{note}",
             ephemeral=True,
         )
+
+    def describers(self) -> dict[str, Callable[[Any], str]]:
+        """How the change log words the discussion settings."""
+        return {SETTINGS_KEY: _describe_settings, PROMPTS_KEY: _describe_prompts}
 
     async def section(self, guild: discord.Guild) -> list[str]:
         """Lines for `/config show`."""
@@ -141,6 +148,22 @@ class DiscussionSettingsGroup(app_commands.Group):
             f"**Stages of {discord.utils.escape_markdown(film.title)}:** {stages}",
             f"**Weekly prompt:** {prompts}",
         ]
+
+
+def _describe_settings(value: Any) -> str:
+    if value is None:
+        return "off"
+    settings = DiscussionSettings.from_json(value)
+    channel = f"<#{settings.channel_id}>" if settings.channel_id else "no channel"
+    moved = "; ".join(
+        f"{film} stages start at {', '.join(map(str, starts))}" for film, starts in settings.starts.items()
+    )
+    return channel + (f" ({moved})" if moved else "")
+
+
+def _describe_prompts(value: Any) -> str:
+    schedule = PromptSchedule.from_json(value)
+    return schedule.describe() if schedule is not None else "off"
 
 
 def _guild(interaction: discord.Interaction[Any]) -> discord.Guild:

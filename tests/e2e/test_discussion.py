@@ -7,9 +7,11 @@ real clock; a scheduled slot is made due by stopping the bot and moving its job 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -370,3 +372,38 @@ async def test_a_film_change_archives_and_locks_the_rooms_and_opens_new_ones(
         WAIT,
         what="Rush's index",
     )
+
+
+async def test_the_sandbox_shows_the_whole_flow() -> None:
+    """A moderator sets the channel, a member's progress adds them to a room, a prompt is posted, ratings show."""
+    script = "\n".join(
+        [
+            "new-channel film-talk",
+            "as mod",
+            "/config discussion channel channel:film-talk",
+            "as member",
+            "/progress set beat:7",
+            "threads film-talk",
+            "as mod",
+            "/discuss prompt",
+            "/discuss prompt",
+            "read stage 2",
+            "as member",
+            "/rate stars:9 review:true",
+            "modal The trial stayed with me.",
+            "/ratings",
+        ]
+    )
+    code = "import sys; from bot.sandbox import main; sys.exit(main(sys.argv[1:]))"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(script.encode()), 120)
+    text = out.decode()
+    assert process.returncode == 0, err.decode()
+    assert "I added you to #Rush · stage 2 of 3 (beats 7–12)" in text
+    assert "Rush · stage 2 of 3 (beats 7–12)  [private]  members: FilmClubBot, member" in text
+    room = text.split("> read stage 2", 1)[1].split(">", 1)[0]
+    assert "**Discussion prompt** for stage 2 (beats 7–12)" in room
+    assert "4.5 ★ from 1 rating" in text and "||The trial stayed with me.||" in text

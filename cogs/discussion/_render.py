@@ -96,14 +96,15 @@ def ratings_embed(
         colour=COLOUR,
     )
     last = len(film.beats)
-    lines = [
-        f"<@{r.user_id}> {stars(r.halves)} {review_text(r.review, reader, last)}"
-        for r in reviews[:REVIEWS_SHOWN]
-        if r.review
-    ]
-    if lines:
-        embed.add_field(name="Latest reviews", value="\n".join(lines), inline=False)
-    if lines and hidden_note:
+    shown = [r for r in reviews if r.review][:REVIEWS_SHOWN]
+    for rating in shown:
+        # One field per review keeps each within the field limit; the name holds only the stars.
+        embed.add_field(
+            name=f"{stars(rating.halves)} {star_number(rating.halves)}",
+            value=f"<@{rating.user_id}> {review_text(rating.review or '', reader, last)}",
+            inline=False,
+        )
+    if shown and hidden_note:
         embed.set_footer(text="Reviews may discuss the ending, so they are hidden until you finish the film.")
     embed.set_footer(text=embed.footer.text or "Rate it yourself with /rate.")
     return fit_embed(embed)

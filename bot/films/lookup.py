@@ -15,7 +15,8 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz
 
-from bot.films.model import Beat, CastMember, Film, SpoilerLevel
+from bot.films.model import Beat, CastMember, Film
+from bot.policy import Reader, beat_name
 
 MATCH_SCORE = 80.0  # a cast name at least this close counts as a match
 MATCH_MARGIN = 10.0  # ...and must be within this of the best match
@@ -68,6 +69,8 @@ class _Choice:
     label: str
     value: str
     names: tuple[_Name, ...]
+    reveal: int = 0  # of the character names in the label
+    plain_label: str = ""  # the label without those names (the actor alone), or "" to drop the choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +103,19 @@ def _cast_names(film: Film, member: CastMember) -> tuple[_Name, ...]:
 
 
 def _cast_choices(film: Film, member: CastMember) -> list[_Choice]:
-    parts = [variant.value for variant in member.character.variants]
+    variants = member.character.variants
+    parts = [variant.value for variant in variants]
     actor_label = f"{member.actor} as {' / '.join(parts)}" if parts else member.actor
-    choices = [_Choice(_clip(actor_label), _clip(member.actor), (_Name.of(member.actor),))]
+    names_reveal = max((variant.reveal for variant in variants), default=0)
+    actor = member.actor
+    choices = [_Choice(_clip(actor_label), _clip(actor), (_Name.of(actor),), names_reveal, _clip(actor))]
     character = film.character(member.character_key) if member.character_key is not None else None
-    for part in parts:
+    for variant in variants:
+        part = variant.value
         aliases = character.aliases if character is not None and character.name == part else ()
+        reveal = max(variant.reveal, character.reveal if aliases and character is not None else 0)
         names = tuple(_Name.of(text) for text in (part, *aliases))
-        choices.append(_Choice(_clip(f"{part} ({member.actor})"), _clip(part), names))
+        choices.append(_Choice(_clip(f"{part} ({actor})"), _clip(part), names, reveal))
     return choices
 
 
@@ -223,9 +231,22 @@ def _suggestions(index: FilmIndex, query_norm: str) -> tuple[str, ...]:
     return tuple(shown for _, shown in _ranked(scored, SUGGEST_SCORE)[:MAX_SUGGESTIONS])
 
 
-def cast_choices(film: Film, current: str) -> list[tuple[str, str]]:
-    """Autocomplete over actors and characters as (name shown, value) pairs, best first, at most 25."""
-    choices = index_for(film).choices
+def _visible_choice(choice: _Choice, reader: Reader | None) -> _Choice | None:
+    """The choice as this reader may see it: character names past their point are dropped."""
+    if reader is None or reader.sees(choice.reveal):
+        return choice
+    if not choice.plain_label:
+        return None
+    return _Choice(choice.plain_label, choice.value, choice.names[:1])
+
+
+def cast_choices(film: Film, current: str, reader: Reader | None = None) -> list[tuple[str, str]]:
+    """Autocomplete over actors and characters as (name shown, value) pairs, best first, at most 25.
+
+    With a reader, character names they may not see yet are neither shown nor matched.
+    """
+    visible = (_visible_choice(choice, reader) for choice in index_for(film).choices)
+    choices = [choice for choice in visible if choice is not None]
     query_norm = normalise(current)
     if not query_norm:
         return [(choice.label, choice.value) for choice in choices[:MAX_CHOICES]]
@@ -261,39 +282,58 @@ def _beat_word_score(word: str, entry: _BeatEntry, prefix_min: int) -> float:
 
 
 def _scored_beats(
-    film: Film, query_norm: str, max_level: SpoilerLevel, prefix_min: int
+    film: Film, query_norm: str, reader: Reader | None, prefix_min: int
 ) -> list[tuple[float, int, Beat]]:
     words = _query_words(query_norm)
-    return [
-        (_beat_score(query_norm, words, entry, prefix_min), entry.beat.number, entry.beat)
-        for entry in index_for(film).beats
-        if entry.beat.level <= max_level
-    ]
+    scored = []
+    for entry in index_for(film).beats:
+        shown = _visible_entry(entry, reader)
+        scored.append((_beat_score(query_norm, words, shown, prefix_min), entry.beat.number, entry.beat))
+    return scored
 
 
-def find_beats(film: Film, text: str, max_level: SpoilerLevel = SpoilerLevel.ENDING) -> tuple[Beat, ...]:
-    """Beats whose title, keywords or summary match the text, best first; none for an empty text."""
+def _visible_entry(entry: _BeatEntry, reader: Reader | None) -> _BeatEntry:
+    """The words of a beat a reader may match on: all of them, the title only, or none (the number)."""
+    beat = entry.beat
+    if reader is None or reader.sees(beat.reveal):
+        return entry
+    if reader.sees(beat.title_reveal):
+        title = normalise(beat.title)
+        return _BeatEntry(beat, (title,), tuple(title.split()), ())
+    return _BeatEntry(beat, (), (), ())
+
+
+def find_beats(film: Film, text: str, reader: Reader | None = None) -> tuple[Beat, ...]:
+    """Beats whose title, keywords or summary match the text, best first; none for an empty text.
+
+    With a reader, only the beats they may see are searched.
+    """
     query_norm = normalise(text)
     if not query_norm:
         return ()
-    scored = _scored_beats(film, query_norm, max_level, 3)
-    return tuple(beat for _, beat in _ranked(scored, BEAT_SCORE))
+    scored = _scored_beats(film, query_norm, reader, 3)
+    found = _ranked(scored, BEAT_SCORE)
+    return tuple(beat for _, beat in found if reader is None or reader.sees(beat.reveal))
 
 
-def _beat_choice(beat: Beat) -> tuple[str, int]:
+def _beat_choice(beat: Beat, reader: Reader | None) -> tuple[str, int]:
+    if reader is not None and not reader.sees(beat.title_reveal):
+        return beat_name(beat.number), beat.number
     return _clip(f"{beat.number} · {beat.title}"), beat.number
 
 
-def beat_choices(
-    film: Film, current: str, max_level: SpoilerLevel = SpoilerLevel.ENDING
-) -> list[tuple[str, int]]:
-    """Autocomplete over beat titles as ("8 · Title", 8) pairs, best first, at most 25."""
+def beat_choices(film: Film, current: str, reader: Reader | None = None) -> list[tuple[str, int]]:
+    """Autocomplete over beat titles as ("8 · Title", 8) pairs, best first, at most 25.
+
+    With a reader, a beat whose title they may not see is offered as "Beat 13" and matched by number only.
+    """
     query_norm = normalise(current)
     if not query_norm:
-        beats = [beat for beat in film.beats if beat.level <= max_level]
-        return [_beat_choice(beat) for beat in beats[:MAX_CHOICES]]
+        return [_beat_choice(beat, reader) for beat in film.beats[:MAX_CHOICES]]
     number = query_norm.split()[0]
     if number.isdigit() and query_norm != number:  # "8 · Title" picked earlier and now edited
         query_norm = number
-    scored = _scored_beats(film, query_norm, max_level, 1)
-    return [_beat_choice(beat) for _, beat in _ranked(scored, CHOICE_SCORE)[:MAX_CHOICES]]
+    if query_norm.startswith("beat ") and query_norm[5:].isdigit():  # "Beat 13" picked earlier
+        query_norm = query_norm[5:]
+    scored = _scored_beats(film, query_norm, reader, 1)
+    return [_beat_choice(beat, reader) for _, beat in _ranked(scored, CHOICE_SCORE)[:MAX_CHOICES]]

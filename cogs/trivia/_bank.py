@@ -11,6 +11,7 @@ so they survive restarts and pack reloads.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import random
 import re
@@ -56,10 +57,27 @@ class Question:
     sources: tuple[str, ...]  # Source keys of the film
     note: str = ""  # set when the sources disagree: said at the reveal
     typeable: bool = True
+    # Reveal points (beats) of each part: the prompt, each choice, the right answer, the note.
+    prompt_reveal: int = 0
+    choice_reveals: tuple[int, ...] = ()
+    answer_reveal: int = 0
+    note_reveal: int = 0
 
     @property
     def disputed(self) -> bool:
         return bool(self.note)
+
+    @property
+    def reveal(self) -> int:
+        """The latest reveal point of anything the question or its reveal shows."""
+        note = self.note_reveal if self.note else 0
+        return max(self.prompt_reveal, *self.choice_reveals, self.answer_reveal, note)
+
+    def choice_reveal(self, index: int) -> int:
+        """The reveal point of one choice (unknown choices count as the question's latest)."""
+        if index < len(self.choice_reveals):
+            return self.choice_reveals[index]
+        return self.reveal
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready snapshot, stored with each asked question so reloads can't change it."""
@@ -77,6 +95,7 @@ class Question:
             "sources": list(self.sources),
             "note": self.note,
             "typeable": self.typeable,
+            "reveals": [self.prompt_reveal, self.answer_reveal, self.note_reveal, *self.choice_reveals],
         }
 
     @classmethod
@@ -96,7 +115,24 @@ class Question:
             sources=tuple(data["sources"]),
             note=str(data.get("note", "")),
             typeable=bool(data.get("typeable", True)),
+            **_reveals_from(data, len(data["choices"])),
         )
+
+
+UNKNOWN_REVEAL = 10_000  # a question stored before reveal points existed: treated as revealing the end
+
+
+def _reveals_from(data: dict[str, Any], choices: int) -> dict[str, Any]:
+    stored = [int(value) for value in data.get("reveals", ())]
+    if len(stored) != 3 + choices:
+        stored = [UNKNOWN_REVEAL] * (3 + choices)
+    prompt, answer, note, *each = stored
+    return {
+        "prompt_reveal": prompt,
+        "answer_reveal": answer,
+        "note_reveal": note,
+        "choice_reveals": tuple(each),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +213,30 @@ def assemble(
     rng.shuffle(choices)
     correct = frozenset(i for i, c in enumerate(choices) if any(_same(c, r) for r in rights))
     return tuple(choices), correct
+
+
+def _question(film: Film, **fields: Any) -> Question:
+    """A Question whose spoiler level is the range its latest reveal point falls in."""
+    question = Question(level=SpoilerLevel.SETUP, **fields)
+    return dataclasses.replace(question, level=film.level_of(question.reveal))
+
+
+def _reveals_of(choices: Sequence[str], known: dict[str, int]) -> tuple[int, ...]:
+    """Each choice's reveal point, looked up by its folded text (0 for text from no film text: a number)."""
+    return tuple(known.get(fold(choice), 0) for choice in choices)
+
+
+def _variant_reveals(*facts: Fact) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for fact in facts:
+        for variant in fact.variants:
+            key = fold(variant.value)
+            found[key] = max(found.get(key, 0), variant.reveal)
+    return found
+
+
+def _answer_reveal(fact: Fact) -> int:
+    return max((variant.reveal for variant in fact.variants), default=0)
 
 
 def _note(fact: Fact) -> str:
@@ -267,6 +327,24 @@ def _part_name(film: Film, member: CastMember) -> str | None:
     return variant.value if variant else None
 
 
+def _names_reveal(film: Film, member: CastMember) -> int:
+    """When the film first shows the names of this cast member's part."""
+    reveals = [variant.reveal for variant in member.character.variants]
+    if member.character_key:
+        with contextlib.suppress(KeyError):
+            reveals.append(film.character(member.character_key).reveal)
+    return max(reveals, default=0)
+
+
+def _character_reveals(film: Film) -> dict[str, int]:
+    """The reveal point of every character name and alias in the film, by folded text."""
+    found = _variant_reveals(*(member.character for member in film.cast))
+    for character in film.characters:
+        for name in (character.name, *character.aliases):
+            found[fold(name)] = max(found.get(fold(name), 0), character.reveal)
+    return found
+
+
 def _unique_parts(film: Film) -> list[CastMember]:
     """Cast entries with one stated part per actor and one actor per part (no second right answer)."""
     actors = Counter(c.actor for c in film.cast)
@@ -301,7 +379,8 @@ def _who_played(film: Film, member: CastMember, people: _People) -> Question | N
     if picked is None:
         return None
     choices, correct = picked
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="cast-actor",
@@ -310,7 +389,9 @@ def _who_played(film: Film, member: CastMember, people: _People) -> Question | N
         correct=correct,
         answers=(member.actor,),
         aliases=people.aliases(member.actor),
-        level=character.level,
+        prompt_reveal=_names_reveal(film, member),
+        choice_reveals=(0,) * len(choices),
+        note_reveal=character.note_reveal,
         difficulty=EASY,
         sources=tuple(dict.fromkeys([*(e.source for e in member.actor_evidence), *_fact_sources(character)])),
         note=_note(character),
@@ -330,7 +411,8 @@ def _whom_played(film: Film, member: CastMember, parts: Sequence[CastMember]) ->
     if picked is None:
         return None
     choices, correct = picked
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="cast-character",
@@ -339,7 +421,10 @@ def _whom_played(film: Film, member: CastMember, parts: Sequence[CastMember]) ->
         correct=correct,
         answers=tuple(rights),
         aliases=tuple(dict.fromkeys([*rights, *excluded])),
-        level=character.level,
+        prompt_reveal=0,
+        choice_reveals=_reveals_of(choices, _character_reveals(film)),
+        answer_reveal=_answer_reveal(character),
+        note_reveal=character.note_reveal,
         difficulty=MEDIUM,
         sources=_fact_sources(character),
         note=_note(character),
@@ -356,7 +441,8 @@ def _role_question(film: Film, member: CastMember, people: _People) -> Question 
     if picked is None:
         return None
     choices, correct = picked
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="cast-role",
@@ -365,7 +451,8 @@ def _role_question(film: Film, member: CastMember, people: _People) -> Question 
         correct=correct,
         answers=(member.actor,),
         aliases=people.aliases(member.actor),
-        level=member.description.level,
+        prompt_reveal=role.reveal,
+        choice_reveals=(0,) * len(choices),
         difficulty=HARD,
         sources=role.sources,
     )
@@ -387,7 +474,8 @@ def _crew_questions(film: Film, people: _People) -> list[Question]:
             continue
         aliases = tuple(dict.fromkeys(a for r in rights for a in people.aliases(r)))
         questions.append(
-            Question(
+            _question(
+                film,
                 id=qid,
                 film_key=film.key,
                 kind=kind,
@@ -396,7 +484,9 @@ def _crew_questions(film: Film, people: _People) -> list[Question]:
                 correct=picked[1],
                 answers=tuple(rights),
                 aliases=aliases,
-                level=fact.level,
+                choice_reveals=_reveals_of(picked[0], _variant_reveals(fact)),
+                answer_reveal=_answer_reveal(fact),
+                note_reveal=fact.note_reveal,
                 difficulty=difficulty,
                 sources=_fact_sources(fact),
                 note=_note(fact),
@@ -421,7 +511,8 @@ def _place_questions(film: Film, films: Sequence[Film]) -> list[Question]:
         if picked is None:
             continue
         questions.append(
-            Question(
+            _question(
+                film,
                 id=qid,
                 film_key=film.key,
                 kind=kind,
@@ -430,7 +521,9 @@ def _place_questions(film: Film, films: Sequence[Film]) -> list[Question]:
                 correct=picked[1],
                 answers=tuple(rights),
                 aliases=tuple(rights),
-                level=fact.level,
+                choice_reveals=_reveals_of(picked[0], _variant_reveals(fact)),
+                answer_reveal=_answer_reveal(fact),
+                note_reveal=fact.note_reveal,
                 difficulty=difficulty,
                 sources=_fact_sources(fact),
                 note=_note(fact),
@@ -476,7 +569,8 @@ def _amount_questions(film: Film) -> list[Question]:
         picked = assemble(qid, [format_minutes(r) for r in rights], candidates)
         if picked and len(runtime.variants) < CHOICES:
             questions.append(
-                Question(
+                _question(
+                    film,
                     id=qid,
                     film_key=film.key,
                     kind="runtime",
@@ -485,7 +579,9 @@ def _amount_questions(film: Film) -> list[Question]:
                     correct=picked[1],
                     answers=tuple(v.value for v in runtime.variants),
                     aliases=tuple(a for r in rights for a in (format_minutes(r), *runtime_aliases(r))),
-                    level=runtime.level,
+                    choice_reveals=(_answer_reveal(runtime),) * len(picked[0]),
+                    answer_reveal=_answer_reveal(runtime),
+                    note_reveal=runtime.note_reveal,
                     difficulty=HARD,
                     sources=_fact_sources(runtime),
                     note=_note(runtime),
@@ -504,7 +600,8 @@ def _amount_questions(film: Film) -> list[Question]:
         picked = assemble(qid, [str(r) for r in rights], candidates)
         if picked:
             questions.append(
-                Question(
+                _question(
+                    film,
                     id=qid,
                     film_key=film.key,
                     kind="release-year",
@@ -513,7 +610,9 @@ def _amount_questions(film: Film) -> list[Question]:
                     correct=picked[1],
                     answers=tuple(v.value for v in year.variants),
                     aliases=tuple(str(r) for r in rights),
-                    level=year.level,
+                    choice_reveals=_reveals_of(picked[0], {str(v.amount): v.reveal for v in year.variants}),
+                    answer_reveal=_answer_reveal(year),
+                    note_reveal=year.note_reveal,
                     difficulty=MEDIUM,
                     sources=_fact_sources(year),
                     note=_note(year),
@@ -546,7 +645,8 @@ def _beat_question(film: Film, first: Beat, later: Sequence[Beat]) -> Question |
     if picked is None:
         return None
     shown = [first, *later]
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="beat-first",
@@ -555,7 +655,8 @@ def _beat_question(film: Film, first: Beat, later: Sequence[Beat]) -> Question |
         correct=picked[1],
         answers=(first.title,),
         aliases=(first.title,),
-        level=max(b.level for b in shown),
+        choice_reveals=_reveals_of(picked[0], {fold(b.title): b.title_reveal for b in shown}),
+        answer_reveal=first.title_reveal,
         difficulty=HARD,
         sources=tuple(dict.fromkeys(e.source for b in shown for e in b.evidence)),
         typeable=False,
@@ -580,7 +681,8 @@ def _theme_question(film: Film, theme: Theme, others: Sequence[Theme]) -> Questi
     if picked is None:
         return None
     shown = [theme, *(t for t in others if t.name in picked[0])]
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="theme",
@@ -589,7 +691,9 @@ def _theme_question(film: Film, theme: Theme, others: Sequence[Theme]) -> Questi
         correct=picked[1],
         answers=(theme.name,),
         aliases=(theme.name,),
-        level=max(t.level for t in shown),
+        prompt_reveal=theme.description_reveal,
+        choice_reveals=_reveals_of(picked[0], {fold(t.name): t.reveal for t in shown}),
+        answer_reveal=theme.reveal,
         difficulty=MEDIUM,
         sources=tuple(dict.fromkeys(e.source for e in theme.evidence)),
         typeable=False,

@@ -161,16 +161,20 @@ def sources_pages(film: Film) -> list[discord.Embed]:
 
 def synopsis_pages(film: Film, reader: Reader) -> list[discord.Embed]:
     """`/synopsis`: the safe synopsis, or the full one with later parts tagged for this reader."""
-    parts = film.synopsis_full if reader.opt_in else film.synopsis_safe
+    # A member who saved progress gets the full synopsis up to their beat as their spoiler-free one.
+    personal = not reader.opt_in and reader.progress_saved
+    parts = film.synopsis_full if reader.opt_in or personal else film.synopsis_safe
     blocks: list[str] = []
     for part in parts:
         segment = reader.segment(part.text, part.reveal)
         if segment is not None:
             blocks += _blocks(segment)
     kind = "full synopsis" if reader.opt_in else "spoiler-free synopsis"
+    if personal:
+        kind = f"synopsis up to beat {reader.beat}"
     if not blocks:
         blocks = [
-            f"Every passage of the {kind} goes past beat {reader.beat}, where your saved progress is. "
+            f"No passage of the synopsis ends at or before beat {reader.beat}, where your saved progress is. "
             "Ask with `spoilers:true` to see it behind spoiler tags."
         ]
     all_keys = [source.key for source in film.sources]

@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import aiosqlite
-
-    from bot.storage import Database
+    from bot.storage import Database, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +45,12 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Schedule a job unless one with the same kind and key exists; returns whether it was added."""
-        async with self._db.transaction() as conn:
-            return await self.add_in(conn, kind, key, due_at, guild_id=guild_id, payload=payload)
+        async with self._db.transaction() as tx:
+            return await self.add_in(tx, kind, key, due_at, guild_id=guild_id, payload=payload)
 
     async def add_in(
         self,
-        conn: aiosqlite.Connection,
+        tx: Transaction,
         kind: str,
         key: str,
         due_at: datetime,
@@ -61,11 +59,11 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Like `add`, inside a transaction another store already holds."""
-        async with conn.execute(
+        changed = await tx.execute(
             "INSERT OR IGNORE INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?)",
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
-        ) as cursor:
-            return cursor.rowcount > 0
+        )
+        return changed > 0
 
     async def replace(
         self,
@@ -112,14 +110,13 @@ class JobStore:
 
     async def claim_due(self, now: datetime, limit: int) -> list[Job]:
         """Mark up to `limit` due jobs as running and return them, oldest first."""
-        async with self._db.transaction() as conn:
-            async with conn.execute(
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
                 "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
                 (now.timestamp(), limit),
-            ) as cursor:
-                rows = list(await cursor.fetchall())
+            )
             if rows:
-                await conn.executemany(
+                await tx.executemany(
                     "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?",
                     [(row["id"],) for row in rows],
                 )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.films.loader import PackError, iter_evidence, iter_facts, pack_problems, parse_pack
 from bot.films.model import Evidence, Fact, Film
-from bot.films.reveals import iter_reliance
+from bot.films.reveals import iter_reliance, iter_texts
 
 # A sentence ends at . ! or ? (possibly followed by a closing bracket or quote) and white space; line breaks
 # alone do not end one, since the documents wrap some sentences across lines.
@@ -201,6 +201,8 @@ def _pack_lines(pack: PackReport) -> list[str]:
         f"{pack.file}: {pack.film.title} ({pack.film.key})",
         f"  facts: {len(pack.facts)} ({len(pack.traced)} traced to sources, {len(pack.disputed)} disputed, "
         f"{len(pack.unstated)} unstated); {pack.evidence_count} evidence phrases ({traced})",
+        f"  reveal points: {sum(1 for _ in iter_texts(pack.film))} texts, each with the beat that first reveals it "
+        f"(setup: beats 1-{pack.film.setup_end} of {pack.film.last_beat})",
         f"  disputed ({len(pack.disputed)}):",
     ]
     for fact in pack.disputed:

@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.films.model import Beat, CastMember, Fact, Film, SpoilerLevel, Theme
 from cogs.trivia._matching import fold, person_aliases
+from cogs.trivia._reveals import answer_reveal, character_reveals, names_reveal, reveals_of, variant_reveals
 
 CHOICES = 4
 LETTERS = "ABCD"
@@ -221,24 +222,6 @@ def _question(film: Film, **fields: Any) -> Question:
     return dataclasses.replace(question, level=film.level_of(question.reveal))
 
 
-def _reveals_of(choices: Sequence[str], known: dict[str, int]) -> tuple[int, ...]:
-    """Each choice's reveal point, looked up by its folded text (0 for text from no film text: a number)."""
-    return tuple(known.get(fold(choice), 0) for choice in choices)
-
-
-def _variant_reveals(*facts: Fact) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for fact in facts:
-        for variant in fact.variants:
-            key = fold(variant.value)
-            found[key] = max(found.get(key, 0), variant.reveal)
-    return found
-
-
-def _answer_reveal(fact: Fact) -> int:
-    return max((variant.reveal for variant in fact.variants), default=0)
-
-
 def _note(fact: Fact) -> str:
     if not fact.disputed:
         return ""
@@ -327,24 +310,6 @@ def _part_name(film: Film, member: CastMember) -> str | None:
     return variant.value if variant else None
 
 
-def _names_reveal(film: Film, member: CastMember) -> int:
-    """When the film first shows the names of this cast member's part."""
-    reveals = [variant.reveal for variant in member.character.variants]
-    if member.character_key:
-        with contextlib.suppress(KeyError):
-            reveals.append(film.character(member.character_key).reveal)
-    return max(reveals, default=0)
-
-
-def _character_reveals(film: Film) -> dict[str, int]:
-    """The reveal point of every character name and alias in the film, by folded text."""
-    found = _variant_reveals(*(member.character for member in film.cast))
-    for character in film.characters:
-        for name in (character.name, *character.aliases):
-            found[fold(name)] = max(found.get(fold(name), 0), character.reveal)
-    return found
-
-
 def _unique_parts(film: Film) -> list[CastMember]:
     """Cast entries with one stated part per actor and one actor per part (no second right answer)."""
     actors = Counter(c.actor for c in film.cast)
@@ -389,7 +354,7 @@ def _who_played(film: Film, member: CastMember, people: _People) -> Question | N
         correct=correct,
         answers=(member.actor,),
         aliases=people.aliases(member.actor),
-        prompt_reveal=_names_reveal(film, member),
+        prompt_reveal=names_reveal(film, member),
         choice_reveals=(0,) * len(choices),
         note_reveal=character.note_reveal,
         difficulty=EASY,
@@ -422,8 +387,8 @@ def _whom_played(film: Film, member: CastMember, parts: Sequence[CastMember]) ->
         answers=tuple(rights),
         aliases=tuple(dict.fromkeys([*rights, *excluded])),
         prompt_reveal=0,
-        choice_reveals=_reveals_of(choices, _character_reveals(film)),
-        answer_reveal=_answer_reveal(character),
+        choice_reveals=reveals_of(choices, character_reveals(film)),
+        answer_reveal=answer_reveal(character),
         note_reveal=character.note_reveal,
         difficulty=MEDIUM,
         sources=_fact_sources(character),
@@ -484,8 +449,8 @@ def _crew_questions(film: Film, people: _People) -> list[Question]:
                 correct=picked[1],
                 answers=tuple(rights),
                 aliases=aliases,
-                choice_reveals=_reveals_of(picked[0], _variant_reveals(fact)),
-                answer_reveal=_answer_reveal(fact),
+                choice_reveals=reveals_of(picked[0], variant_reveals(fact)),
+                answer_reveal=answer_reveal(fact),
                 note_reveal=fact.note_reveal,
                 difficulty=difficulty,
                 sources=_fact_sources(fact),
@@ -521,8 +486,8 @@ def _place_questions(film: Film, films: Sequence[Film]) -> list[Question]:
                 correct=picked[1],
                 answers=tuple(rights),
                 aliases=tuple(rights),
-                choice_reveals=_reveals_of(picked[0], _variant_reveals(fact)),
-                answer_reveal=_answer_reveal(fact),
+                choice_reveals=reveals_of(picked[0], variant_reveals(fact)),
+                answer_reveal=answer_reveal(fact),
                 note_reveal=fact.note_reveal,
                 difficulty=difficulty,
                 sources=_fact_sources(fact),
@@ -579,8 +544,8 @@ def _amount_questions(film: Film) -> list[Question]:
                     correct=picked[1],
                     answers=tuple(v.value for v in runtime.variants),
                     aliases=tuple(a for r in rights for a in (format_minutes(r), *runtime_aliases(r))),
-                    choice_reveals=(_answer_reveal(runtime),) * len(picked[0]),
-                    answer_reveal=_answer_reveal(runtime),
+                    choice_reveals=(answer_reveal(runtime),) * len(picked[0]),
+                    answer_reveal=answer_reveal(runtime),
                     note_reveal=runtime.note_reveal,
                     difficulty=HARD,
                     sources=_fact_sources(runtime),
@@ -610,8 +575,8 @@ def _amount_questions(film: Film) -> list[Question]:
                     correct=picked[1],
                     answers=tuple(v.value for v in year.variants),
                     aliases=tuple(str(r) for r in rights),
-                    choice_reveals=_reveals_of(picked[0], {str(v.amount): v.reveal for v in year.variants}),
-                    answer_reveal=_answer_reveal(year),
+                    choice_reveals=reveals_of(picked[0], {str(v.amount): v.reveal for v in year.variants}),
+                    answer_reveal=answer_reveal(year),
                     note_reveal=year.note_reveal,
                     difficulty=MEDIUM,
                     sources=_fact_sources(year),
@@ -655,7 +620,7 @@ def _beat_question(film: Film, first: Beat, later: Sequence[Beat]) -> Question |
         correct=picked[1],
         answers=(first.title,),
         aliases=(first.title,),
-        choice_reveals=_reveals_of(picked[0], {fold(b.title): b.title_reveal for b in shown}),
+        choice_reveals=reveals_of(picked[0], {fold(b.title): b.title_reveal for b in shown}),
         answer_reveal=first.title_reveal,
         difficulty=HARD,
         sources=tuple(dict.fromkeys(e.source for b in shown for e in b.evidence)),
@@ -692,7 +657,7 @@ def _theme_question(film: Film, theme: Theme, others: Sequence[Theme]) -> Questi
         answers=(theme.name,),
         aliases=(theme.name,),
         prompt_reveal=theme.description_reveal,
-        choice_reveals=_reveals_of(picked[0], {fold(t.name): t.reveal for t in shown}),
+        choice_reveals=reveals_of(picked[0], {fold(t.name): t.reveal for t in shown}),
         answer_reveal=theme.reveal,
         difficulty=MEDIUM,
         sources=tuple(dict.fromkeys(e.source for e in theme.evidence)),

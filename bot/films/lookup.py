@@ -51,11 +51,12 @@ class _Name:
     shown: str
     norm: str
     tokens: tuple[str, ...]
+    reveal: int = 0  # when the film first shows this name
 
     @classmethod
-    def of(cls, text: str) -> _Name:
+    def of(cls, text: str, reveal: int = 0) -> _Name:
         norm = normalise(text)
-        return cls(text, norm, tuple(norm.split()))
+        return cls(text, norm, tuple(norm.split()), reveal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +96,14 @@ def _clip(text: str) -> str:
 
 
 def _cast_names(film: Film, member: CastMember) -> tuple[_Name, ...]:
-    texts = [member.actor, *(variant.value for variant in member.character.variants)]
+    texts = {member.actor: 0}
+    for variant in member.character.variants:
+        texts.setdefault(variant.value, variant.reveal)
     if member.character_key is not None:
         character = film.character(member.character_key)
-        texts += [character.name, *character.aliases]
-    return tuple(_Name.of(text) for text in dict.fromkeys(texts))
+        for name in (character.name, *character.aliases):
+            texts[name] = max(texts.get(name, 0), character.reveal)
+    return tuple(_Name.of(text, reveal) for text, reveal in texts.items())
 
 
 def _cast_choices(film: Film, member: CastMember) -> list[_Choice]:
@@ -205,8 +209,11 @@ def _ranked(scored: Iterable[tuple[float, int, _T]], floor: float) -> list[tuple
 # --- cast ------------------------------------------------------------------------------------
 
 
-def find_cast(film: Film, query: str) -> CastLookup:
-    """Cast members whose actor or character name (or alias) matches the query, best first."""
+def find_cast(film: Film, query: str, reader: Reader | None = None) -> CastLookup:
+    """Cast members whose actor or character name (or alias) matches the query, best first.
+
+    With a reader, names they may not see yet are never offered as suggestions.
+    """
     index = index_for(film)
     query_norm = normalise(query)
     if not query_norm:
@@ -219,11 +226,16 @@ def find_cast(film: Film, query: str) -> CastLookup:
     if ranked:
         floor = ranked[0][0] - MATCH_MARGIN
         return CastLookup(query, tuple(member for score, member in ranked if score >= floor))
-    return CastLookup(query, (), _suggestions(index, query_norm))
+    return CastLookup(query, (), _suggestions(index, query_norm, reader))
 
 
-def _suggestions(index: FilmIndex, query_norm: str) -> tuple[str, ...]:
-    names = {name.shown: name for entry in index.cast for name in entry.names}
+def _suggestions(index: FilmIndex, query_norm: str, reader: Reader | None) -> tuple[str, ...]:
+    names = {
+        name.shown: name
+        for entry in index.cast
+        for name in entry.names
+        if reader is None or reader.sees(name.reveal)
+    }
     scored = [
         (_best_name_score(query_norm, (name,), 3), order, shown)
         for order, (shown, name) in enumerate(names.items())

@@ -105,12 +105,12 @@ class Lookups(commands.Cog):
         if name is None or not name.strip():
             await self.send(interaction, PageState("cast", film.key, private))
             return
-        lookup = find_cast(film, name)
+        reader = await self.reader(interaction, film, private=private)
+        lookup = find_cast(film, name, reader)
         if not lookup.matches:
             message = _render.not_in_cast(name, lookup.suggestions)
             await interaction.response.send_message(message, ephemeral=True)
             return
-        reader = await self.reader(interaction, film, private=private)
         embeds = _render.cast_embeds(film, list(lookup.matches), reader)
         await interaction.response.send_message(embed=embeds[0], ephemeral=private)
 

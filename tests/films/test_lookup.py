@@ -191,3 +191,9 @@ def test_any_text_is_safe(film: Film, text: str) -> None:
         assert len(choices) <= 25
         assert all(0 < len(name) <= 100 for name, _ in choices)
     assert all(isinstance(beat.number, int) for beat in find_beats(film, text))
+
+
+def test_cast_suggestions_leave_out_names_the_reader_has_not_met(film: Film) -> None:
+    assert "Larry" in find_cast(film, "Barrymore").suggestions
+    nothing_seen = reader_for(setup_end=film.setup_end, spoiler_channel=False, private=True, progress=0)
+    assert "Larry" not in find_cast(film, "Barrymore", nothing_seen).suggestions

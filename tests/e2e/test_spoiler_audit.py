@@ -168,9 +168,7 @@ class Who:
         return f"{self.member} ({kind} in #{self.channel}, sees up to {self.beat})"
 
 
-async def _pages(
-    driver: Driver, reply: Reply, who: Who, what: str, audit: Audit, typed: str = ""
-) -> None:
+async def _pages(driver: Driver, reply: Reply, who: Who, what: str, audit: Audit, typed: str = "") -> None:
     """Look at a reply and every page behind its Next button."""
     for message in reply.messages:
         audit.look(seen_in(message, f"{who} {what}"), who.beat, typed)
@@ -194,7 +192,10 @@ LOOKUPS: tuple[tuple[str, dict[str, Any]], ...] = (
     *(("plot", {"beat": n}) for n in range(1, LAST + 1)),
     *(("plot", {"search": text}) for text in ("Gaines", "heroin", "trial", "shotgun", "evidence", "partner")),
     ("cast", {}),
-    *(("cast", {"name": name}) for name in ("Jason Patric", "Larry", "Gaines", "Max Perlich", "Tony Frank")),
+    *(
+        ("cast", {"name": name})
+        for name in ("Jason Patric", "Larry", "Gaines", "Max Perlich", "Tony Frank", "Barrymore")
+    ),
     ("film", {}),
     ("sources", {}),
 )

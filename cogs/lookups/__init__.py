@@ -138,8 +138,10 @@ class Lookups(commands.Cog):
     )
     async def progress_set(self, interaction: discord.Interaction[FilmClubBot], beat: int) -> None:
         film = await self.film_for(interaction)
-        if beat != 0:
-            self.beat_or_error(film, beat)
+        if not 0 <= beat <= film.last_beat:
+            raise UserError(
+                f"There's no beat {beat}. {_render.beat_range(film)} Use 0 if you haven't started."
+            )
         await self.bot.db.progress.set(_guild_id(interaction), interaction.user.id, film.key, beat)
         reader = reader_for(setup_end=film.setup_end, spoiler_channel=False, private=True, progress=beat)
         await interaction.response.send_message(_render.progress_saved(film, reader), ephemeral=True)

@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Sequence
 
 from bot.films.model import CastMember, Fact, Film
-from cogs.trivia._matching import fold
+from bot.names import fold
 
 
 def reveals_of(choices: Sequence[str], known: dict[str, int]) -> tuple[int, ...]:

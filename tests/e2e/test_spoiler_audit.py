@@ -260,6 +260,8 @@ async def _trivia_pass(
         reveal = await driver.wait_for_message(channel, _titled("Answer"), WAIT, after=question)
         audit.look(seen_in(reveal, f"{who} trivia reveal"), beat)
         await driver.wait_for_message(channel, _titled("Round stopped"), WAIT, after=question)
+        closed = driver.standin.messages[question.id]  # edited in place when it closed
+        audit.look(seen_in(closed, f"{who} trivia question, closed"), beat)
         if _asked_ids(bot, channel_id, first) >= BANK_IDS:
             break
     return _asked_ids(bot, channel_id, first)

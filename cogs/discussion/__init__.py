@@ -17,14 +17,15 @@ from discord.ext import commands
 from bot.checks import is_moderator, moderator_only
 from bot.errors import UserError
 from bot.films.model import Film
-from bot.policy import Reader, reader_for
+from bot.policy import Reader
 from bot.ratings import star_choices, summarise
+from bot.readers import interaction_reader, is_spoiler_place
 from cogs.discussion import _render as render
 from cogs.discussion._posting import NoRooms, Prompts
 from cogs.discussion._prompts import PROMPT_JOB, now_key
 from cogs.discussion._rooms import Rooms
 from cogs.discussion._settings import DiscussionSettingsGroup
-from cogs.discussion._stages import may_enter, member_reader, room_reader, setup_end
+from cogs.discussion._stages import may_enter, member_reader, room_reader
 from cogs.discussion._views import ConfirmJoinButton, JoinButton, ReviewModal, confirm_view
 
 if TYPE_CHECKING:
@@ -144,9 +145,7 @@ class Discussion(commands.Cog):
             raise UserError("That room's film is no longer available.")
         progress = await self.bot.db.progress.get(guild.id, interaction.user.id, film.key)
         stage = render.stage_of_room(room)
-        allowed = may_enter(member_reader(setup_end(film), progress), stage) or await is_moderator(
-            interaction
-        )
+        allowed = may_enter(member_reader(film.setup_end, progress), stage) or await is_moderator(interaction)
         if not allowed and not confirmed:
             await interaction.response.send_message(
                 render.join_warning(stage, progress), view=confirm_view(thread_id), ephemeral=True
@@ -242,22 +241,16 @@ class Discussion(commands.Cog):
         return render.history_embed([(titles.get(key, key), averages.get(key)) for key in keys])
 
     async def reader(self, interaction: discord.Interaction[Any], film: Film, *, private: bool) -> Reader:
-        """Who reads this reply, for the spoiler policy: a spoiler channel (or a thread under one), the
-        room of a stage (read as far as its last beat), or the member's own progress when private."""
-        guild_id = _guild(interaction).id
-        channel = interaction.channel
-        config = self.bot.db.config
-        ids = [interaction.channel_id, getattr(channel, "parent_id", None)]
-        spoiler = any([id_ is not None and await config.is_spoiler_channel(guild_id, id_) for id_ in ids])
+        """Who reads this reply: in a stage's room (a public reply there), a member at the stage's last beat;
+        anywhere else, whoever `bot.readers` says (a spoiler channel or a thread under one, or the member's
+        own progress when private)."""
         room = await self.bot.db.discussion.room(interaction.channel_id or 0)
         if room is not None and not room.archived and room.film_key == film.key and not private:
+            spoiler = await is_spoiler_place(
+                self.bot, room.guild_id, interaction.channel, interaction.channel_id
+            )
             return room_reader(render.stage_of_room(room), spoiler_channel=spoiler)
-        progress = (
-            await self.bot.db.progress.get(guild_id, interaction.user.id, film.key) if private else None
-        )
-        return reader_for(
-            setup_end=setup_end(film), spoiler_channel=spoiler, private=private, progress=progress
-        )
+        return await interaction_reader(self.bot, interaction, film, private=private)
 
 
 def _guild(interaction: discord.Interaction[Any]) -> discord.Guild:

@@ -18,7 +18,7 @@ from bot.errors import UserError
 from bot.films.model import Film
 from bot.storage.discussion import IndexMessage, Room
 from cogs.discussion import _render as render
-from cogs.discussion._stages import Stage, default_starts, may_enter, member_reader, setup_end, stages_from
+from cogs.discussion._stages import Stage, default_starts, may_enter, member_reader, stages_from
 from cogs.discussion._views import index_view
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ class Rooms:
         self, guild: discord.Guild, film: Film, user_id: int, progress: int | None
     ) -> list[Room]:
         """Add a member to every open room of the film their progress lets them enter; returns the new ones."""
-        reader = member_reader(setup_end(film), progress)
+        reader = member_reader(film.setup_end, progress)
         added = []
         for room in await self.bot.db.discussion.open_rooms(guild.id):
             if room.film_key != film.key or not room.private:
@@ -285,7 +285,7 @@ class Rooms:
         """When a room opens, add the members whose saved progress already reaches it."""
         reached = await self.bot.db.progress.reached(guild.id, film.key, room.first_beat)
         for user_id, progress in reached.items():
-            if may_enter(member_reader(setup_end(film), progress), render.stage_of_room(room)):
+            if may_enter(member_reader(film.setup_end, progress), render.stage_of_room(room)):
                 try:
                     await self.add(guild, room, user_id)
                 except (UserError, discord.HTTPException) as exc:

@@ -114,9 +114,3 @@ def room_reader(stage: Stage, *, spoiler_channel: bool) -> Reader:
 def may_enter(reader: Reader, stage: Stage) -> bool:
     """Whether the policy lets this reader see the stage's first beat, so they may enter its room."""
     return stage.number == 1 or reader.sees(stage.first)
-
-
-def setup_end(film: Film) -> int:
-    """The last beat of the film's setup (what a member with no progress may see)."""
-    starts = default_starts(film)
-    return starts[1] - 1 if len(starts) > 1 else len(film.beats)

@@ -18,7 +18,6 @@ from cogs.discussion._stages import (
     member_reader,
     parse_starts,
     room_reader,
-    setup_end,
     stage_of,
     stages_from,
 )
@@ -32,7 +31,7 @@ def test_default_stages_follow_the_pack_levels() -> None:
     stages = stages_from(default_starts(film), len(film.beats))
     assert [(s.first, s.last) for s in stages] == [(1, 6), (7, 12), (13, 17)]
     assert stages[1].name(film.title) == "Rush · stage 2 of 3 (beats 7–12)"
-    assert setup_end(film) == 6
+    assert film.setup_end == 6
 
 
 def test_names_fit_a_thread_and_show_no_film_text() -> None:

@@ -13,7 +13,7 @@ from tests.films.test_loader import TINY, write_pack
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "data" / "films" / "rush.toml"
 
-THEME = '\n[[themes]]\nname = "Beginnings"\nlevel = "setup"\ndescription = "How things start."\n'
+THEME = '\n[[themes]]\nname = "Beginnings"\nreveal = 0\ndescription_reveal = 1\ndescription = "How things start."\n'
 THEME += 'evidence = [{ source = "doc", quote = "it starts" }]\n'
 PROMPT = '\n[[prompts]]\nkey = "{key}"\nreveal = {reveal}\ntext = "What did you think?"\n{refs}\n'
 
@@ -33,7 +33,7 @@ def test_prompts_load_with_their_references(tmp_path: Path) -> None:
 BAD = [
     pytest.param(("p", 3, "beats = [1]"), "prompts[0].reveal", "not a beat of this film", id="reveal-out"),
     pytest.param(("p", 1, ""), "prompts[0]", "names no theme, beat or fact", id="no-refs"),
-    pytest.param(("p", 1, "beats = [2]"), "prompts[0].beats", "after the prompt's reveal", id="later-beat"),
+    pytest.param(("p", 1, "beats = [2]"), "prompts[0].beats", "past the prompt's reveal", id="later-beat"),
     pytest.param(("p", 1, "beats = [9]"), "prompts[0].beats", "not a beat of this film", id="no-beat"),
     pytest.param(("p", 1, 'themes = ["Endings"]'), "prompts[0].themes", "not a theme", id="no-theme"),
     pytest.param(("p", 1, 'facts = ["budget"]'), "prompts[0].facts", "not a fact", id="no-fact"),
@@ -54,10 +54,10 @@ def test_bad_prompts_are_refused(
 def test_a_theme_revealed_later_than_the_prompt_is_refused(tmp_path: Path) -> None:
     text = (
         TINY
-        + THEME.replace('level = "setup"', 'level = "ending"')
+        + THEME.replace("description_reveal = 1", "description_reveal = 2")
         + PROMPT.format(key="p", reveal=1, refs='themes = ["Beginnings"]')
     )
-    with pytest.raises(PackError, match="reaches past beat 1"):
+    with pytest.raises(PackError, match="reaches past the prompt's reveal point"):
         load_pack(write_pack(tmp_path, text))
 
 

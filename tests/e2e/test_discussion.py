@@ -27,6 +27,7 @@ from bot.standin.world import Overwrite
 from tests.films.test_loader import TINY
 
 from .conftest import ROOT
+from .test_spoiler_audit import SETUP, Seen, leaks, seen_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -236,64 +237,56 @@ async def test_ratings_change_and_reviews_stay_hidden_from_unfinished_readers(
     assert "Club rating: 3.7 ★ from 3 ratings; yours: ★★★★½ 4½" in message_text(film.message)
 
 
-# Late plot events, written by hand from the pack's beats (an oracle apart from the pack's reveal points):
-# each phrase, with the beat that first reveals it, must never show untagged to a reader before that beat.
-LATE_EVENTS = {
-    8: ("become a couple", "romance turns real", "real couple"),
-    9: ("addict", "hooked", "heroin"),
-    12: ("invent", "fabricat", "fake evidence", "false evidence", "frame"),
-    13: ("dies", "died", "death", "shotgun", "gunfight"),
-    14: ("grand jury", "indicted"),
-    15: ("recant", "takes back", "acquit", "goes free", "walk free"),
-    16: ("kills gaines", "killer", "murder", "back seat", "backseat"),
-    17: ("left the police", "rigged case", "answers for"),
-}
-TAGGED = re.compile(r"\|\|.*?\|\|", re.DOTALL)
-
-
-def untagged(text: str) -> str:
-    return TAGGED.sub(" ", text).lower()
-
-
-def leaks(text: str, seen_up_to: int) -> list[str]:
-    """Late-event phrases revealed after `seen_up_to` that show outside spoiler tags."""
-    shown = untagged(text)
-    return [
-        phrase
-        for beat, phrases in LATE_EVENTS.items()
-        if beat > seen_up_to
-        for phrase in phrases
-        if phrase in shown
-    ]
+def look(audit: list[str], seen: Seen, beat: int | None) -> None:
+    """Record every leak the whole-bot audit's two oracles find in what one reader saw."""
+    audit += leaks(seen, beat)
 
 
 async def test_spoiler_audit_of_thread_names_index_prompts_and_reviews(
     driver: Driver, standin: StandIn, bot: BotProcess
 ) -> None:
+    """The whole-bot audit's oracles (pack reveal points and hand-written late events) on the rooms' surfaces."""
+    audit: list[str] = []
     rooms = await rooms_open(driver, standin)
     name = re.compile(r"Rush · stage (\d) of 3 \(beats? \d+(–\d+)?\)")
-    assert all(name.fullmatch(t.name) for t in threads(standin))
-    index = message_text(index_message(driver))
-    assert leaks(index, 0) == [] and not re.search(r"(?i)first fix|hooked|making a case|grand jury", index)
+    for thread in threads(standin):
+        # A thread's name shows wherever it is mentioned, to everyone: an untaggable place at beat 0.
+        assert name.fullmatch(thread.name), thread.name
+        look(audit, Seen(f"thread name {thread.name!r}", "", thread.name), 0)
+    look(audit, seen_in(index_message(driver), "the index, public"), SETUP)
     total = rows(bot, "SELECT COUNT(*) FROM discussion_prompts")[0][0]
     for _ in range(17):
         await driver.command("discuss prompt", member="mod")
     assert rows(bot, "SELECT COUNT(DISTINCT prompt_key) FROM discussion_prompts")[0][0] == 17
     assert rows(bot, "SELECT COUNT(*) FROM discussion_prompts")[0][0] == total + 17
-    last_beat = {t.id: int(re.findall(r"\d+", t.name)[-1]) for t in rooms}
-    first_beat = {t.id: int(re.findall(r"\d+", t.name)[2]) for t in rooms}
     for thread in rooms:
+        first, last = (int(n) for n in re.findall(r"\d+", thread.name)[2:4] or [1, 6])
+        assert first == 1 or thread.private  # only members who reached a later stage read its room
         for post in driver.channel_messages(thread):
             # Everyone in a room has reached its first beat; the room discusses up to its last.
-            assert leaks(post.content, last_beat[thread.id]) == [], post.content
-            assert first_beat[thread.id] == 1 or thread.private
-    for who, channel in (("member", "general"), ("member2", "general")):
-        public = await driver.command("ratings", member=who, channel=channel)
-        assert leaks(message_text(public.message), 0) == [], message_text(public.message)
-    note = await driver.command(
-        "progress set", {"beat": 3}, member=(await standin.add_members(1, prefix="audit"))[0]
+            look(audit, seen_in(post, f"prompt in {thread.name}"), last)
+    fan = (await standin.add_members(1, prefix="auditor"))[0]
+    critic = (await standin.add_members(1, prefix="critic"))[0]
+    opened = await driver.command("rate", {"stars": "★★★ 3", "review": True}, member=critic)
+    await driver.submit_modal(
+        opened, {"disc:review:text": "Before the grand jury she holds firm; then the shotgun."}
     )
-    assert all(leaks(m.content, 3) == [] for m in note.messages)
+    for who, private, beat in (
+        ("member", False, SETUP),
+        ("member2", False, SETUP),
+        (fan.user.username, True, 0),
+    ):
+        reply = await driver.command("ratings", {"private": private}, member=who)
+        look(audit, seen_in(reply.message, f"/ratings by {who}, private={private}"), beat)
+    warning = await driver.click(index_message(driver), 3, member=fan)
+    look(audit, seen_in(warning.message, "Join warning at no progress"), 0)
+    note = await driver.command("progress set", {"beat": 7}, member=fan, followups=1)
+    for message in note.messages:
+        look(audit, seen_in(message, "progress note at beat 7"), 7)
+    assert audit == [], "\n".join(audit)
+    # The oracles are live here too: the last room's prompts show the ending untagged, and they find it.
+    last_room = "\n".join(seen_in(m, "").visible for m in driver.channel_messages(rooms[-1]))
+    assert leaks(Seen("last room", last_room, ""), SETUP)
 
 
 async def test_missing_permissions_are_named(driver: Driver, standin: StandIn, bot: BotProcess) -> None:

@@ -180,18 +180,22 @@ class Discussion(commands.Cog):
         film = await self.bot.current_film(guild.id)
         if not 1 <= stars <= 10:
             raise UserError("Pick a rating from the list: ½ to 5 stars.")
-        if review:
-            earlier = await self.bot.db.ratings.get(guild.id, film.key, interaction.user.id)
-            await interaction.response.send_modal(
-                ReviewModal(film.title, stars, earlier.review if earlier else None)
-            )
-            return
         earlier = await self.bot.db.ratings.get(guild.id, film.key, interaction.user.id)
+        if review:
+            modal = ReviewModal(film.title, film.key, stars, earlier.review if earlier else None)
+            await interaction.response.send_modal(modal)
+            return
         await self._save(interaction, film, stars, earlier.review if earlier else None, reviewed=False)
 
-    async def on_review(self, interaction: discord.Interaction[Any], halves: int, review: str) -> None:
-        """The review modal was submitted: save the rating with its review (empty removes the review)."""
-        film = await self.bot.current_film(_guild(interaction).id)
+    async def on_review(
+        self, interaction: discord.Interaction[Any], film_key: str, halves: int, review: str
+    ) -> None:
+        """The review modal was submitted: save the rating with its review (empty removes the review).
+
+        The rating is for the film the modal was opened for, even if the server moved on meanwhile."""
+        film = self.bot.films.films.get(film_key)
+        if film is None:
+            raise UserError("That film is no longer available, so the review wasn't saved.")
         cleaned = review.strip() or None
         await self._save(interaction, film, halves, cleaned, reviewed=cleaned is not None)
 

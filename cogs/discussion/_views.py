@@ -27,7 +27,9 @@ class JoinHandler(Protocol):
         self, interaction: discord.Interaction[Any], thread_id: int, confirmed: bool
     ) -> None: ...
 
-    async def on_review(self, interaction: discord.Interaction[Any], halves: int, review: str) -> None: ...
+    async def on_review(
+        self, interaction: discord.Interaction[Any], film_key: str, halves: int, review: str
+    ) -> None: ...
 
 
 def _handler(interaction: discord.Interaction[Any]) -> JoinHandler | None:
@@ -113,8 +115,9 @@ def confirm_view(thread_id: int) -> discord.ui.View:
 class ReviewModal(discord.ui.Modal):
     """A short review with a rating; the stars come from the /rate command."""
 
-    def __init__(self, film_title: str, halves: int, current: str | None) -> None:
+    def __init__(self, film_title: str, film_key: str, halves: int, current: str | None) -> None:
         super().__init__(title=f"Your review of {film_title}"[:45], timeout=600)
+        self.film_key = film_key
         self.halves = halves
         self.text: discord.ui.TextInput[ReviewModal] = discord.ui.TextInput(
             label="Review (leave empty to remove it)",
@@ -132,4 +135,8 @@ class ReviewModal(discord.ui.Modal):
         if handler is None:
             await _offline(interaction)
             return
-        await guard(interaction, "disc:review", handler.on_review(interaction, self.halves, self.text.value))
+        await guard(
+            interaction,
+            "disc:review",
+            handler.on_review(interaction, self.film_key, self.halves, self.text.value),
+        )

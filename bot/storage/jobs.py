@@ -31,6 +31,22 @@ class Job:
         return f"job{self.id}"
 
 
+@dataclass(frozen=True, slots=True)
+class Shards:
+    """The shards one process holds: it runs the jobs of guilds on them (and guild-less jobs on shard 0)."""
+
+    count: int
+    ids: tuple[int, ...]
+
+    def holds(self, guild_id: int | None) -> bool:
+        return (0 if guild_id is None else (guild_id >> 22) % self.count) in self.ids
+
+    def sql(self) -> tuple[str, tuple[int, ...]]:
+        """A WHERE condition (SQLite and PostgreSQL alike) selecting this process's jobs, and its parameters."""
+        marks = ", ".join("?" for _ in self.ids)
+        return f"((COALESCE(guild_id, 0) >> 22) % ?) IN ({marks})", (self.count, *self.ids)
+
+
 class JobStore:
     """SQL for the scheduler. Due jobs are found through an index on (state, due_at)."""
 
@@ -104,18 +120,23 @@ class JobStore:
         row = await self._db.fetchone("SELECT * FROM jobs WHERE kind = ? AND key = ?", (kind, key))
         return (_job(row), str(row["state"])) if row else None
 
-    async def next_due_at(self) -> datetime | None:
-        row = await self._db.fetchone("SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending'")
+    async def next_due_at(self, shards: Shards | None = None) -> datetime | None:
+        where, params = shards.sql() if shards else ("1 = 1", ())
+        row = await self._db.fetchone(
+            f"SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending' AND {where}", params
+        )
         if row is None or row["due"] is None:
             return None
         return datetime.fromtimestamp(row["due"], UTC)
 
-    async def claim_due(self, now: datetime, limit: int) -> list[Job]:
-        """Mark up to `limit` due jobs as running and return them, oldest first."""
+    async def claim_due(self, now: datetime, limit: int, shards: Shards | None = None) -> list[Job]:
+        """Mark up to `limit` due jobs (of guilds on `shards`, if given) as running and return them, oldest first."""
+        where, params = shards.sql() if shards else ("1 = 1", ())
         async with self._db.transaction() as conn:
             async with conn.execute(
-                "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-                (now.timestamp(), limit),
+                f"SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? AND {where} "
+                "ORDER BY due_at, id LIMIT ?",
+                (now.timestamp(), *params, limit),
             ) as cursor:
                 rows = list(await cursor.fetchall())
             if rows:

@@ -117,7 +117,7 @@ class Scheduler:
                 return ran
 
     async def _loop(self) -> None:
-        requeued = await self._db.jobs.requeue_interrupted()
+        requeued = await self._db.jobs.requeue_interrupted(self._shards)
         if requeued:
             log.warning("Re-running %d job(s) interrupted by the last shutdown", requeued)
         while True:

@@ -39,6 +39,8 @@ class Settings:
     log_level: str = "INFO"
     api_base: str | None = None
     gateway_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)  # PostgreSQL; None: SQLite at database_path
+    database_pool_size: int = 10
     shard_count: int | None = None  # None: ask Discord (/gateway/bot)
     shard_ids: tuple[int, ...] | None = None  # None: every shard
 
@@ -62,6 +64,8 @@ class Settings:
             log_level=_log_level(env),
             api_base=_url(env, "DISCORD_API_BASE", ("http", "https")),
             gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
+            database_url=_database_url(env),
+            database_pool_size=_bounded_int(env, "DATABASE_POOL_SIZE", 10, 1, 100),
             shard_count=shard_count,
             shard_ids=_shard_ids(env, shard_count),
         )
@@ -113,6 +117,30 @@ def _url(env: Mapping[str, str], key: str, schemes: tuple[str, ...]) -> str | No
             key, f"must be a {' or '.join(schemes)} URL such as {schemes[0]}://host:port/..., got {raw!r}"
         )
     return raw.rstrip("/")
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("postgresql", "postgres") or not (parts.netloc or "host=" in parts.query):
+        # Never echo the value: it may carry a password.
+        raise SettingsError(
+            "DATABASE_URL",
+            "must be a PostgreSQL address such as postgresql://user:password@host:5432/filmclub "
+            "(leave it empty to use SQLite at DATABASE_PATH)",
+        )
+    return raw
+
+
+def _bounded_int(env: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(key, f"must be a whole number from {low} to {high}, got {raw!r}")
+    return int(raw)
 
 
 def _shard_count(env: Mapping[str, str]) -> int | None:

@@ -15,6 +15,7 @@ from bot.bot import FILM_KEY, TIMEZONE_KEY, FilmClubBot
 from bot.checks import MOD_ROLE_KEY, moderator_only
 from bot.errors import UserError
 from bot.render import CHOICE_NAME_LIMIT, fit_embed, truncate
+from bot.storage.health import describe as describe_health
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,9 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         embed.add_field(name="Recent changes", value="\n".join(change_lines) or "none yet", inline=False)
         if problem_lines:
             embed.add_field(name="Recent problems", value="\n".join(problem_lines), inline=False)
+        outage = describe_health(self.bot.db.health)
+        if outage:
+            embed.add_field(name="Database", value=discord.utils.escape_markdown(outage), inline=False)
         await interaction.response.send_message(embed=fit_embed(embed), ephemeral=True)
 
     @app_commands.command(name="timezone", description="Set the server's time zone (an IANA name)")

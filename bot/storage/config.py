@@ -5,11 +5,16 @@ from __future__ import annotations
 import builtins
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.storage import Database
+
+
+CHECK_INTERVAL = 0.5  # seconds: a change made by another process is seen within this (the promise is 1 s)
+BUMP_VERSION = "UPDATE counters SET value = value + 1 WHERE name = 'config'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,17 +41,34 @@ class ConfigStore:
     """Key/value settings per server (values are JSON); every change is audited.
 
     Settings are read on nearly every interaction and change rarely, so each server's are cached in
-    memory after the first read and updated by this store's own writes. This process is the only
-    writer; a deployment with several processes sharing one database would need to drop the cache
-    (or invalidate it through the database) first.
+    memory after the first read. Several processes may share the database: every change also bumps
+    the `config` counter in the same transaction, and a reader compares that one row with the value it
+    cached under at most every `CHECK_INTERVAL` seconds, dropping its cache when another process wrote.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._db = db
         self._values: dict[int, dict[str, Any]] = {}
         self._spoiler_channels: dict[int, frozenset[int]] = {}
+        self._clock = clock
+        self._version: int | None = None
+        self._checked_at = -CHECK_INTERVAL
+
+    async def _drop_stale(self) -> None:
+        """Forget cached settings if any process changed one since the last look (one cheap read)."""
+        now = self._clock()
+        if now - self._checked_at < CHECK_INTERVAL:
+            return
+        self._checked_at = now
+        row = await self._db.fetchone("SELECT value FROM counters WHERE name = 'config'")
+        version = int(row[0]) if row else 0
+        if version != self._version:
+            self._values.clear()
+            self._spoiler_channels.clear()
+            self._version = version
 
     async def get_all(self, guild_id: int) -> dict[str, Any]:
+        await self._drop_stale()
         cached = self._values.get(guild_id)
         if cached is None:
             rows = await self._db.fetchall(
@@ -79,6 +101,7 @@ class ConfigStore:
                     (guild_id, key, new_json),
                 )
             await _audit(conn, guild_id, actor_id, key, old_json, new_json, now)
+            await conn.execute(BUMP_VERSION)
         self._values.pop(guild_id, None)  # re-read after the commit
         return json.loads(old_json) if old_json else None
 
@@ -100,7 +123,9 @@ class ConfigStore:
         """Mark or unmark a spoiler channel; returns whether anything changed."""
         async with self._db.transaction() as conn:
             if marked:
-                sql = "INSERT OR IGNORE INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?)"
+                sql = (
+                    "INSERT INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                )
             else:
                 sql = "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?"
             async with conn.execute(sql, (guild_id, channel_id)) as cursor:
@@ -108,6 +133,7 @@ class ConfigStore:
             if changed:
                 old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
                 await _audit(conn, guild_id, actor_id, "spoiler_channel", old, new, time.time())
+                await conn.execute(BUMP_VERSION)
         self._spoiler_channels.pop(guild_id, None)
         return changed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,6 +29,9 @@ class Job:
     def nonce(self) -> str:
         """A message nonce (≤ 25 chars) so a retried post is deduplicated by Discord."""
         return f"job{self.id}"
+
+
+LEASE = timedelta(minutes=2)  # a job still running after this is taken to be orphaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,7 @@ class JobStore:
     ) -> bool:
         """Like `add`, inside a transaction another store already holds."""
         async with conn.execute(
-            "INSERT OR IGNORE INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
         ) as cursor:
             return cursor.rowcount > 0
@@ -129,22 +132,33 @@ class JobStore:
             return None
         return datetime.fromtimestamp(row["due"], UTC)
 
-    async def claim_due(self, now: datetime, limit: int, shards: Shards | None = None) -> list[Job]:
-        """Mark up to `limit` due jobs (of guilds on `shards`, if given) as running and return them, oldest first."""
+    async def claim_due(
+        self, now: datetime, limit: int, shards: Shards | None = None, *, lease: timedelta = LEASE
+    ) -> list[Job]:
+        """Lease up to `limit` due jobs (of guilds on `shards`, if given) and return them, oldest first.
+
+        One conditional UPDATE claims them: a job is taken only while it is pending (or its lease ran out),
+        and the condition is checked again on the row itself, so two processes never take the same job.
+        A job whose lease ran out (its process died mid-job) is taken once more, with the same nonce.
+        """
         where, params = shards.sql() if shards else ("1 = 1", ())
+        at = now.timestamp()
         async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE jobs SET state = 'failed', last_error = 'its process stopped twice while running it' "
+                f"WHERE state = 'running' AND lease_until < ? AND lease_retries > 0 AND {where}",
+                (at, *params),
+            )
             async with conn.execute(
-                f"SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? AND {where} "
-                "ORDER BY due_at, id LIMIT ?",
-                (now.timestamp(), *params, limit),
+                "UPDATE jobs SET attempts = attempts + 1, lease_until = ?, "
+                "lease_retries = lease_retries + (CASE WHEN state = 'running' THEN 1 ELSE 0 END), "
+                "state = 'running' "
+                f"WHERE id IN (SELECT id FROM jobs WHERE {_CLAIMABLE} AND {where} ORDER BY due_at, id LIMIT ?) "
+                f"AND {_CLAIMABLE} RETURNING *",
+                ((now + lease).timestamp(), at, at, *params, limit, at, at),
             ) as cursor:
                 rows = list(await cursor.fetchall())
-            if rows:
-                await conn.executemany(
-                    "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?",
-                    [(row["id"],) for row in rows],
-                )
-        return [_job(row, attempts_delta=1) for row in rows]
+        return sorted((_job(row) for row in rows), key=lambda job: (job.due_at, job.id))
 
     async def finish(self, job_id: int, now: datetime) -> None:
         await self._db.execute(
@@ -164,13 +178,24 @@ class JobStore:
                 (retry_at.timestamp(), error[:500], job_id),
             )
 
-    async def requeue_interrupted(self) -> int:
-        """At boot: jobs left running by a crash go back to pending (their posts carry a nonce)."""
-        return await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
+    async def requeue_interrupted(self, shards: Shards | None = None) -> int:
+        """At boot: jobs of this process's shards left running by a crash go back to pending (their posts
+        carry a nonce). Each shard runs in one process, so no other live process holds those jobs."""
+        where, params = shards.sql() if shards else ("1 = 1", ())
+        return await self._db.execute(
+            f"UPDATE jobs SET state = 'pending', lease_until = NULL WHERE state = 'running' AND {where}",
+            params,
+        )
 
     async def count(self, state: str = "pending") -> int:
         row = await self._db.fetchone("SELECT COUNT(*) FROM jobs WHERE state = ?", (state,))
         return int(row[0]) if row else 0
+
+
+# Pending and due, or running under a lease that ran out and was not yet renewed once.
+_CLAIMABLE = (
+    "((state = 'pending' AND due_at <= ?) OR (state = 'running' AND lease_until < ? AND lease_retries = 0))"
+)
 
 
 def _job(row: Any, attempts_delta: int = 0) -> Job:

@@ -104,11 +104,12 @@ class WatchPartyStore:
         async with self._db.transaction() as conn:
             async with conn.execute(
                 "INSERT INTO wp_polls (guild_id, channel_id, creator_id, title, voice_channel_id, place, "
-                "closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (new.guild_id, new.channel_id, new.creator_id, new.title, new.voice_channel_id, new.place,
                  new.closes_at.timestamp(), new.created_at.timestamp()),
             ) as cursor:  # fmt: skip
-                poll_id = int(cursor.lastrowid or 0)
+                row = await cursor.fetchone()
+            poll_id = int(row["id"]) if row else 0
             await conn.executemany(
                 "INSERT INTO wp_slots (poll_id, slot, starts_at, label) VALUES (?, ?, ?, ?)",
                 [(poll_id, index, at.timestamp(), label) for index, (at, label) in enumerate(new.slots)],

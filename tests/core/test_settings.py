@@ -138,3 +138,18 @@ def test_bad_shard_settings_say_what_is_wrong(env: dict[str, str], key: str, say
         Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN, **env})
     assert info.value.key == key and says in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_database_url_selects_postgres_and_is_never_echoed() -> None:
+    assert Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN}).database_url is None
+    url = "postgresql://bot:s3cret@db.internal:5432/filmclub"
+    settings = Settings.from_env(
+        {"DISCORD_TOKEN": GOOD_TOKEN, "DATABASE_URL": url, "DATABASE_POOL_SIZE": "20"}
+    )
+    assert settings.database_url == url and settings.database_pool_size == 20
+    assert "s3cret" not in repr(settings)
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN, "DATABASE_URL": "mysql://bot:s3cret@db/filmclub"})
+    assert info.value.key == "DATABASE_URL" and "s3cret" not in str(info.value)
+    with pytest.raises(SettingsError, match="DATABASE_POOL_SIZE"):
+        Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN, "DATABASE_POOL_SIZE": "0"})

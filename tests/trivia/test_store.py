@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -16,12 +14,6 @@ from cogs.trivia._bank import build_bank
 from cogs.trivia._engine import scorer
 
 GUILD, CHANNEL = 10, 20
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "bot.db") as database:
-        yield database
 
 
 @pytest.fixture(scope="module")

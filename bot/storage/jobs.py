@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import aiosqlite
-
-    from bot.storage import Database
+    from bot.storage import Database, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +64,12 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Schedule a job unless one with the same kind and key exists; returns whether it was added."""
-        async with self._db.transaction() as conn:
-            return await self.add_in(conn, kind, key, due_at, guild_id=guild_id, payload=payload)
+        async with self._db.transaction() as tx:
+            return await self.add_in(tx, kind, key, due_at, guild_id=guild_id, payload=payload)
 
     async def add_in(
         self,
-        conn: aiosqlite.Connection,
+        tx: Transaction,
         kind: str,
         key: str,
         due_at: datetime,
@@ -80,11 +78,11 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Like `add`, inside a transaction another store already holds."""
-        async with conn.execute(
+        changed = await tx.execute(
             "INSERT INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
-        ) as cursor:
-            return cursor.rowcount > 0
+        )
+        return changed > 0
 
     async def replace(
         self,
@@ -143,21 +141,20 @@ class JobStore:
         """
         where, params = shards.sql() if shards else ("1 = 1", ())
         at = now.timestamp()
-        async with self._db.transaction() as conn:
-            await conn.execute(
+        async with self._db.transaction() as tx:
+            await tx.execute(
                 "UPDATE jobs SET state = 'failed', last_error = 'its process stopped twice while running it' "
                 f"WHERE state = 'running' AND lease_until < ? AND lease_retries > 0 AND {where}",
                 (at, *params),
             )
-            async with conn.execute(
+            rows = await tx.fetchall(
                 "UPDATE jobs SET attempts = attempts + 1, lease_until = ?, "
                 "lease_retries = lease_retries + (CASE WHEN state = 'running' THEN 1 ELSE 0 END), "
                 "state = 'running' "
                 f"WHERE id IN (SELECT id FROM jobs WHERE {_CLAIMABLE} AND {where} ORDER BY due_at, id LIMIT ?) "
                 f"AND {_CLAIMABLE} RETURNING *",
                 ((now + lease).timestamp(), at, at, *params, limit, at, at),
-            ) as cursor:
-                rows = list(await cursor.fetchall())
+            )
         return sorted((_job(row) for row in rows), key=lambda job: (job.due_at, job.id))
 
     async def finish(self, job_id: int, now: datetime) -> None:

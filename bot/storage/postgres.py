@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from bot.storage import (
     DatabaseUnavailable,
     Migration,
     StorageError,
+    Transaction,
     refuse_newer,
 )
 from bot.storage.dialect import ddl_to_postgres, returns_rows, rowcount, to_postgres
@@ -46,59 +47,31 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 T = TypeVar("T")
 
 
-class _Cursor:
-    """What a store reads back from one statement inside a transaction (aiosqlite's cursor, in short)."""
-
-    def __init__(self, rows: list[asyncpg.Record], count: int) -> None:
-        self._rows = rows
-        self.rowcount = count
-        self.lastrowid = None  # use RETURNING: PostgreSQL has no rowid
-
-    async def fetchone(self) -> asyncpg.Record | None:
-        return self._rows[0] if self._rows else None
-
-    async def fetchall(self) -> list[asyncpg.Record]:
-        return list(self._rows)
-
-
-class _Result:
-    """`await conn.execute(...)` or `async with conn.execute(...) as cursor`, as with aiosqlite."""
-
-    def __init__(self, run: Callable[[], Awaitable[_Cursor]]) -> None:
-        self._run = run
-
-    def __await__(self) -> Generator[Any, None, _Cursor]:
-        return self._run().__await__()
-
-    async def __aenter__(self) -> _Cursor:
-        return await self._run()
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-
-class Connection:
-    """One asyncpg connection inside a transaction, with the subset of aiosqlite's API the stores use."""
+class PostgresTransaction(Transaction):
+    """Statements inside `PostgresDatabase.transaction()`, on one pooled connection."""
 
     def __init__(self, conn: asyncpg.Connection) -> None:
-        self._conn = conn
+        self._pg = conn
 
-    def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Result:
-        params = tuple(parameters)
-        return _Result(lambda: run(self._conn, sql, params))
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        return await self._pg.fetchrow(to_postgres(sql), *tuple(params))
 
-    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> None:
-        await self._conn.executemany(to_postgres(sql), [tuple(p) for p in parameters])
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        return list(await self._pg.fetch(to_postgres(sql), *tuple(params)))
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        return await run(self._pg, sql, tuple(params))
+
+    async def executemany(self, sql: str, params: Iterable[Iterable[Any]]) -> None:
+        await self._pg.executemany(to_postgres(sql), [tuple(p) for p in params])
 
 
-async def run(conn: asyncpg.Connection, sql: str, params: tuple[Any, ...]) -> _Cursor:
-    """Run one statement: rows for queries and RETURNING, the changed-row count for the rest."""
+async def run(conn: asyncpg.Connection, sql: str, params: tuple[Any, ...]) -> int:
+    """Run one statement; returns the rows it changed (or returned)."""
     query = to_postgres(sql)
     if returns_rows(sql):
-        rows = await conn.fetch(query, *params)
-        return _Cursor(rows, len(rows))
-    status = await conn.execute(query, *params)
-    return _Cursor([], rowcount(status))
+        return len(await conn.fetch(query, *params))
+    return rowcount(await conn.execute(query, *params))
 
 
 class PostgresDatabase(Database):
@@ -166,18 +139,18 @@ class PostgresDatabase(Database):
         async def write() -> int:
             async with self.pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-                return (await run(conn, sql, values)).rowcount
+                return await run(conn, sql, values)
 
         return await self._retry(write)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:  # type: ignore[override]
+    async def transaction(self) -> AsyncIterator[Transaction]:
         """One writer at a time across processes; committed on success, rolled back on any error."""
         conn: asyncpg.Connection = await self._retry(self.pool.acquire)
         try:
             async with conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-                yield Connection(conn)
+                yield PostgresTransaction(conn)
         finally:
             await self.pool.release(conn)
 

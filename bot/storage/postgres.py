@@ -10,6 +10,7 @@ store's read-then-write reasoning holds unchanged under several processes. Reads
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -34,6 +35,19 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = 0x46494C4D  # pg_advisory_xact_lock key: "FILM"
 MIGRATION_LOCK = 0x46494C4E
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # about 1.5 s in all: within Discord's 3 s deadline
+STARTUP_DELAYS = (
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    2.0,
+    2.0,
+    2.0,
+    2.0,
+    2.0,
+    2.0,
+    2.0,
+)  # about 16 s for a server still starting
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.PostgresConnectionError,
@@ -96,7 +110,9 @@ class PostgresDatabase(Database):
                 max_size=self.pool_size,
                 command_timeout=30,
                 max_inactive_connection_lifetime=60,
-            )
+            ),
+            STARTUP_DELAYS,
+            report=False,
         )
         assert pool is not None
         try:
@@ -145,12 +161,39 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """One writer at a time across processes; committed on success, rolled back on any error."""
-        conn: asyncpg.Connection = await self._retry(self.pool.acquire)
-        try:
-            async with conn.transaction():
+        """One writer at a time across processes; committed on success, rolled back on any error.
+
+        Getting a connection and the write turn is retried; a connection lost inside the block is not (the
+        block cannot be run twice) and surfaces as DatabaseUnavailable, the transaction rolled back.
+        """
+
+        async def begin() -> tuple[asyncpg.Connection, Any]:
+            conn = await self.pool.acquire()
+            try:
+                tx = conn.transaction()
+                await tx.start()
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            except BaseException:
+                await self.pool.release(conn)
+                raise
+            return conn, tx
+
+        conn, tx = await self._retry(begin)
+        try:
+            try:
                 yield PostgresTransaction(conn)
+            except CONNECTION_ERRORS as error:
+                self.health.failed(error)
+                raise DatabaseUnavailable(f"PostgreSQL went away mid-transaction: {error}") from error
+            except BaseException:
+                with contextlib.suppress(*CONNECTION_ERRORS):
+                    await tx.rollback()
+                raise
+            try:
+                await tx.commit()
+            except CONNECTION_ERRORS as error:
+                self.health.failed(error)
+                raise DatabaseUnavailable(f"PostgreSQL went away while committing: {error}") from error
         finally:
             await self.pool.release(conn)
 
@@ -158,20 +201,31 @@ class PostgresDatabase(Database):
         async with self.pool.acquire() as conn:
             return await query(conn)
 
-    async def _retry(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """Retry on connection loss with backoff; DatabaseUnavailable when it does not come back in time."""
-        for delay in (*RETRY_DELAYS, None):
+    async def _retry(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        delays: tuple[float, ...] = RETRY_DELAYS,
+        *,
+        report: bool = True,
+    ) -> T:
+        """Retry on connection loss with backoff; DatabaseUnavailable when it does not come back in time.
+
+        `report` keeps `health` (and its log lines) up to date; start-up leaves it out and says it once."""
+        for delay in (*delays, None):
             try:
                 result = await attempt()
             except CONNECTION_ERRORS as error:
-                self.health.failed(error)
+                reason = f"{type(error).__name__}: {error}"[:200]
+                if report:
+                    self.health.failed(error)
                 if delay is None:
                     raise DatabaseUnavailable(
-                        f"PostgreSQL is unreachable: {self.health.last_error}"
+                        f"PostgreSQL at {self.location} is unreachable: {reason}"
                     ) from error
                 await asyncio.sleep(delay)
             else:
-                self.health.answered()
+                if report:
+                    self.health.answered()
                 return result
         raise AssertionError("unreachable")
 

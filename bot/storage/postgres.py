@@ -110,6 +110,7 @@ class PostgresDatabase(Database):
                 max_size=self.pool_size,
                 command_timeout=30,
                 max_inactive_connection_lifetime=60,
+                reset=_keep_session,
             ),
             STARTUP_DELAYS,
             report=False,
@@ -296,6 +297,11 @@ async def resync_identities(conn: asyncpg.Connection) -> None:
             table,
             column,
         )
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release without asyncpg's reset query (a round trip per query): the stores leave no session
+    state behind (advisory locks are transaction-scoped; migrations release theirs), so there is none to reset."""
 
 
 def _display(url: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +43,7 @@ class Scheduler:
         self._db = db
         self._clock = clock
         self._shards = shards  # None: this process holds every shard
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"  # recorded with each lease
         self._handlers: dict[str, Handler] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -108,7 +111,7 @@ class Scheduler:
         """Claim and run every job due now; returns how many ran. Used by the loop and by tests."""
         ran = 0
         while True:
-            jobs = await self._db.jobs.claim_due(self._clock.now(), BATCH, self._shards)
+            jobs = await self._db.jobs.claim_due(self._clock.now(), BATCH, self._shards, owner=self.owner)
             if not jobs:
                 return ran
             await asyncio.gather(*(self._run(job) for job in jobs))

@@ -131,13 +131,20 @@ class JobStore:
         return datetime.fromtimestamp(row["due"], UTC)
 
     async def claim_due(
-        self, now: datetime, limit: int, shards: Shards | None = None, *, lease: timedelta = LEASE
+        self,
+        now: datetime,
+        limit: int,
+        shards: Shards | None = None,
+        *,
+        lease: timedelta = LEASE,
+        owner: str = "",
     ) -> list[Job]:
         """Lease up to `limit` due jobs (of guilds on `shards`, if given) and return them, oldest first.
 
         One conditional UPDATE claims them: a job is taken only while it is pending (or its lease ran out),
         and the condition is checked again on the row itself, so two processes never take the same job.
         A job whose lease ran out (its process died mid-job) is taken once more, with the same nonce.
+        `owner` (host:pid) is recorded with the lease, to tell which process ran a job.
         """
         where, params = shards.sql() if shards else ("1 = 1", ())
         at = now.timestamp()
@@ -148,12 +155,12 @@ class JobStore:
                 (at, *params),
             )
             rows = await tx.fetchall(
-                "UPDATE jobs SET attempts = attempts + 1, lease_until = ?, "
+                "UPDATE jobs SET attempts = attempts + 1, lease_until = ?, lease_owner = ?, "
                 "lease_retries = lease_retries + (CASE WHEN state = 'running' THEN 1 ELSE 0 END), "
                 "state = 'running' "
                 f"WHERE id IN (SELECT id FROM jobs WHERE {_CLAIMABLE} AND {where} ORDER BY due_at, id LIMIT ?) "
                 f"AND {_CLAIMABLE} RETURNING *",
-                ((now + lease).timestamp(), at, at, *params, limit, at, at),
+                ((now + lease).timestamp(), owner or None, at, at, *params, limit, at, at),
             )
         return sorted((_job(row) for row in rows), key=lambda job: (job.due_at, job.id))
 

@@ -175,12 +175,19 @@ async def test_two_processes_share_the_work_exactly_once(
         posts = [m for m in drivers[guild.id].channel_messages() if titled("Daily question")(m)]
         assert len(posts) == 1, f"{guild.name}: {len(posts)} daily questions"
     assert len(announced()) == 1
-    done = await rows(database_url, "SELECT state, attempts FROM jobs WHERE key = $1", deadline_key)
-    assert [(r["state"], r["attempts"]) for r in done] == [("done", 1)]
+    done = await rows(
+        database_url, "SELECT guild_id, state, attempts, lease_owner FROM jobs WHERE key = $1", deadline_key
+    )
+    assert [(r["guild_id"], r["state"], r["attempts"]) for r in done] == [(deadline_guild.id, "done", 1)]
     daily_runs = await rows(
-        database_url, "SELECT attempts FROM jobs WHERE kind = 'trivia.daily' AND state = 'done'"
+        database_url,
+        "SELECT guild_id, attempts, lease_owner FROM jobs WHERE kind = 'trivia.daily' AND state = 'done'",
     )
     assert sorted(r["attempts"] for r in daily_runs) == [1, 1, 1, 1]
+    # Each server's job ran in the process holding its shard.
+    for run in [*daily_runs, *done]:
+        owner = processes[shard_of(run["guild_id"], SHARDS)]
+        assert run["lease_owner"].endswith(f":{owner.pid}"), (run["guild_id"], run["lease_owner"])
 
     await kill_mid_burst_and_restart(standin, processes[1], polls[1], database_url)
 

@@ -4,6 +4,7 @@
 
 ALTER TABLE jobs ADD COLUMN lease_until REAL;
 ALTER TABLE jobs ADD COLUMN lease_retries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN lease_owner TEXT;  -- host:pid of the process that last claimed it
 
 CREATE TABLE counters (
     name  TEXT    PRIMARY KEY,

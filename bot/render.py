@@ -32,6 +32,13 @@ def truncate(text: str, limit: int) -> str:
     return cut + ELLIPSIS
 
 
+def inline_code(text: str, limit: int = 60) -> str:
+    """User text echoed as inline code: shown as typed (markdown escapes would show as backslashes),
+    cut to `limit`, with backticks and line breaks swapped out so it can't leave the code span."""
+    cleaned = " ".join(text.split()).replace("`", "ʹ")
+    return f"`{truncate(cleaned, limit) or ' '}`"
+
+
 def fit_embed(embed: discord.Embed) -> discord.Embed:
     """Trim an embed in place so it fits every per-part limit and the 6000-character total."""
     if embed.title:

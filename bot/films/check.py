@@ -98,6 +98,19 @@ def evidence_problems(film: Film, sources_dir: Path) -> list[Problem]:
     return problems
 
 
+def citation_problems(film: Film, sources_dir: Path) -> list[Problem]:
+    """Every source that names an actor in full but is missing from that actor's citations."""
+    texts, _ = _read_documents(film, film.pack_file, sources_dir)
+    problems = []
+    for index, member in enumerate(film.cast):
+        cited = {evidence.source for evidence in member.actor_evidence}
+        for key, text in texts.items():
+            if key not in cited and member.actor in text:
+                message = f"{member.actor} is named in {key} but that source is not cited"
+                problems.append(Problem(film.pack_file, f"cast[{index}].actor_evidence", message))
+    return problems
+
+
 def check_pack(path: Path, sources_dir: Path | None = None) -> PackReport:
     """Load one pack, check its cross-references and, given a sources folder, its evidence phrases."""
     try:
@@ -106,7 +119,7 @@ def check_pack(path: Path, sources_dir: Path | None = None) -> PackReport:
         return PackReport(str(path), None, (Problem(error.file, error.field, error.problem),))
     problems = [Problem(str(path), field, message) for field, message in pack_problems(film)]
     if sources_dir is not None:
-        problems += evidence_problems(film, sources_dir)
+        problems += evidence_problems(film, sources_dir) + citation_problems(film, sources_dir)
     return PackReport(
         file=str(path),
         film=film,

@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.bot import FilmClubBot
 from bot.errors import UserError
-from bot.films import beat_choices, cast_choices, find_beats, find_cast
+from bot.films import beat_choices, cast_choices, find_beats, find_cast, search_terms
 from bot.films.model import Beat, Film
 from bot.render import CHOICE_NAME_LIMIT, truncate
 from bot.spoilers import escape
@@ -76,8 +76,8 @@ class Lookups(commands.Cog):
         private: bool = False,
     ) -> None:
         film = await self.film_for(interaction)
-        if beat is not None and search is not None:
-            raise UserError("Pick one: `beat` or `search`, not both.")
+        if sum((beat is not None, search is not None, timeline)) > 1:
+            raise UserError("Pick one: `beat`, `search` or `timeline`, not several.")
         if beat is not None:
             self.beat_or_error(film, beat)
             await self.send(interaction, PageState("beat", film.key, private, arg=str(beat)))
@@ -106,12 +106,12 @@ class Lookups(commands.Cog):
             await self.send(interaction, PageState("cast", film.key, private))
             return
         lookup = find_cast(film, name)
-        if not lookup.matches:
+        if not lookup.matches and not lookup.unplayed:
             message = _render.not_in_cast(name, lookup.suggestions)
             await interaction.response.send_message(message, ephemeral=True)
             return
         reader = await self.reader(interaction, film, private=private)
-        embeds = _render.cast_embeds(film, list(lookup.matches), reader)
+        embeds = _render.cast_embeds(film, list(lookup.matches), reader, lookup.unplayed)
         await interaction.response.send_message(embed=embeds[0], ephemeral=private)
 
     @cast.autocomplete("name")
@@ -197,6 +197,11 @@ class Lookups(commands.Cog):
             raise UserError(f"Type some words to search for. {_render.beat_range(film)}")
         if len(cleaned) > SEARCH_MAX:
             raise UserError(f"Keep the search under {SEARCH_MAX} characters.")
+        if not search_terms(film, cleaned) and not cleaned.isdigit():
+            raise UserError(
+                f"“{_render.escape(cleaned)}” has only common words like “the” or “and”. "
+                "Search for a name or a word from the scene, such as `race` or `kristen`."
+            )
         return cleaned
 
     async def beat_autocomplete(

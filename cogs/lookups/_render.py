@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.films.model import Beat, CastMember, Fact, Film, SpoilerLevel, Variant
+from bot.films.model import Beat, CastMember, Character, Fact, Film, SpoilerLevel, Variant
 from bot.render import EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, FOOTER_LIMIT, fit_embed, truncate
 from bot.spoilers import Segment, escape, paginate, split_segment
 from cogs.lookups._policy import Reader, Treatment, needs_tag, treatment
@@ -257,10 +257,24 @@ def cast_member_embed(film: Film, member: CastMember, reader: Reader) -> discord
     )[0]
 
 
-def cast_embeds(film: Film, members: Sequence[CastMember], reader: Reader) -> list[discord.Embed]:
-    """Several matching cast members in one message (at most a page)."""
+def unplayed_block(film: Film, character: Character) -> str:
+    """A character the sources name without an actor: who they are, and that the actor is not stated."""
+    sources = refs(film, (e.source for e in character.evidence))
+    return (
+        f"**{escape(character.name)}** {sources}\n"
+        f"Actor: {NOT_STATED} (no source names who plays this part)\n"
+        f"Role: {escape(character.description)}"
+    )
+
+
+def cast_embeds(
+    film: Film, members: Sequence[CastMember], reader: Reader, unplayed: Sequence[Character] = ()
+) -> list[discord.Embed]:
+    """Several matching cast members (and characters with no actor named) in one message."""
     blocks = [_fit(cast_block(film, member, reader)) for member in members]
+    blocks += [_fit(unplayed_block(film, character)) for character in unplayed]
     keys = [key for member in members for key in cast_sources(member)]
+    keys += [e.source for character in unplayed for e in character.evidence]
     return _pages(f"{film.title}: cast", blocks, source_footer(film, keys))
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.films.model import Beat, CastMember, Fact, Film, SpoilerLevel, Theme
-from cogs.trivia._matching import fold, person_aliases
+from bot.names import fold, unambiguous_variants
 
 CHOICES = 4
 LETTERS = "ABCD"
@@ -201,17 +201,8 @@ class _People:
         return tuple(dict.fromkeys([*self.crew, *self.actors]))
 
     def aliases(self, name: str) -> tuple[str, ...]:
-        """Full name, first + last, and the surname alone unless another credited person shares it."""
-        words = name.split()
-        found = [name, f"{words[0]} {words[-1]}"] if len(words) >= 3 else [name]
-        surname = person_aliases(name)[-1]
-        if surname != name and sum(_surname(p) == fold(surname) for p in self.everyone) <= 1:
-            found.append(surname)
-        return tuple(dict.fromkeys(found))
-
-
-def _surname(name: str) -> str:
-    return fold(person_aliases(name)[-1]) if len(name.split()) >= 2 else ""
+        """The full name and every short form of it that names nobody else credited (see bot.names)."""
+        return unambiguous_variants(name, self.everyone)
 
 
 def _people(films: Sequence[Film]) -> _People:

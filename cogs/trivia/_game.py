@@ -95,11 +95,17 @@ class Game:
         self.bot.scheduler.wake()
 
     async def _close_message(self, channel: Postable, asked: Asked) -> None:
-        """Take the buttons off a closed question (best effort)."""
+        """Take the buttons off a closed question and say it has closed (best effort)."""
         if asked.message_id is None:
             return
+        question = Question.from_payload(asked.payload)
+        heading = "Daily question"
+        if asked.round_id is not None:
+            round_ = await self.store.get_round(asked.round_id)
+            heading = f"Question {asked.position} of {round_.total}" if round_ else "Question"
+        embed = render.question_embed(question, asked, heading, closed_at=self.now())
         try:
-            await channel.get_partial_message(asked.message_id).edit(view=None)
+            await channel.get_partial_message(asked.message_id).edit(embed=embed, view=None)
         except discord.HTTPException as exc:
             log.info("Could not close the buttons of question %d: %s", asked.id, exc)
 
@@ -223,6 +229,10 @@ class Game:
         if interaction.user.id != round_.starter_id and not is_moderator:
             raise UserError("Only the member who started this round, or a moderator, can stop it.")
         await interaction.response.send_message("Stopping the round.", ephemeral=True)
+        if interaction.user.id != round_.starter_id:  # a moderator stopping someone's round: logged
+            await self.bot.db.config.record_action(
+                round_.guild_id, interaction.user.id, "trivia_stop", f"round #{round_.id} running", "stopped"
+            )
         questions = await self.store.round_questions(round_.id)
         await self.store.end_round(round_.id, "stopped", self.now())
         open_ = [q for q in questions if q.state == "open"]

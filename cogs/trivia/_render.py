@@ -17,13 +17,20 @@ DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
 BUTTON_LABEL_LIMIT = 80
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 question`, `3 questions`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def choice_label(index: int, text: str) -> str:
     """A button label: `A · Jason Patric`, cut to Discord's 80 characters."""
     return truncate(f"{LETTERS[index]} · {text}", BUTTON_LABEL_LIMIT)
 
 
-def question_embed(question: Question, asked: Asked, heading: str) -> discord.Embed:
-    """The public question message."""
+def question_embed(
+    question: Question, asked: Asked, heading: str, *, closed_at: float | None = None
+) -> discord.Embed:
+    """The public question message; once closed (on time or stopped early) it says so."""
     lines = [question.prompt, ""]
     if asked.mode == "buttons":
         lines += [f"**{LETTERS[i]}.** {choice}" for i, choice in enumerate(question.choices)]
@@ -31,7 +38,10 @@ def question_embed(question: Question, asked: Asked, heading: str) -> discord.Em
     else:
         how = "Press **Answer** and type it; spelling slips are forgiven, one answer each."
     closes = int(asked.closes_at)
-    lines += ["", f"{how} Open until <t:{closes}:T> (<t:{closes}:R>)."]
+    if closed_at is None:
+        lines += ["", f"{how} Open until <t:{closes}:T> (<t:{closes}:R>)."]
+    else:
+        lines += ["", f"Closed at <t:{int(closed_at)}:T>. The answer is in the next message."]
     embed = discord.Embed(title=heading, description="\n".join(lines), colour=COLOUR)
     level = SpoilerLevel(question.level).label
     embed.set_footer(text=f"Spoiler level: {level} · {DIFFICULTY.get(question.difficulty, '?')}")
@@ -78,9 +88,12 @@ def reveal_embed(
         embed.add_field(
             name="The sources disagree", value=f"{question.note} Every version was accepted.", inline=False
         )
-    embed.add_field(
-        name=f"Right ({len(right)} of {len(answers)})", value=mention_list([a.user_id for a in right])
-    )
+    if answers:
+        embed.add_field(
+            name=f"Right: {len(right)} of {len(answers)}", value=mention_list([a.user_id for a in right])
+        )
+    else:
+        embed.add_field(name="Answers", value="Nobody answered this one.")
     scored = sorted((a for a in right if a.points), key=lambda a: (-(a.points or 0), a.answered_at))[:10]
     if scored:
         embed.add_field(name="Points", value="\n".join(f"<@{a.user_id}> +{a.points}" for a in scored))
@@ -94,7 +107,7 @@ def scoreboard_embed(rows: Sequence[tuple[int, int, int]], asked_count: int, sto
     lines = [f"**{i}.** <@{u}> — {p} pts ({c} right)" for i, (u, p, c) in enumerate(rows[:20], start=1)]
     embed = discord.Embed(title=f"{title}: scoreboard", colour=COLOUR)
     embed.description = "\n".join(lines) or "Nobody answered this time."
-    embed.set_footer(text=f"{asked_count} question(s) asked. {SCORING_RULE}")
+    embed.set_footer(text=f"{plural(asked_count, 'question')} asked. {SCORING_RULE}")
     return fit_embed(embed)
 
 
@@ -151,6 +164,6 @@ def intro_text(title: str, round_: Round, level: SpoilerLevel, available: int) -
     mode = "buttons A–D" if round_.mode == "buttons" else "typed answers"
     more = "" if round_.total < available else " (every question that fits these settings)"
     return (
-        f"**Trivia: {title}** — {round_.total} question(s){more}, {mode}, spoilers up to *{level.label}*, "
+        f"**Trivia: {title}** — {plural(round_.total, 'question')}{more}, {mode}, spoilers up to *{level.label}*, "
         f"{int(round_.timeout)} s per question.\n{SCORING_RULE}"
     )

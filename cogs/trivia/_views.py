@@ -125,3 +125,35 @@ def question_view(question: Question, asked_id: int, mode: str) -> discord.ui.Vi
         for index, text in enumerate(question.choices):
             view.add_item(ChoiceButton(asked_id, index, choice_label(index, text)))
     return view
+
+
+class NewSeasonButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trivia:season:(?P<after>\d+)"
+):
+    """Confirms `/config trivia new-season`; carries the season it ends, so a second click does nothing."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Start season {after + 1}",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"trivia:season:{after}",
+            )
+        )
+        self.after = after
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> NewSeasonButton:
+        return cls(int(match["after"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        cog = interaction.client.get_cog("Trivia")
+        settings = getattr(cog, "settings", None)
+        if settings is None:
+            await _offline(interaction)
+            return
+        await guard(
+            interaction, f"trivia:season:{self.after}", settings.confirm_new_season(interaction, self.after)
+        )

@@ -164,12 +164,9 @@ class Lifecycle:
         assert winner is not None
         film = await self.bot.current_film(poll.guild_id)
         end, defaulted = event_end(winner.starts_at, film.runtime_minutes)
-        runtime_note = (
-            f"The film data doesn't settle the runtime of *{discord.utils.escape_markdown(film.title)}*, "
-            f"so I planned {DEFAULT_RUNTIME_MINUTES} minutes."
-            if defaulted
-            else f"Runtime {film.runtime_minutes} min (*{discord.utils.escape_markdown(film.title)}*)."
-        )
+        runtime_note = render.runtime_note(film, DEFAULT_RUNTIME_MINUTES if defaulted else None)
+        if decide(await self.store.counts(poll.id)).kind is OutcomeKind.TIE:
+            runtime_note = f"{render.TIE_SETTLED}\n{runtime_note}"
         event_note = await self._ensure_event(poll, end, job)
         users = await self.store.opted_in_voters(poll.id, winner.index)
         content, mentioned = render.mentioned_prefix(users, "🍿 The watch party is set!")
@@ -256,4 +253,7 @@ def _decision(poll: Poll, counts: list[int], now: datetime) -> Decision:
     if outcome.kind is OutcomeKind.WINNER:
         return Decision(SCHEDULED, winner_slot=outcome.slots[0])
     due = tie_deadline(now, [poll.slots[index].starts_at for index in outcome.slots])
+    if due <= now:  # no time left for moderators to pick: the fallback applies at once
+        fallback = tie_fallback(outcome.slots, [s.starts_at for s in poll.slots], now)
+        return Decision(SCHEDULED, winner_slot=fallback) if fallback is not None else Decision(CLOSED)
     return Decision(TIED, tie_due_at=due)

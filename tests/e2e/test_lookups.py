@@ -254,3 +254,43 @@ async def test_page_buttons_still_work_after_a_restart(driver: Driver, bot: BotP
     await bot.restart()
     turned = await driver.click(reply, "Next ▶")
     assert turned.ephemeral and "(2/2)" in (turned.embeds[0].get("title") or "")
+
+
+async def test_cast_finds_a_character_no_source_names_an_actor_for(driver: Driver, bot: BotProcess) -> None:
+    reply = await driver.command("cast", {"name": "nettles"})
+    text = everything(reply)
+    assert "not in the cast" not in text
+    assert "Nettles" in text and "not stated" in text
+    choices = await driver.autocomplete("cast", {"name": "nett"}, focused="name")
+    assert ("Nettles (actor not stated)", "Nettles") in [(c["name"], c["value"]) for c in choices]
+
+
+async def test_cast_cites_every_source_that_names_the_actor(driver: Driver, bot: BotProcess) -> None:
+    reply = await driver.command("cast", {"name": "jason patric"})
+    assert "**Jason Patric** [1][2][3]" in everything(reply)
+
+
+async def test_search_ignores_stop_words_and_finds_a_person_by_any_name(
+    driver: Driver, bot: BotProcess
+) -> None:
+    common = await driver.command("plot", {"search": "the"})
+    assert common.ephemeral and "only common words" in common.text()
+    reply = await driver.command("plot", {"search": "kristen"})
+    text = everything(reply)
+    only_cates = [b for b in FILM.beats if "Cates" in b.summary and "Kristen" not in b.summary + b.title]
+    assert only_cates
+    for beat in only_cates[:2]:  # beats that call her Cates only, on the first page (tagged as needed)
+        assert f"Beat {beat.number}:" in text, beat.number
+
+
+async def test_beat_and_timeline_together_are_refused(driver: Driver, bot: BotProcess) -> None:
+    reply = await driver.command("plot", {"beat": 3, "timeline": True})
+    assert reply.ephemeral and "Pick one" in reply.text()
+    both = await driver.command("plot", {"search": "race", "timeline": True})
+    assert both.ephemeral and "Pick one" in both.text()
+
+
+async def test_beat_autocomplete_finds_words_being_typed(driver: Driver, bot: BotProcess) -> None:
+    choices = await driver.autocomplete("plot", {"beat": "dea"}, focused="beat")
+    assert choices and all(isinstance(choice["value"], int) for choice in choices)
+    assert {choice["value"] for choice in choices} >= {6, 7}  # "dealers", "dealer"

@@ -11,7 +11,14 @@ import pytest
 
 from bot.films import SpoilerLevel, SynopsisPart, load_pack, pack_problems
 from bot.films.__main__ import main
-from bot.films.check import check, check_pack, default_packs_dir, evidence_problems, format_report
+from bot.films.check import (
+    check,
+    check_pack,
+    citation_problems,
+    default_packs_dir,
+    evidence_problems,
+    format_report,
+)
 from tests.films.test_loader import TINY, mutate, write_pack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,3 +159,20 @@ def test_command_line_against_the_sources() -> None:
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "found verbatim in the sources" in result.stdout
+
+
+@needs_seeds
+def test_every_source_naming_an_actor_is_cited() -> None:
+    film = load_pack(PACK)
+    assert citation_problems(film, SEEDS) == []
+    patric = next(member for member in film.cast if member.actor == "Jason Patric")
+    assert {e.source for e in patric.actor_evidence} == {"explainer", "review", "summary"}
+
+
+@needs_seeds
+def test_a_missing_citation_is_reported() -> None:
+    film = load_pack(PACK)
+    first = film.cast[0]
+    trimmed = dataclasses.replace(first, actor_evidence=first.actor_evidence[1:2])
+    problems = citation_problems(dataclasses.replace(film, cast=(trimmed, *film.cast[1:])), SEEDS)
+    assert problems and all("is not cited" in problem.message for problem in problems)

@@ -109,6 +109,13 @@ class FilmClubBot(commands.AutoShardedBot):
         if self.application_id:
             log.info("Invite link: %s", self.invite_link())
 
+    async def launch_shards(self) -> None:
+        """With SHARD_COUNT=auto, ask /gateway/bot for the count only: the gateway stays DISCORD_GATEWAY_URL
+        (a gateway proxy), where discord.py would otherwise connect to the URL Discord names."""
+        if self.shard_count is None and self.settings.gateway_url:
+            self.shard_count, _, _ = await self.http.get_bot_gateway()
+        await super().launch_shards()
+
     async def close(self) -> None:
         await self.scheduler.stop()
         await super().close()

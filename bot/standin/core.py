@@ -100,6 +100,7 @@ class StandInCore:
         self.shard_count = shard_count  # what /gateway/bot recommends
         self.max_concurrency = max_concurrency  # identifies per bucket (shard_id % this) per interval
         self.identify_interval = identify_interval  # Discord's is 5 s; 0 lets single-bot tests restart freely
+        self.advertised_gateway_url: str | None = None  # what /gateway/bot names, if not this stand-in
         self.ids = Snowflakes()
         self.app_id = self.ids.seeded()
         self.token = make_token(self.app_id)

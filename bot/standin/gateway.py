@@ -153,7 +153,8 @@ class GatewayMixin(StandInCore):
             "reset_after": 86_400_000,
             "max_concurrency": self.max_concurrency,
         }
-        return _response({"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit})
+        url = self.advertised_gateway_url or self.gateway_url
+        return _response({"url": url, "shards": self.shard_count, "session_start_limit": limit})
 
     @property
     def active_session(self) -> Session | None:

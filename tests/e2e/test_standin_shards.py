@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,8 @@ import pytest_asyncio
 from bot.standin import StandIn
 from bot.standin.gateway import shard_of
 from bot.standin.server import APPLICATION_COMMAND
+
+from .conftest import start_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -131,3 +134,16 @@ async def test_thousands_of_guilds_need_sharding(standin: StandIn) -> None:
         assert 1100 < len(held) < 1400  # about half of 2,512
         assert all(shard_of(guild_id, 2) == 1 for guild_id in held)
         await sharded.ws.close()
+
+
+async def test_auto_shard_count_keeps_the_configured_gateway(tmp_path: Path) -> None:
+    """SHARD_COUNT=auto asks /gateway/bot how many shards, but connects to DISCORD_GATEWAY_URL (a proxy),
+    not to the URL /gateway/bot names."""
+    async with StandIn(shard_count=2, max_concurrency=2) as server:
+        server.advertised_gateway_url = "ws://127.0.0.1:9/gateway"  # nothing listens there
+        bot = await start_bot(server, tmp_path)
+        try:
+            assert sorted(s.shard for s in server.sessions.values() if s.valid) == [(0, 2), (1, 2)]
+            assert any(r.path == "/gateway/bot" for r in server.requests)
+        finally:
+            await bot.stop()

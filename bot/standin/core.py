@@ -92,6 +92,7 @@ class StandInCore:
         shard_count: int = 1,
         max_concurrency: int = 1,
         identify_interval: float = 0.0,
+        one_session_per_shard: bool = True,
     ) -> None:
         self.host, self.port = host, port
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -101,6 +102,7 @@ class StandInCore:
         self.max_concurrency = max_concurrency  # identifies per bucket (shard_id % this) per interval
         self.identify_interval = identify_interval  # Discord's is 5 s; 0 lets single-bot tests restart freely
         self.advertised_gateway_url: str | None = None  # what /gateway/bot names, if not this stand-in
+        self.one_session_per_shard = one_session_per_shard  # off: two bots may share a shard (benchmarks)
         self.ids = Snowflakes()
         self.app_id = self.ids.seeded()
         self.token = make_token(self.app_id)

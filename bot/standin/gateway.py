@@ -293,7 +293,7 @@ class GatewayMixin(StandInCore):
     async def _identify_allowed(self, connection: _Connection, shard: tuple[int, int], now: float) -> bool:
         """Discord's rules: one session per shard, and one identify per bucket per interval."""
         live = [s for s in self.sessions.values() if s.valid and s.shard == shard and s.connection]
-        if live:
+        if live and self.one_session_per_shard:
             self.record_problem("gateway", f"IDENTIFY shard {list(shard)}", "the shard already has a session")
             await connection.ws.close(code=4005, message=b"Shard already has a session.")
             return False

@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.films import Film
 from bot.names import Named, NameIndex, find_name, fold
 from bot.pages import page_buttons, show_page
+from bot.readers import interaction_reader
 from bot.render import CHOICE_NAME_LIMIT, fit_embed, inline_code, truncate
 from bot.storage.config import ConfigChange
 from bot.storage.health import describe as describe_health
@@ -94,9 +95,10 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         config = self.bot.db.config
         values = await config.get_all(guild.id)
         film = await self.bot.current_film(guild.id)
+        reader = await interaction_reader(self.bot, interaction, film, private=True)
         spoiler_channels = sorted(await config.spoiler_channels(guild.id))
         lines = [
-            f"**Film:** {film.title} (`{film.key}`)",
+            f"**Film:** {reader.render(film.title, film.title_reveal)} (`{film.key}`)",
             f"**Time zone:** {values.get(TIMEZONE_KEY, 'UTC')}",
             f"**Moderator role:** {_show_value(MOD_ROLE_KEY, values.get(MOD_ROLE_KEY))} (Manage Server always counts)",
             "**Spoiler channels:** " + (", ".join(f"<#{c}>" for c in spoiler_channels) or "none"),

@@ -3,6 +3,10 @@
 These run on every autocomplete keystroke, so each film gets a small index of names and words, built on
 first use and reused afterwards; no I/O. A search word that names a character (or the actor playing one)
 also finds the beats that call that person by another name: `kristen` finds the beats that say "Cates".
+
+Given a `bot.policy.Reader`, every function here keeps to what that reader may see: beats past their point
+are neither searched nor matched by their words (autocomplete offers them as "Beat 13"), and names the film
+has not shown them yet are neither offered nor suggested.
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from bot.films.model import Beat, CastMember, Character, Film, SpoilerLevel
+from bot.films.model import Beat, CastMember, Character, Film
 from bot.names import Named, NameIndex, fold, run_distance, tokens, word_distance
+from bot.policy import Reader, beat_name
 
 MAX_CHOICES = 25  # Discord's limit for autocomplete
+MAX_SUGGESTIONS = 3
 MAX_CHOICE_LENGTH = 100  # Discord's limit for a choice's name and value
 STEM_MIN = 4  # a search word this long also finds longer forms of it ("deal" → "dealers")
 STOPWORDS = frozenset(
@@ -41,6 +47,22 @@ class CastLookup:
     matches: tuple[CastMember, ...]
     suggestions: tuple[str, ...] = ()
     unplayed: tuple[Character, ...] = ()  # characters the sources name without an actor
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """An autocomplete choice with the reveal point of the names in its label."""
+
+    label: str
+    value: str
+    reveal: int = 0
+    plain_label: str = ""  # the label without those names (the actor alone), or "" to drop the choice
+
+    def for_reader(self, reader: Reader | None) -> tuple[str, str] | None:
+        """(label, value) as this reader may see it, or None to leave the choice out."""
+        if reader is None or reader.sees(self.reveal):
+            return self.label, self.value
+        return (self.plain_label, self.value) if self.plain_label else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +95,43 @@ def _member_names(film: Film, member: CastMember) -> tuple[str, ...]:
 
 
 def _cast_choices(film: Film, member: CastMember) -> list[Named]:
-    parts = [variant.value for variant in member.character.variants]
-    actor_label = f"{member.actor} as {' / '.join(parts)}" if parts else member.actor
-    choices = [Named((_clip(actor_label), _clip(member.actor)), (member.actor,))]
+    variants = member.character.variants
+    parts = [variant.value for variant in variants]
+    actor, actor_label = member.actor, f"{member.actor} as {' / '.join(parts)}" if parts else member.actor
+    names_reveal = max((variant.reveal for variant in variants), default=0)
+    first = _Choice(_clip(actor_label), _clip(actor), names_reveal, _clip(actor))
+    choices = [Named(first, (actor,))]
     character = film.character(member.character_key) if member.character_key is not None else None
-    for part in parts:
+    for variant in variants:
+        part = variant.value
         aliases = character.aliases if character is not None and character.name == part else ()
-        choices.append(Named((_clip(f"{part} ({member.actor})"), _clip(part)), (part, *aliases)))
+        reveal = max(variant.reveal, character.reveal if aliases and character is not None else 0)
+        choices.append(Named(_Choice(_clip(f"{part} ({actor})"), _clip(part), reveal), (part, *aliases)))
     return choices
 
 
 def _unplayed_choice(character: Character) -> Named:
     label = _clip(f"{character.name} (actor not stated)")
-    return Named((label, _clip(character.name)), (character.name, *character.aliases))
+    choice = _Choice(label, _clip(character.name), character.reveal)
+    return Named(choice, (character.name, *character.aliases))
+
+
+def name_reveals(film: Film) -> dict[str, int]:
+    """When the film first shows each name of its people (actors at 0), by folded text."""
+    found: dict[str, int] = {}
+
+    def add(name: str, reveal: int) -> None:
+        key = fold(name)
+        found[key] = max(found.get(key, reveal), reveal)
+
+    for member in film.cast:
+        add(member.actor, 0)
+        for variant in member.character.variants:
+            add(variant.value, variant.reveal)
+    for character in film.characters:
+        for name in (character.name, *character.aliases):
+            add(name, character.reveal)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +139,11 @@ class FilmIndex:
     """One film's names and beat words, precomputed for fast matching."""
 
     cast: NameIndex  # values: CastMember or Character (unplayed)
-    choices: NameIndex  # values: (label, value) autocomplete pairs
+    choices: NameIndex  # values: _Choice autocomplete entries
     people: tuple[tuple[tuple[str, ...], ...], ...]  # per person: every name of theirs, as words
     beats: tuple[_BeatEntry, ...]
     beat_names: NameIndex  # values: Beat, by title and keywords
+    reveals: dict[str, int]  # name_reveals(film)
 
     @classmethod
     def build(cls, film: Film) -> FilmIndex:
@@ -109,7 +156,7 @@ class FilmIndex:
         people = tuple(tuple(tokens(name) for name in entry.names) for entry in cast)
         beats = tuple(_beat_entry(beat) for beat in film.beats)
         beat_names = NameIndex(Named(beat, (beat.title, *beat.keywords)) for beat in film.beats)
-        return cls(NameIndex(cast), NameIndex(choices), people, beats, beat_names)
+        return cls(NameIndex(cast), NameIndex(choices), people, beats, beat_names, name_reveals(film))
 
 
 def _beat_entry(beat: Beat) -> _BeatEntry:
@@ -149,8 +196,11 @@ def index_for(film: Film) -> FilmIndex:
 # --- cast ------------------------------------------------------------------------------------
 
 
-def find_cast(film: Film, query: str) -> CastLookup:
-    """Cast members, and unplayed characters, one of whose names contains the query's words; best first."""
+def find_cast(film: Film, query: str, reader: Reader | None = None) -> CastLookup:
+    """Cast members, and unplayed characters, one of whose names contains the query's words; best first.
+
+    With a reader, names they may not see yet are never suggested.
+    """
     index = index_for(film)
     if not tokens(query):
         return CastLookup(query, ())
@@ -159,13 +209,20 @@ def find_cast(film: Film, query: str) -> CastLookup:
     unplayed = tuple(value for value in found if isinstance(value, Character))
     if found:
         return CastLookup(query, members, (), unplayed)
-    return CastLookup(query, (), tuple(index.cast.suggest(query)))
+    suggested = index.cast.suggest(query, limit=50)
+    if reader is not None:
+        suggested = [name for name in suggested if reader.sees(index.reveals.get(fold(name), 0))]
+    return CastLookup(query, (), tuple(suggested[:MAX_SUGGESTIONS]))
 
 
-def cast_choices(film: Film, current: str) -> list[tuple[str, str]]:
-    """Autocomplete over actors and characters as (name shown, value) pairs, best first, at most 25."""
+def cast_choices(film: Film, current: str, reader: Reader | None = None) -> list[tuple[str, str]]:
+    """Autocomplete over actors and characters as (name shown, value) pairs, best first, at most 25.
+
+    With a reader, character names they may not see yet are left out of the labels (or the choice dropped).
+    """
     found = index_for(film).choices.complete(current)
-    return [value for value in found if isinstance(value, tuple)][:MAX_CHOICES]
+    shown = [value.for_reader(reader) for value in found if isinstance(value, _Choice)]
+    return [choice for choice in shown if choice is not None][:MAX_CHOICES]
 
 
 # --- beats -----------------------------------------------------------------------------------
@@ -256,18 +313,23 @@ def _found(entry: _BeatEntry, phrases: Term, typos: bool) -> Found:
     return None if body is None else (False, body)
 
 
-def find_beats(film: Film, text: str, max_level: SpoilerLevel = SpoilerLevel.ENDING) -> tuple[Beat, ...]:
+def _seen(beat: Beat, reader: Reader | None) -> bool:
+    return reader is None or reader.sees(beat.reveal)
+
+
+def find_beats(film: Film, text: str, reader: Reader | None = None) -> tuple[Beat, ...]:
     """Beats whose title, keywords or summary contain every term searched for, best first.
 
     Typos are forgiven only for a term that no beat contains as typed ("race" never finds "face").
+    With a reader, only the beats they may see are searched.
     """
     query = fold(text)
     if query.isdigit():
-        return tuple(b for b in film.beats if str(b.number) == query and b.level <= max_level)
+        return tuple(b for b in film.beats if str(b.number) == query and _seen(b, reader))
     terms = search_terms(film, text)
     if not terms:
         return ()
-    entries = [entry for entry in index_for(film).beats if entry.beat.level <= max_level]
+    entries = [entry for entry in index_for(film).beats if _seen(entry.beat, reader)]
     columns = []
     for term in terms:
         found = [_found(entry, term, False) for entry in entries]
@@ -284,21 +346,27 @@ def find_beats(film: Film, text: str, max_level: SpoilerLevel = SpoilerLevel.END
     return tuple(beat for *_, beat in sorted(ranked, key=lambda item: item[:3]))
 
 
-def _beat_choice(beat: Beat) -> tuple[str, int]:
+def _beat_choice(beat: Beat, reader: Reader | None) -> tuple[str, int]:
+    if reader is not None and not reader.sees(beat.title_reveal):
+        return beat_name(beat.number), beat.number
     return _clip(f"{beat.number} · {beat.title}"), beat.number
 
 
-def beat_choices(
-    film: Film, current: str, max_level: SpoilerLevel = SpoilerLevel.ENDING
-) -> list[tuple[str, int]]:
-    """Autocomplete over beat titles and keywords as ("8 · Title", 8) pairs, best first, at most 25."""
-    beats = [beat for beat in film.beats if beat.level <= max_level]
+def beat_choices(film: Film, current: str, reader: Reader | None = None) -> list[tuple[str, int]]:
+    """Autocomplete over beat titles and keywords as ("8 · Title", 8) pairs, best first, at most 25.
+
+    With a reader, a beat past their point is offered as "Beat 13" and found by its number only.
+    """
+    beats = list(film.beats)
     query = fold(current)
-    number = query.split()[0] if query else ""
+    if not query:
+        return [_beat_choice(beat, reader) for beat in beats[:MAX_CHOICES]]
+    words = query.split()
+    number = words[1] if len(words) == 2 and words[0] == "beat" else words[0]  # "Beat 13" picked earlier
     if number.isdigit():  # a number, or "8 · Title" picked earlier and now edited
         exact = [b for b in beats if str(b.number) == number]
         starting = [b for b in beats if str(b.number).startswith(number) and b not in exact]
-        return [_beat_choice(beat) for beat in [*exact, *starting][:MAX_CHOICES]]
+        return [_beat_choice(beat, reader) for beat in [*exact, *starting][:MAX_CHOICES]]
     found = index_for(film).beat_names.complete(current)
-    allowed = {beat.number for beat in beats}
-    return [_beat_choice(b) for b in found if isinstance(b, Beat) and b.number in allowed][:MAX_CHOICES]
+    seen = [b for b in found if isinstance(b, Beat) and _seen(b, reader)]  # its keywords are its own
+    return [_beat_choice(beat, reader) for beat in seen][:MAX_CHOICES]

@@ -11,6 +11,8 @@ import discord
 
 from bot.errors import UserError, send_ephemeral
 from bot.films.model import Film, SpoilerLevel
+from bot.policy import Reader, reader_for
+from bot.readers import channel_reader, is_spoiler_place
 from bot.scheduler import PermanentJobError
 from bot.storage.jobs import Job
 from bot.storage.trivia import AnswerResult, Asked, Round
@@ -86,13 +88,23 @@ class Game:
         if asked.message_id is not None:
             return
         question = Question.from_payload(asked.payload)
+        reader = await self.reader(asked.guild_id, channel, question.film_key)
         message = await channel.send(
-            embed=render.question_embed(question, asked, heading),
-            view=question_view(question, asked.id, asked.mode),
+            embed=render.question_embed(question, asked, heading, reader),
+            view=question_view(question, asked.id, asked.mode, reader),
             nonce=nonce,
         )
         await self.store.set_message(asked.id, message.id)
         self.bot.scheduler.wake()
+
+    async def reader(self, guild_id: int, channel: Postable, film_key: str) -> Reader:
+        """Who reads a question or reveal posted in this channel: everyone, so the setup only unless it is
+        a spoiler channel (or a thread under one)."""
+        film = self.bot.films.films.get(film_key)
+        if film is not None:
+            return await channel_reader(self.bot, guild_id, channel, film)
+        spoiler = await is_spoiler_place(self.bot, guild_id, channel, channel.id)
+        return reader_for(setup_end=0, spoiler_channel=spoiler, private=False)  # film gone: show nothing
 
     async def _close_message(self, channel: Postable, asked: Asked) -> None:
         """Take the buttons off a closed question and say it has closed (best effort)."""
@@ -103,7 +115,8 @@ class Game:
         if asked.round_id is not None:
             round_ = await self.store.get_round(asked.round_id)
             heading = f"Question {asked.position} of {round_.total}" if round_ else "Question"
-        embed = render.question_embed(question, asked, heading, closed_at=self.now())
+        reader = await self.reader(asked.guild_id, channel, question.film_key)
+        embed = render.question_embed(question, asked, heading, reader, closed_at=self.now())
         try:
             await channel.get_partial_message(asked.message_id).edit(embed=embed, view=None)
         except discord.HTTPException as exc:
@@ -198,9 +211,10 @@ class Game:
     async def _post_reveal(self, channel: Postable, asked: Asked, answers: Any) -> None:
         question = Question.from_payload(asked.payload)
         film = self.bot.films.films.get(question.film_key)
+        reader = await self.reader(asked.guild_id, channel, question.film_key)
         try:
             await channel.send(
-                embed=render.reveal_embed(question, asked, answers, film), nonce=f"tr{asked.id}"
+                embed=render.reveal_embed(question, asked, answers, film, reader), nonce=f"tr{asked.id}"
             )
         except (discord.Forbidden, discord.NotFound) as exc:
             raise PermanentJobError(f"can't post the trivia reveal: {exc}") from exc

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import discord
 
 from bot.films.model import Film, SpoilerLevel
+from bot.policy import Reader
 from bot.render import FIELD_VALUE_LIMIT, fit_embed, truncate
+from bot.spoilers import spoiler
 from bot.storage.trivia import AnswerRow, Asked, Round, StandingRow
 from cogs.trivia._bank import LETTERS, Bank, Question
 from cogs.trivia._scoring import SCORING_RULE, Standing, ranked
@@ -15,6 +18,14 @@ from cogs.trivia._scoring import SCORING_RULE, Standing, ranked
 COLOUR = discord.Colour.blurple()
 DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
 BUTTON_LABEL_LIMIT = 80
+
+
+_MARKS = re.compile(r"\*\*|\*|^> ", re.MULTILINE)
+
+
+def choices_shown(question: Question, reader: Reader) -> bool:
+    """Whether the choices may be shown untagged: all of them or none, so the shown ones give no hint."""
+    return reader.sees_all(question.choice_reveals or (question.reveal,))
 
 
 def plural(count: int, noun: str) -> str:
@@ -27,13 +38,32 @@ def choice_label(index: int, text: str) -> str:
     return truncate(f"{LETTERS[index]} · {text}", BUTTON_LABEL_LIMIT)
 
 
+def button_labels(question: Question, reader: Reader) -> list[str]:
+    """Button labels cannot hold a spoiler tag: the letters alone unless every choice may be shown."""
+    if choices_shown(question, reader):
+        return [choice_label(i, text) for i, text in enumerate(question.choices)]
+    return list(LETTERS[: len(question.choices)])
+
+
+def film_text(text: str, reveal: int, reader: Reader) -> str:
+    """Question text as markdown: as written when the reader may see it, else plain inside spoiler tags."""
+    if reader.sees(reveal):
+        return text
+    return spoiler(_MARKS.sub("", text))
+
+
 def question_embed(
-    question: Question, asked: Asked, heading: str, *, closed_at: float | None = None
+    question: Question, asked: Asked, heading: str, reader: Reader, *, closed_at: float | None = None
 ) -> discord.Embed:
-    """The public question message; once closed (on time or stopped early) it says so."""
-    lines = [question.prompt, ""]
+    """The public question message; text past the reader's point is inside spoiler tags, and once closed
+    (on time or stopped early) it says so."""
+    lines = [film_text(question.prompt, question.prompt_reveal, reader), ""]
     if asked.mode == "buttons":
-        lines += [f"**{LETTERS[i]}.** {choice}" for i, choice in enumerate(question.choices)]
+        shown = choices_shown(question, reader)
+        lines += [
+            f"**{LETTERS[i]}.** {choice if shown else spoiler(choice)}"
+            for i, choice in enumerate(question.choices)
+        ]
         how = "Pick a button; one answer each."
     else:
         how = "Press **Answer** and type it; spelling slips are forgiven, one answer each."
@@ -76,17 +106,25 @@ def source_line(film: Film | None, keys: Sequence[str]) -> str:
 
 
 def reveal_embed(
-    question: Question, asked: Asked, answers: Sequence[AnswerRow], film: Film | None
+    question: Question, asked: Asked, answers: Sequence[AnswerRow], film: Film | None, reader: Reader
 ) -> discord.Embed:
-    """The reveal: the right answer, who got it, points, and the sources."""
+    """The reveal: the right answer, who got it, points, and the sources; later text stays tagged."""
     right = [a for a in answers if a.correct]
-    embed = discord.Embed(title="Answer: " + " / ".join(question.answers), colour=discord.Colour.green())
+    answer = " / ".join(question.answers)
+    lines = []
+    if reader.sees(question.answer_reveal):
+        embed = discord.Embed(title=truncate("Answer: " + answer, 256), colour=discord.Colour.green())
+    else:  # an embed title cannot hold a spoiler tag
+        embed = discord.Embed(title="Answer: behind the spoiler tag below", colour=discord.Colour.green())
+        lines.append(f"Answer: {spoiler(answer)}")
     if asked.mode == "buttons":
         letters = ", ".join(LETTERS[i] for i in sorted(question.correct))
-        embed.description = f"The right choice: **{letters}**."
+        lines.append(f"The right choice: **{letters}**.")
+    embed.description = "\n".join(lines) or None
     if question.note:
+        note = film_text(question.note, question.note_reveal, reader)
         embed.add_field(
-            name="The sources disagree", value=f"{question.note} Every version was accepted.", inline=False
+            name="The sources disagree", value=f"{note} Every version was accepted.", inline=False
         )
     if answers:
         embed.add_field(

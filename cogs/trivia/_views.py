@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import discord
 
 from bot.errors import guard, send_ephemeral
+from bot.policy import Reader
 from cogs.trivia._bank import LETTERS, Question
-from cogs.trivia._render import choice_label
+from cogs.trivia._render import button_labels
 
 if TYPE_CHECKING:
     from bot.bot import FilmClubBot
@@ -116,14 +117,14 @@ class AnswerModal(discord.ui.Modal):
         )
 
 
-def question_view(question: Question, asked_id: int, mode: str) -> discord.ui.View:
-    """The components under a question: four choice buttons, or one Answer button."""
+def question_view(question: Question, asked_id: int, mode: str, reader: Reader) -> discord.ui.View:
+    """The components under a question: four choice buttons (letters only past the reader), or Answer."""
     view = discord.ui.View(timeout=None)
     if mode == "typed":
         view.add_item(TypedAnswerButton(asked_id))
     else:
-        for index, text in enumerate(question.choices):
-            view.add_item(ChoiceButton(asked_id, index, choice_label(index, text)))
+        for index, label in enumerate(button_labels(question, reader)):
+            view.add_item(ChoiceButton(asked_id, index, label))
     return view
 
 

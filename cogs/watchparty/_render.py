@@ -10,6 +10,7 @@ import discord
 
 from bot.films.model import Film
 from bot.pages import split_lines
+from bot.policy import public_reader
 from bot.render import CONTENT_LIMIT, FIELD_VALUE_LIMIT, fit_embed, inline_code, truncate
 from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Poll, Slot
 from cogs.watchparty._timeparse import format_local, timestamp_tag
@@ -100,8 +101,12 @@ def winner_embed(poll: Poll, end: datetime | None, runtime_note: str, event_note
 
 
 def runtime_note(film: Film, planned: int | None) -> str:
-    """The film's running time as its sources state it (`About 2 hours, per the review`), or the default."""
-    title = discord.utils.escape_markdown(film.title)
+    """The film's running time as its sources state it (`About 2 hours, per the review`), or the default.
+
+    The announcement is read by everyone, so the film's text goes through the policy as a public reader.
+    """
+    reader = public_reader(film.setup_end)
+    title = discord.utils.escape_markdown(reader.plain(film.title, film.title_reveal, "the club's film"))
     fact = film.facts.get("runtime")
     variant = fact.value if fact else None
     if planned is not None or variant is None:

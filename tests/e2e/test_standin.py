@@ -361,6 +361,7 @@ async def test_sandbox_lets_a_newcomer_try_everything() -> None:
             "/film",
             "click Next",
             "channel spoilers",
+            "complete /plot beat: dea",
             "/plot beat:13",
         ]
     )
@@ -373,7 +374,10 @@ async def test_sandbox_lets_a_newcomer_try_everything() -> None:
     text = out.decode()
     assert process.returncode == 0, err.decode()
     assert "#spoilers starts marked as a spoiler channel" in text
-    assert "13 · The night before the trial = 13" in text
+    general, spoilers = text.split("> channel spoilers", 1)
+    # With no progress saved, autocomplete in #general offers nothing past the setup; #spoilers shows all.
+    assert "6 · Playing the couple = 6" in general and "The night before the trial" not in general
+    assert "13 · The night before the trial = 13" in spoilers
     assert "Type `as member --force` to run it anyway" in text
     assert "Only moderators can do that" in text
     assert "**Rush (2/2)**" in text and text.count("(edited)") == 1

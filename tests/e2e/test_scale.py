@@ -2,8 +2,9 @@
 
 Commands and clicks in every server are answered by the process holding its shard (the stand-in sends an
 interaction's token to that session only, so an answer proves who gave it); a daily question in each server
-and a watch-party deadline fire exactly once; then one process is SIGKILLed in the middle of a burst of votes and restarted: every acknowledged vote is
-stored and its jobs run once.
+and a watch-party deadline fire exactly once, each in the process holding its server's shard; then one
+process is SIGKILLed in the middle of a burst of votes, a deadline of its passes while it is down, and it is
+restarted: every acknowledged vote is stored, and its jobs run once.
 """
 
 from __future__ import annotations
@@ -189,12 +190,13 @@ async def test_two_processes_share_the_work_exactly_once(
         owner = processes[shard_of(run["guild_id"], SHARDS)]
         assert run["lease_owner"].endswith(f":{owner.pid}"), (run["guild_id"], run["lease_owner"])
 
-    await kill_mid_burst_and_restart(standin, processes[1], polls[1], database_url)
+    await kill_mid_burst_and_restart(standin, processes[1], polls[1], on_shard(standin, 1)[1], database_url)
 
 
 async def kill_mid_burst_and_restart(
-    standin: StandIn, bot: BotProcess, poll: tuple[Guild, Any], database_url: str
+    standin: StandIn, bot: BotProcess, poll: tuple[Guild, Any], other: Guild, database_url: str
 ) -> None:
+    """SIGKILL mid-burst; while it is down a deadline in another of its servers passes; restart."""
     guild, message = poll
     driver = Driver(standin, guild=guild)
     pid = poll_id(message)
@@ -214,8 +216,25 @@ async def kill_mid_burst_and_restart(
     assert acked <= stored, f"acknowledged but lost: {sorted(acked - stored)}"
     assert len(acked) < len(records), "the whole burst was answered before the kill: nothing was in flight"
 
+    missed = await rows(
+        database_url,
+        "UPDATE jobs SET due_at = $1 WHERE guild_id = $2 AND state = 'pending' AND key LIKE 'wp-close:%' "
+        "RETURNING key",
+        time.time() - 1,
+        other.id,
+    )
+    assert len(missed) == 1, "the other server's poll deadline, passing while its process is down"
+    other_driver = Driver(standin, guild=other)
+    before = max((m.id for m in other_driver.channel_messages()), default=0)
     await bot.start()
     await bot.wait_ready(READY_TIMEOUT)
+
+    def nobody() -> list[Any]:
+        return [
+            m for m in other_driver.channel_messages() if m.id > before and "Nobody voted" in message_text(m)
+        ]
+
+    await standin.wait_until(nobody, 30, what="the missed deadline run after the restart", recheck=0.2)
     late = (await standin.add_members(1, guild=guild, prefix="scalelate"))[0]
     after = await driver.click(message, button, member=late)
     assert after.callback_type == 7 and answered_by(standin, after.interaction) == 1
@@ -226,4 +245,7 @@ async def kill_mid_burst_and_restart(
     assert stuck == []
     twice = await rows(database_url, "SELECT key FROM jobs WHERE state = 'done' AND attempts > 1")
     assert twice == []
+    assert len(nobody()) == 1
+    [ran] = await rows(database_url, "SELECT state, lease_owner FROM jobs WHERE key = $1", missed[0]["key"])
+    assert ran["state"] == "done" and ran["lease_owner"].endswith(f":{bot.pid}")  # the restarted process
     assert standin.nonce_duplicates == 0

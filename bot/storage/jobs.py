@@ -150,8 +150,7 @@ class JobStore:
         at = now.timestamp()
         async with self._db.transaction() as tx:
             await tx.execute(
-                "UPDATE jobs SET state = 'failed', last_error = 'its process stopped twice while running it' "
-                f"WHERE state = 'running' AND lease_until < ? AND lease_retries > 0 AND {where}",
+                f"{_GIVE_UP} WHERE state = 'running' AND lease_until < ? AND lease_retries > 0 AND {where}",
                 (at, *params),
             )
             rows = await tx.fetchall(
@@ -184,18 +183,23 @@ class JobStore:
 
     async def requeue_interrupted(self, shards: Shards | None = None) -> int:
         """At boot: jobs of this process's shards left running by a crash go back to pending (their posts
-        carry a nonce). Each shard runs in one process, so no other live process holds those jobs."""
+        carry a nonce), once: a job its process stopped under twice is marked failed, not run a third time.
+        Each shard runs in one process, so no other live process holds those jobs."""
         where, params = shards.sql() if shards else ("1 = 1", ())
-        return await self._db.execute(
-            f"UPDATE jobs SET state = 'pending', lease_until = NULL WHERE state = 'running' AND {where}",
-            params,
-        )
+        async with self._db.transaction() as tx:
+            await tx.execute(f"{_GIVE_UP} WHERE state = 'running' AND lease_retries > 0 AND {where}", params)
+            return await tx.execute(
+                "UPDATE jobs SET state = 'pending', lease_until = NULL, lease_retries = lease_retries + 1 "
+                f"WHERE state = 'running' AND {where}",
+                params,
+            )
 
     async def count(self, state: str = "pending") -> int:
         row = await self._db.fetchone("SELECT COUNT(*) FROM jobs WHERE state = ?", (state,))
         return int(row[0]) if row else 0
 
 
+_GIVE_UP = "UPDATE jobs SET state = 'failed', last_error = 'its process stopped twice while running it'"
 # Pending and due, or running under a lease that ran out and was not yet renewed once.
 _CLAIMABLE = (
     "((state = 'pending' AND due_at <= ?) OR (state = 'running' AND lease_until < ? AND lease_retries = 0))"

@@ -129,3 +129,15 @@ async def test_an_expired_lease_is_retried_once_with_the_same_nonce(
         assert await other.jobs.claim_due(START + 3 * LEASE, 10) == []
         found = await other.jobs.get("reminder", "r")
         assert found is not None and found[1] == "failed"
+
+
+async def test_a_job_interrupted_twice_by_a_crash_is_not_run_a_third_time(db: Database) -> None:
+    await db.jobs.add("reminder", "crashy", START, guild_id=1 << 22)
+    [first] = await db.jobs.claim_due(START, 10)
+    assert await db.jobs.requeue_interrupted() == 1  # the process died mid-job: run it once more
+    [again] = await db.jobs.claim_due(START, 10)
+    assert again.id == first.id and again.nonce == first.nonce
+    assert await db.jobs.requeue_interrupted() == 0  # died again: give up
+    found = await db.jobs.get("reminder", "crashy")
+    assert found is not None and found[1] == "failed"
+    assert await db.jobs.claim_due(START + 3 * LEASE, 10) == []

@@ -141,3 +141,19 @@ async def test_a_job_interrupted_twice_by_a_crash_is_not_run_a_third_time(db: Da
     found = await db.jobs.get("reminder", "crashy")
     assert found is not None and found[1] == "failed"
     assert await db.jobs.claim_due(START + 3 * LEASE, 10) == []
+
+
+async def test_a_failed_migration_leaves_nothing_half_applied(
+    db_and_location: tuple[Database, str], backend: str
+) -> None:
+    _, where = db_and_location
+    base = load_migrations()
+    broken = Migration(9999, "9999_broken.sql", ("CREATE TABLE half (x INTEGER)", "NOT SQL AT ALL"))
+    with pytest.raises(Exception, match=r"(?i)syntax"):
+        async with handle(backend, where, (*base, broken)):
+            pass
+    async with handle(backend, where) as again:
+        assert await again.schema_version() == base[-1].version
+        recorded = await again.fetchone("SELECT 1 FROM schema_migrations WHERE version = ?", (9999,))
+        assert recorded is None
+        await again.execute("CREATE TABLE half (x INTEGER)")  # would fail had the broken migration left it

@@ -11,6 +11,7 @@ import pytest
 
 from bot.storage import Database, Migration, StorageError, load_migrations
 from bot.storage.dialect import ddl_to_postgres, rowcount, to_postgres
+from bot.storage.health import Health, describe
 from bot.storage.jobs import LEASE, Shards
 from tests.backends import fresh_postgres, handle
 
@@ -157,3 +158,17 @@ async def test_a_failed_migration_leaves_nothing_half_applied(
         recorded = await again.fetchone("SELECT 1 FROM schema_migrations WHERE version = ?", (9999,))
         assert recorded is None
         await again.execute("CREATE TABLE half (x INTEGER)")  # would fail had the broken migration left it
+
+
+def test_health_lines_for_moderators() -> None:
+    health = Health()
+    assert describe(health, now=1000.0) is None
+    health.failed(OSError("connection refused"))
+    assert "unreachable since" in (describe(health) or "") and "connection refused" in (
+        describe(health) or ""
+    )
+    health.answered()
+    assert health.last_outage is not None and health.down_since is None
+    end = health.last_outage[1]
+    assert "was unreachable for" in (describe(health, now=end + 60) or "")
+    assert describe(health, now=end + 2 * 86_400) is None  # a day later it is old news

@@ -35,19 +35,7 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = 0x46494C4D  # pg_advisory_xact_lock key: "FILM"
 MIGRATION_LOCK = 0x46494C4E
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # about 1.5 s in all: within Discord's 3 s deadline
-STARTUP_DELAYS = (
-    0.1,
-    0.2,
-    0.5,
-    1.0,
-    2.0,
-    2.0,
-    2.0,
-    2.0,
-    2.0,
-    2.0,
-    2.0,
-)  # about 16 s for a server still starting
+STARTUP_DELAYS = (0.1, 0.2, 0.5, 1.0, *(2.0,) * 7)  # about 16 s for a server still starting
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.PostgresConnectionError,

@@ -21,6 +21,7 @@ from bot.pages import page_buttons, show_page
 from bot.readers import interaction_reader
 from bot.render import CHOICE_NAME_LIMIT, fit_embed, inline_code, truncate
 from bot.storage.config import ConfigChange
+from bot.storage.health import describe as describe_health
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,9 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         embed.add_field(name="Recent changes", value="\n".join(change_lines) or "none yet", inline=False)
         if problem_lines:
             embed.add_field(name="Recent problems", value="\n".join(problem_lines), inline=False)
+        outage = describe_health(self.bot.db.health)
+        if outage:
+            embed.add_field(name="Database", value=discord.utils.escape_markdown(outage), inline=False)
         await interaction.response.send_message(embed=fit_embed(embed), ephemeral=True)
 
     def _describe_film(self, value: Any) -> str:

@@ -90,9 +90,12 @@ class Snowflakes:
         self._last_ms = 0
 
     def seeded(self) -> int:
-        """The next id of the seeded world: the same sequence on every run."""
+        """The next id of the seeded world: the same sequence on every run.
+
+        Each id is a millisecond later than the one before, so guilds spread across shards as real ones do.
+        """
         n = next(self._seeded)
-        return ((SEED_EPOCH_MS + n // 4096 - DISCORD_EPOCH_MS) << 22) | (n % 4096)
+        return ((SEED_EPOCH_MS + n - DISCORD_EPOCH_MS) << 22) | (n % 4096)
 
     def fresh(self) -> int:
         """A new id whose timestamp is now, strictly increasing."""

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.ratings import average_text, bars, star_choices, star_number, stars, summarise
-from bot.storage import Database
 
 
 def test_stars_are_drawn_in_halves() -> None:
@@ -45,21 +42,3 @@ def test_summary_is_consistent(ratings: list[int]) -> None:
     if ratings:
         assert summary.average is not None and 0.5 <= summary.average <= 5
     assert all(len(line) == len(bars(summary)[0]) or "10" in line for line in bars(summary))
-
-
-async def test_one_row_per_member_and_film_and_a_changed_rating(tmp_path: Path) -> None:
-    async with Database(tmp_path / "bot.db") as db:
-        assert await db.ratings.set(1, "rush", 7, 6, None) is None
-        earlier = await db.ratings.set(1, "rush", 7, 9, "Tense.")
-        assert earlier is not None and earlier.halves == 6
-        await db.ratings.set(1, "rush", 8, 4, None)
-        await db.ratings.set(1, "other", 7, 2, None)
-        await db.ratings.set(2, "rush", 7, 1, None)
-        assert sorted(await db.ratings.halves(1, "rush")) == [4, 9]
-        assert [r.review for r in await db.ratings.reviews(1, "rush")] == ["Tense."]
-        history = await db.ratings.history(1)
-        assert [(h.film_key, h.count, h.mean_halves) for h in history] == [
-            ("rush", 2, 6.5),
-            ("other", 1, 2.0),
-        ]
-        assert await db.ratings.delete(1, "rush", 8) and not await db.ratings.delete(1, "rush", 8)

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from bot.clock import FakeClock
 from bot.scheduler import Scheduler
 from bot.storage import Database
-from bot.storage.discussion import PromptPost
 from cogs.discussion._posting import Prompts
 from cogs.discussion._prompts import PROMPT_JOB, PROMPTS_KEY, PromptSchedule
 
@@ -87,14 +86,3 @@ async def test_a_slot_missed_for_over_a_day_is_skipped_and_the_next_one_schedule
         assert posted == []
         nxt = await db.jobs.next_due_for(PROMPT_JOB, GUILD)
         assert nxt == datetime(2026, 4, 5, 0, 30, tzinfo=UTC).timestamp()  # 01:30 BST
-
-
-async def test_a_slot_keeps_the_prompt_first_claimed_for_it(tmp_path: Path) -> None:
-    async with Database(tmp_path / "bot.db") as db:
-        store = db.discussion
-        first = await store.record_prompt(GUILD, "rush", PromptPost("the-race", 1, "prompt:42:x", None))
-        again = await store.record_prompt(GUILD, "rush", PromptPost("the-line", 1, "prompt:42:x", None))
-        assert first.prompt_key == again.prompt_key == "the-race"
-        assert await store.prompt_cycle(GUILD, "rush") == (1, {"the-race"})
-        await store.record_prompt(GUILD, "rush", PromptPost("the-race", 2, "prompt:42:y", None))
-        assert await store.prompt_cycle(GUILD, "rush") == (2, {"the-race"})

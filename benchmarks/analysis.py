@@ -6,9 +6,12 @@ Written from the figures of the recorded run above it and the profiles taken wit
 
 ANALYSIS = """## What this run shows, and what remains
 
-All figures below are from this run (2026-12-01 18:28 UTC, commit 1f4e830). The profiles quoted were taken
-with `python -m benchmarks.profile --cases … --bursts 2 --per-burst 80` on the same commit; percentages are
-shares of the bot's busy samples.
+All figures below are from this run (2026-12-01 18:28 UTC, commit 1f4e830). The profile lines quoted were
+taken with `python -m benchmarks.profile --cases … --bursts 2 --per-burst 80` on the same commit. This run
+predates merging the PostgreSQL backend and cross-process caches into this branch: the merge kept their
+`ConfigStore` and `TriviaStore`, which write settings, questions and reveals through ordinary transactions
+rather than this run's one-hand-off batches, so `/config` writes and trivia rounds may cost more than shown
+here until the run is recorded again.
 
 **CPU per interaction (missed for 12 of 35 cases).** 23 cases are within 1.3× of the bare bot giving the same
 reply, and the median over all 35 is 1.21×. Every lookup (`/synopsis`, `/plot`, `/cast`, `/film`, `/sources`,
@@ -23,10 +26,12 @@ the database thread. The cases over budget, and the cost that remains in each:
   (`WatchPartyStore.create`), a second read of the poll, `set_message` after posting, and the scheduler's wake-up
   (`claim_due` + `next_due_at`). Writing the poll as one atomic unit (like `toggle_vote`) would remove three
   hand-offs.
-- watch-party vote (2.22×): one hand-off now (`toggle_vote` as an atomic unit, the poll cached), but every
-  vote re-renders the poll embed and rebuilds its view of dynamic items (`poll_view`,
-  cogs/watchparty/_views.py:196; `VoteButton.__init__`, :56) before `edit_message`. Caching the rendered
-  embed per (poll, counts) would remove most of it.
+- watch-party vote (2.22×): one hand-off now (`toggle_vote` as an atomic unit, the poll cached; it fell from
+  25% to 16% of the vote callback's samples), but every vote re-renders the poll embed and rebuilds its view
+  of dynamic items (`poll_view`, cogs/watchparty/_views.py:196; `VoteButton.__init__`, :56) for
+  `edit_message` (cogs/watchparty/__init__.py:201, 68% of the callback's samples, most of it discord.py
+  serialising and sending). Caching the rendered embed and view per (poll, counts) would remove the part
+  that is ours.
 - `/trivia start` + `/trivia stop` pairs (1.50×): stopping edits the question message to close its buttons
   (`Game._close_message`) — a REST call the bare bot does not make — then reveals and posts the scoreboard.
 - `/config show` (1.51×), `/trivia stats` (1.32×), `/watchparty list` (1.31×): two to four reads each

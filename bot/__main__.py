@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _run(settings: Settings, *, sync_only: bool) -> int:
     from bot.bot import FilmClubBot, use_endpoints
     from bot.films import PackError, load_library
-    from bot.storage import Database, StorageError
+    from bot.storage import StorageError, database_for
 
     use_endpoints(settings)
     try:
@@ -79,7 +79,9 @@ async def _run(settings: Settings, *, sync_only: bool) -> int:
         return 2
     try:
         async with (
-            Database(settings.database_path) as db,
+            database_for(
+                url=settings.database_url, path=settings.database_path, pool_size=settings.database_pool_size
+            ) as db,
             FilmClubBot(settings, db, films, force_sync=sync_only) as bot,
         ):
             if sync_only:

@@ -15,6 +15,7 @@ EMBED_TOTAL_LIMIT = 6000
 CHOICE_NAME_LIMIT = 100
 ELLIPSIS = "…"
 SPOILER = "||"
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def truncate(text: str, limit: int) -> str:
@@ -30,6 +31,13 @@ def truncate(text: str, limit: int) -> str:
         if cut.count(SPOILER) % 2:
             return cut + ELLIPSIS + SPOILER
     return cut + ELLIPSIS
+
+
+def inline_code(text: str, limit: int = 60) -> str:
+    """User text echoed as inline code: shown as typed (markdown escapes would show as backslashes),
+    cut to `limit`, with backticks and line breaks swapped out so it can't leave the code span."""
+    cleaned = " ".join(text.split()).replace("`", "ʹ")
+    return f"`{truncate(cleaned, limit) or ' '}`"
 
 
 def fit_embed(embed: discord.Embed) -> discord.Embed:
@@ -55,3 +63,11 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
         overflow = len(embed) - EMBED_TOTAL_LIMIT
         embed.description = truncate(embed.description, max(1, len(embed.description) - overflow))
     return embed
+
+
+def inert_mentions(text: str) -> str:
+    """User text with mentions broken (`<@…>`, `<#…>`, `<@&…>`, @everyone, @here): nobody is pinged or named.
+
+    Markdown and masked links are escaped separately, by `bot.spoilers.escape` (or the policy's render).
+    """
+    return text.replace("<", "<" + ZERO_WIDTH_SPACE).replace("@", "@" + ZERO_WIDTH_SPACE)

@@ -26,17 +26,27 @@ from bot.standin.server import Message
 HELP = """\
 /command sub option:value ...   run a slash command, e.g. /plot beat:8  /cast name:sam elliott
                                 (a value runs to the next option name; leading text fills the first option)
-click N | click LABEL           press button N (as numbered in the last message with buttons)
+click N | click LABEL           press button N (as numbered in the last message with buttons),
+                                or the button whose label starts with LABEL: click Next
 select N VALUE[, VALUE...]      choose in select menu N of that message
 modal FIELD=TEXT ...            submit the last modal (with one field, `modal TEXT` is enough)
-as NAME                         act as another member: mod, member, member2 (now: {member})
+complete /command option: TEXT  show the autocomplete choices for TEXT typed in that option,
+                                e.g. complete /plot beat: dea   complete /cast name: kri
+as NAME [--force]               act as another member: mod, member, member2 (now: {member}{forced});
+                                --force runs commands hidden from them (moderator-only ones), to
+                                see the bot's own refusal
 channel NAME                    act in another channel: general, spoilers, announcements (now: #{channel})
-read [CHANNEL]                  print a channel's messages
+                                #spoilers starts marked as a spoiler channel (plot text untagged);
+                                /config spoilers channel:spoilers marked:false unmarks it
+read [CHANNEL]                  print a channel's or thread's messages (`read stage 2` finds a room)
+threads [CHANNEL]               list a channel's threads: private or not, archived, locked, who is in
+new-channel NAME                a moderator creates a text channel (for /config discussion channel)
 wait SECONDS                    let time pass, then print what the bot posted meanwhile
 commands                        list the bot's slash commands and their options
 log                             the end of the bot's log
 help                            this text
 quit                            stop the bot and leave"""
+SPOILER_CHANNEL = "spoilers"
 SETTLE_QUIET = 0.3
 SETTLE_MAX = 3.0
 OPTION_TYPES = {
@@ -133,6 +143,16 @@ class Sandbox:
         self.printed: dict[int, int] = {}  # message id -> version last printed
         self.last_with_components: Message | None = None
         self.last_modal: Reply | None = None
+        self.force = False
+        self.mark_all_printed()
+
+    async def prepare(self) -> None:
+        """Set the server up the way a club would: #spoilers marked as a spoiler channel (when the bot can)."""
+        if not any(c["name"] == "config" for c in self.driver.commands()):
+            return  # another bot (--bot) without the film club's settings
+        await self.driver.command(
+            "config spoilers", {"channel": SPOILER_CHANNEL, "marked": True}, member="mod"
+        )
         self.mark_all_printed()
 
     def mark_all_printed(self) -> None:
@@ -154,6 +174,7 @@ class Sandbox:
         names = {str(user.id): user.username for user in world.users.values()}
         for guild in world.guilds.values():
             names.update({str(c.id): c.name for c in guild.channels.values()})
+            names.update({str(t.id): t.name for t in guild.threads.values()})
             names.update({str(r.id): r.name.lstrip("@") for r in guild.roles.values()})
         return render_message(message.payload(), names=names)
 
@@ -182,7 +203,7 @@ class Sandbox:
             owner = (message.interaction_metadata or {}).get("user", {}).get("id")
             if message.ephemeral and owner != str(me):
                 continue
-            self.show(message, note="(edited)" if message.id in self.printed else "")
+            self.show(message)  # an edited message says "(edited)" in its own header
 
     def show_problems(self) -> None:
         for problem in self.standin.take_problems():
@@ -211,7 +232,20 @@ class Sandbox:
         rest = rest.strip()
         if line.startswith("/"):
             path, options = parse_slash(self.driver.commands(), line)
-            self.show_reply(await self.driver.command(path, options))
+            try:
+                reply = await self.driver.command(path, options, force=self.force)
+            except DriverError as error:
+                hidden = str(error).partition(" (default_member_permissions)")
+                if not hidden[1]:
+                    raise
+                member = self.driver.default_member
+                raise DriverError(
+                    f"{hidden[0].split(': it needs')[0]}: Discord hides it from members without Manage Server. "
+                    f"Type `as {member} --force` to run it anyway and see the bot's own refusal."
+                ) from None
+            self.show_reply(reply)
+        elif word == "complete":
+            await self._complete(rest)
         elif word == "click":
             self.show_reply(await self.driver.click(self._target(), int(rest) if rest.isdigit() else rest))
         elif word == "select":
@@ -226,13 +260,23 @@ class Sandbox:
             self.last_modal = None
             self.show_reply(reply)
         elif word == "as":
-            self.driver.default_member = self.driver.member(rest.lstrip("@")).user.username
-            self.write(f"You are now {self.driver.default_member}.")
+            name, _, flag = rest.partition(" ")
+            if flag.strip() not in ("", "--force"):
+                raise DriverError("use: as NAME  or  as NAME --force")
+            self.driver.default_member = self.driver.member(name.lstrip("@")).user.username
+            self.force = flag.strip() == "--force"
+            extra = " Commands hidden from you run anyway (--force)." if self.force else ""
+            self.write(f"You are now {self.driver.default_member}.{extra}")
         elif word == "channel":
             self.driver.default_channel = self.driver.channel(rest).name
             self.write(f"You are now in #{self.driver.default_channel}.")
         elif word == "read":
-            self._read(rest or None)
+            self._read(self._where(rest) if rest else None)
+        elif word == "threads":
+            self._threads(rest or None)
+        elif word == "new-channel":
+            channel = await self.standin.add_channel(rest.lstrip("#") or "film-talk")
+            self.write(f"Created #{channel.name}.")
         elif word == "wait":
             await asyncio.sleep(min(float(rest or 1), 3600))
         elif word == "commands":
@@ -240,7 +284,12 @@ class Sandbox:
         elif word == "log":
             self.write(self.process.log_tail(40))
         elif word == "help":
-            self.write(HELP.format(member=self.driver.default_member, channel=self.driver.default_channel))
+            forced = ", --force" if self.force else ""
+            self.write(
+                HELP.format(
+                    member=self.driver.default_member, channel=self.driver.default_channel, forced=forced
+                )
+            )
         elif word in ("quit", "exit"):
             return False
         else:
@@ -248,11 +297,44 @@ class Sandbox:
         await self.settle()
         return True
 
+    async def _complete(self, text: str) -> None:
+        """`complete /plot beat: dea`: what the bot suggests while TEXT is typed in that option."""
+        command, colon, typed = text.partition(":")
+        path, _, focused = command.strip().lstrip("/").rpartition(" ")
+        if not colon or not path or not focused:
+            raise DriverError("use: complete /command option: text   e.g. complete /plot beat: dea")
+        choices = await self.driver.autocomplete(path, {focused: typed.strip()}, focused)
+        self.write(render_choices(choices))
+
     def _target(self) -> Message:
         message = self.last_with_components
         if message is None or message.deleted:
             raise DriverError("no message with buttons or menus yet")
         return message
+
+    def _where(self, name: str) -> str:
+        """A channel by name, or the first thread whose name contains the text (`stage 2`)."""
+        try:
+            return self.driver.channel(name).name
+        except DriverError:
+            for thread in self.driver.guild.threads.values():
+                if name.lower() in thread.name.lower():
+                    return str(thread.id)
+            raise
+
+    def _threads(self, channel: str | None) -> None:
+        parent = self.driver.channel(channel)
+        found = self.standin.threads_of(parent)
+        self.write(f"── threads of #{parent.name}: {len(found)} ──")
+        guild = self.driver.guild
+        for thread in found:
+            flags = [
+                "private" if thread.private else "public",
+                *(["archived"] if thread.archived else []),
+                *(["locked"] if thread.locked else []),
+            ]
+            members = [guild.members[m].user.username for m in sorted(thread.members) if m in guild.members]
+            self.write(f"{thread.name}  [{', '.join(flags)}]  members: {', '.join(members) or 'none'}")
 
     def _read(self, channel: str | None) -> None:
         messages = self.driver.channel_messages(channel)
@@ -316,6 +398,7 @@ async def run(args: argparse.Namespace, argv: list[str] | None, workdir: Path) -
                 await process.start()
                 await process.wait_ready(args.timeout)
                 sandbox = Sandbox(standin, process, lambda text: print(text, flush=True))
+                await sandbox.prepare()
                 interactive = sys.stdin.isatty()
                 sandbox.write(f"Film Club sandbox: you are {sandbox.driver.default_member} in "
                               f"#{sandbox.driver.default_channel}. Type help for commands.")  # fmt: skip

@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
 from bot.storage import Database
-from bot.storage.jobs import Job
+from bot.storage.jobs import Job, Shards
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +39,11 @@ class PermanentJobError(Exception):
 class Scheduler:
     """Runs jobs by kind. Register handlers before `start()`."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, shards: Shards | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._shards = shards  # None: this process holds every shard
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"  # recorded with each lease
         self._handlers: dict[str, Handler] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -107,7 +111,7 @@ class Scheduler:
         """Claim and run every job due now; returns how many ran. Used by the loop and by tests."""
         ran = 0
         while True:
-            jobs = await self._db.jobs.claim_due(self._clock.now(), BATCH)
+            jobs = await self._db.jobs.claim_due(self._clock.now(), BATCH, self._shards, owner=self.owner)
             if not jobs:
                 return ran
             await asyncio.gather(*(self._run(job) for job in jobs))
@@ -116,7 +120,7 @@ class Scheduler:
                 return ran
 
     async def _loop(self) -> None:
-        requeued = await self._db.jobs.requeue_interrupted()
+        requeued = await self._db.jobs.requeue_interrupted(self._shards)
         if requeued:
             log.warning("Re-running %d job(s) interrupted by the last shutdown", requeued)
         while True:
@@ -133,7 +137,7 @@ class Scheduler:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
     async def _delay_until_next(self) -> float:
-        next_due = await self._db.jobs.next_due_at()
+        next_due = await self._db.jobs.next_due_at(self._shards)
         cap = MAX_SLEEP.total_seconds()
         if next_due is None:
             return cap

@@ -19,6 +19,8 @@ from bot.films.lookup import (
     find_cast,
     index_for,
     normalise,
+    search_terms,
+    unplayed_characters,
 )
 from bot.films.model import (
     Beat,
@@ -27,6 +29,7 @@ from bot.films.model import (
     Evidence,
     Fact,
     Film,
+    Prompt,
     Source,
     SpoilerLevel,
     SynopsisPart,
@@ -45,6 +48,7 @@ __all__ = [
     "FilmIndex",
     "FilmLibrary",
     "PackError",
+    "Prompt",
     "Source",
     "SpoilerLevel",
     "SynopsisPart",
@@ -62,4 +66,6 @@ __all__ = [
     "normalise",
     "pack_problems",
     "parse_pack",
+    "search_terms",
+    "unplayed_characters",
 ]

@@ -22,14 +22,18 @@ from bot.films.model import (
     Evidence,
     Fact,
     Film,
+    Prompt,
     Source,
     SpoilerLevel,
     SynopsisPart,
     Theme,
     Variant,
+    iter_facts,
 )
+from bot.films.reveals import reveal_problems
 
 MAX_QUOTE_WORDS = 12
+MAX_PROMPT_CHARS = 400  # a prompt is posted as the opening line of a message
 REQUIRED_FACTS = (
     "title",
     "release_year",
@@ -142,6 +146,15 @@ class _Node:
             nodes.append(_Node(self.file, self.where(f"{key}[{index}]"), item))
         return nodes
 
+    def reveal(self, key: str = "reveal") -> int:
+        """A required reveal point: the beat (0 = before the film starts) that first reveals the text."""
+        value = self.maybe(key, int)
+        if value is None:
+            self.fail(key, "missing reveal point (the beat that first reveals this text; 0 before the film)")
+        if value < 0:
+            self.fail(key, f"a reveal point is a beat number, 0 or more, not {value}")
+        return value
+
     def level(self, key: str, default: SpoilerLevel | None = None) -> SpoilerLevel:
         name = self.maybe(key, str)
         if name is None:
@@ -165,26 +178,36 @@ def _evidence(node: _Node, key: str = "evidence") -> tuple[Evidence, ...]:
 
 
 def _variant(node: _Node) -> Variant:
-    node.only("value", "amount", "evidence")
-    return Variant(value=node.text("value"), evidence=_evidence(node), amount=node.maybe("amount", int))
+    node.only("value", "amount", "evidence", "reveal")
+    return Variant(
+        value=node.text("value"),
+        evidence=_evidence(node),
+        amount=node.maybe("amount", int),
+        reveal=node.reveal(),
+    )
 
 
-def _fact(node: _Node, key: str, label: str) -> Fact:
+def _fact(node: _Node, key: str, label: str, label_reveal: int) -> Fact:
     variants = tuple(_variant(item) for item in node.tables("variants"))
     note = node.maybe("note", str) or ""
     return Fact(
-        key=key, label=label, variants=variants, note=note, level=node.level("level", SpoilerLevel.SETUP)
+        key=key,
+        label=label,
+        variants=variants,
+        note=note,
+        label_reveal=label_reveal,
+        note_reveal=node.reveal("note_reveal") if note else 0,
     )
 
 
 def _facts(root: _Node) -> Mapping[str, Fact]:
     facts: dict[str, Fact] = {}
     for node in root.tables("facts"):
-        node.only("key", "label", "note", "level", "variants")
+        node.only("key", "label", "label_reveal", "note", "note_reveal", "variants")
         key = node.text("key")
         if key in facts:
             node.fail("key", f"duplicate fact key {key!r}")
-        facts[key] = _fact(node, key, node.text("label"))
+        facts[key] = _fact(node, key, node.text("label"), node.reveal("label_reveal"))
     return MappingProxyType(facts)
 
 
@@ -197,31 +220,34 @@ def _cast_member(node: _Node) -> CastMember:
     actor = node.text("actor")
     slug = _slug(actor)
     character = node.table("character")
-    character.only("variants", "note", "level")
+    character.only("variants", "note", "note_reveal")
     role = node.table("role")
-    role.only("variants", "note", "level")
+    role.only("variants", "note", "note_reveal")
+    # The labels name the actor only, which the credits give before the film starts.
     return CastMember(
         actor=actor,
         actor_evidence=_evidence(node, "actor_evidence"),
-        character=_fact(character, f"cast.{slug}.character", f"{actor}'s character"),
+        character=_fact(character, f"cast.{slug}.character", f"{actor}'s character", 0),
         character_key=node.optional_text("character_key"),
-        description=_fact(role, f"cast.{slug}.role", f"{actor}'s role"),
+        description=_fact(role, f"cast.{slug}.role", f"{actor}'s role", 0),
     )
 
 
 def _character(node: _Node) -> Character:
-    node.only("key", "name", "aliases", "description", "evidence")
+    node.only("key", "name", "aliases", "reveal", "description", "description_reveal", "evidence")
     return Character(
         key=node.text("key"),
         name=node.text("name"),
         aliases=node.strings("aliases"),
         description=node.text("description"),
         evidence=_evidence(node),
+        reveal=node.reveal(),
+        description_reveal=node.reveal("description_reveal"),
     )
 
 
 def _beat(node: _Node) -> Beat:
-    node.only("number", "title", "summary", "level", "keywords", "evidence")
+    node.only("number", "title", "title_reveal", "summary", "level", "keywords", "evidence")
     return Beat(
         number=node.need("number", int),
         title=node.text("title"),
@@ -229,24 +255,42 @@ def _beat(node: _Node) -> Beat:
         level=node.level("level"),
         evidence=_evidence(node),
         keywords=node.strings("keywords"),
+        title_reveal=node.reveal("title_reveal"),
     )
 
 
 def _synopsis(root: _Node, key: str) -> tuple[SynopsisPart, ...]:
     parts = []
     for node in root.tables(key):
-        node.only("level", "text")
-        parts.append(SynopsisPart(level=node.level("level"), text=node.text("text")))
+        node.only("reveal", "text")
+        parts.append(SynopsisPart(reveal=node.reveal(), text=node.text("text")))
     return tuple(parts)
 
 
 def _theme(node: _Node) -> Theme:
-    node.only("name", "description", "level", "evidence")
+    node.only("name", "reveal", "description", "description_reveal", "evidence")
     return Theme(
         name=node.text("name"),
         description=node.text("description"),
         evidence=_evidence(node),
-        level=node.level("level", SpoilerLevel.SETUP),
+        reveal=node.reveal(),
+        description_reveal=node.reveal("description_reveal"),
+    )
+
+
+def _prompt(node: _Node) -> Prompt:
+    node.only("key", "text", "reveal", "themes", "beats", "facts")
+    beats = node.maybe("beats", list) or []
+    for index, number in enumerate(beats):
+        if type(number) is not int:
+            node.fail(f"beats[{index}]", f"wrong type: expected an integer, got {_type_name(number)}")
+    return Prompt(
+        key=node.text("key"),
+        text=node.text("text"),
+        reveal=node.need("reveal", int),
+        themes=node.strings("themes"),
+        beats=tuple(beats),
+        facts=node.strings("facts"),
     )
 
 
@@ -277,7 +321,9 @@ def _read_toml(path: Path) -> _Node:
 def parse_pack(path: Path) -> Film:
     """Read a pack's structure and types into a Film, without the cross-reference checks of `load_pack`."""
     root = _read_toml(path)
-    root.only("key", "title", "sources", "facts", "cast", "characters", "beats", "synopsis", "themes")
+    root.only(
+        "key", "title", "sources", "facts", "cast", "characters", "beats", "synopsis", "themes", "prompts"
+    )
     synopsis = root.table("synopsis")
     synopsis.only("safe", "full")
     return Film(
@@ -291,20 +337,12 @@ def parse_pack(path: Path) -> Film:
         synopsis_full=_synopsis(synopsis, "full"),
         themes=tuple(_theme(node) for node in root.tables("themes", required=False)),
         sources=tuple(_source(node) for node in root.tables("sources")),
+        prompts=tuple(_prompt(node) for node in root.tables("prompts", required=False)),
         pack_file=str(path),
     )
 
 
 # --- cross-references, checked on the built Film ---------------------------------------------
-
-
-def iter_facts(film: Film) -> Iterator[tuple[str, Fact]]:
-    """Every fact of a film with its field path: metadata facts, then each cast member's two facts."""
-    for index, fact in enumerate(film.facts.values()):
-        yield f"facts[{index}]", fact
-    for index, member in enumerate(film.cast):
-        yield f"cast[{index}].character", member.character
-        yield f"cast[{index}].role", member.description
 
 
 def _evidence_groups(film: Film) -> Iterator[tuple[str, tuple[Evidence, ...]]]:
@@ -382,17 +420,52 @@ def _structure_problems(film: Film) -> Iterator[tuple[str, str]]:
                 f"beats[{index}].number",
                 f"beats must be numbered 1..n in order: expected {index + 1}, got {beat.number}",
             )
-    for index, part in enumerate(film.synopsis_safe):
-        if part.level is not SpoilerLevel.SETUP:
-            yield (
-                f"synopsis.safe[{index}].level",
-                f"the spoiler-free synopsis holds setup parts only, not {part.level.label!r}",
-            )
+
+
+def _prompt_problems(film: Film) -> Iterator[tuple[str, str]]:
+    """Each prompt reaches a real beat and draws only on themes, beats and facts the pack holds, none later."""
+    for index, key in _duplicates([prompt.key for prompt in film.prompts]):
+        yield f"prompts[{index}].key", f"duplicate prompt key {key!r}"
+    themes = {theme.name: theme for theme in film.themes}
+    last = len(film.beats)
+    for index, prompt in enumerate(film.prompts):
+        path = f"prompts[{index}]"
+        if not 1 <= prompt.reveal <= last:
+            yield f"{path}.reveal", f"beat {prompt.reveal} is not a beat of this film (1-{last})"
+            continue
+        if len(prompt.text) > MAX_PROMPT_CHARS:
+            yield f"{path}.text", f"over {MAX_PROMPT_CHARS} characters ({len(prompt.text)})"
+        if not (prompt.themes or prompt.beats or prompt.facts):
+            yield path, "names no theme, beat or fact it draws on"
+        later = f"reaches past the prompt's reveal point ({prompt.reveal})"
+        for number in prompt.beats:
+            if not 1 <= number <= last:
+                yield f"{path}.beats", f"beat {number} is not a beat of this film (1-{last})"
+            elif number > prompt.reveal:
+                yield f"{path}.beats", f"beat {number} {later}"
+        for name in prompt.themes:
+            theme = themes.get(name)
+            if theme is None:
+                yield f"{path}.themes", f"{name!r} is not a theme of this film"
+            elif max(theme.reveal, theme.description_reveal) > prompt.reveal:
+                yield f"{path}.themes", f"theme {name!r} {later}"
+        for key in prompt.facts:
+            fact = film.facts.get(key)
+            if fact is None:
+                yield f"{path}.facts", f"{key!r} is not a fact of this film"
+            elif fact.reveal > prompt.reveal:
+                yield f"{path}.facts", f"fact {key!r} (revealed at beat {fact.reveal}) {later}"
 
 
 def pack_problems(film: Film) -> list[tuple[str, str]]:
     """Cross-reference problems of a built film as (field path, problem) pairs; empty when consistent."""
-    return [*_structure_problems(film), *_fact_problems(film), *_evidence_problems(film)]
+    return [
+        *_structure_problems(film),
+        *_fact_problems(film),
+        *_evidence_problems(film),
+        *_prompt_problems(film),
+        *reveal_problems(film),
+    ]
 
 
 def load_pack(path: Path) -> Film:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import enum
 import json
-import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.storage.config import record_audit
+from bot.storage.dialect import INTEGRITY_ERRORS
+
+SEASON_AUDIT_KEY = "trivia_season"
+
 if TYPE_CHECKING:
-    from bot.storage import Atomic, Database
+    from bot.storage import Database, Transaction
 
 
 class AnswerResult(enum.Enum):
@@ -143,22 +147,31 @@ class TriviaStore:
         )
         return int(row[0]) if row and row[0] is not None else 1
 
-    async def new_season(self, guild_id: int, actor_id: int, now: float) -> int:
-        """Start the next season; old seasons and their standings are kept."""
+    async def new_season(
+        self, guild_id: int, actor_id: int, now: float, *, after: int | None = None
+    ) -> int | None:
+        """Start the next season (old seasons and standings are kept) and audit it in the same transaction.
 
-        def start(tx: Atomic) -> int:
-            row = tx.fetchone("SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,))
-            number = (int(row[0]) if row and row[0] is not None else 1) + 1
-            tx.execute(
-                "INSERT INTO trivia_seasons (guild_id, number, started_at, started_by) VALUES (?, ?, ?, ?)",
-                (guild_id, number, now, actor_id),
-            )
-            return number
-
+        With `after`, only when the current season is still that one (a confirmation clicked twice
+        starts one season, not two); None when it has moved on.
+        """
         try:
-            return await self._db.atomic(start)
+            async with self._db.transaction() as tx:
+                row = await tx.fetchone(
+                    "SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,)
+                )
+                current = int(row[0]) if row and row[0] is not None else 1
+                if after is not None and current != after:
+                    return None
+                number = current + 1
+                await tx.execute(
+                    "INSERT INTO trivia_seasons (guild_id, number, started_at, started_by) VALUES (?, ?, ?, ?)",
+                    (guild_id, number, now, actor_id),
+                )
+                await record_audit(tx, guild_id, actor_id, SEASON_AUDIT_KEY, str(current), str(number), now)
         finally:
             self._standings_changed(guild_id)
+        return number
 
     async def seasons(self, guild_id: int) -> list[int]:
         """Every season number the server has had, oldest first."""
@@ -181,14 +194,26 @@ class TriviaStore:
     ) -> Round | None:
         """Create a running round; None when the channel already has one."""
         season = await self.current_season(guild_id)
-        try:  # one statement, atomic on its own; the unique index on running rounds decides
-            row = await self._db.fetchone(
-                "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
-                "max_level, total, timeout, season, started_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                (guild_id, channel_id, starter_id, film_key, mode, max_level, total, timeout, season, now),
-            )
-        except sqlite3.IntegrityError:
+        try:
+            async with self._db.transaction() as tx:
+                row = await tx.fetchone(
+                    "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
+                    "max_level, total, timeout, season, started_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                    (
+                        guild_id,
+                        channel_id,
+                        starter_id,
+                        film_key,
+                        mode,
+                        max_level,
+                        total,
+                        timeout,
+                        season,
+                        now,
+                    ),
+                )
+        except INTEGRITY_ERRORS:
             return None
         return _round(row)
 
@@ -232,12 +257,14 @@ class TriviaStore:
 
     async def seen(self, guild_id: int, film_key: str) -> tuple[int, set[str]]:
         """The server's current cycle for a film and the question ids asked in it."""
-        rows = await self._db.fetchall(
-            "SELECT cycle, question_id FROM trivia_seen WHERE guild_id = ? AND film_key = ? AND cycle = "
-            "(SELECT MAX(cycle) FROM trivia_seen WHERE guild_id = ? AND film_key = ?)",
-            (guild_id, film_key, guild_id, film_key),
+        row = await self._db.fetchone(
+            "SELECT MAX(cycle) FROM trivia_seen WHERE guild_id = ? AND film_key = ?", (guild_id, film_key)
         )
-        cycle = int(rows[0]["cycle"]) if rows else 1
+        cycle = int(row[0]) if row and row[0] is not None else 1
+        rows = await self._db.fetchall(
+            "SELECT question_id FROM trivia_seen WHERE guild_id = ? AND film_key = ? AND cycle = ?",
+            (guild_id, film_key, cycle),
+        )
         return cycle, {str(r["question_id"]) for r in rows}
 
     async def ask(
@@ -258,34 +285,44 @@ class TriviaStore:
     ) -> Asked:
         """Store a question as asked, mark it seen and schedule its close job (`close_kind`, key `q:<id>`),
         all in one transaction; a question already stored for the same round position or slot is returned."""
-        jobs = self._db.jobs
-
-        def store(tx: Atomic) -> Asked:
-            existing = _find_asked(tx, guild_id, round_id, position, daily_slot)
+        async with self._db.transaction() as tx:
+            existing = await _find_asked(tx, guild_id, round_id, position, daily_slot)
             if existing is not None:
                 return existing
-            row = tx.fetchone(
+            row = await tx.fetchone(
                 "INSERT INTO trivia_asked (guild_id, channel_id, round_id, position, daily_slot, "
                 "question_id, mode, payload, season, opened_at, closes_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                (guild_id, channel_id, round_id, position, daily_slot, payload["id"], mode, json.dumps(payload),
-                 season, opened_at, closes_at),
-            )  # fmt: skip
-            tx.execute(
-                "INSERT OR IGNORE INTO trivia_seen (guild_id, film_key, cycle, question_id) VALUES (?, ?, ?, ?)",
+                (
+                    guild_id,
+                    channel_id,
+                    round_id,
+                    position,
+                    daily_slot,
+                    payload["id"],
+                    mode,
+                    json.dumps(payload),
+                    season,
+                    opened_at,
+                    closes_at,
+                ),
+            )
+            await tx.execute(
+                "INSERT INTO trivia_seen (guild_id, film_key, cycle, question_id) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (guild_id, payload["film_key"], cycle, payload["id"]),
             )
             asked = _asked(row)
             if close_kind is not None:
-                due = datetime.fromtimestamp(closes_at, UTC)
-                tx.execute(
-                    *jobs.insert(
-                        close_kind, f"q:{asked.id}", due, guild_id=guild_id, payload={"asked": asked.id}
-                    )
+                await self._db.jobs.add_in(
+                    tx,
+                    close_kind,
+                    f"q:{asked.id}",
+                    datetime.fromtimestamp(closes_at, UTC),
+                    guild_id=guild_id,
+                    payload={"asked": asked.id},
                 )
-            return asked
-
-        return await self._db.atomic(store)
+        return asked
 
     async def set_message(self, asked_id: int, message_id: int) -> None:
         await self._db.execute("UPDATE trivia_asked SET message_id = ? WHERE id = ?", (message_id, asked_id))
@@ -335,28 +372,24 @@ class TriviaStore:
 
     async def reveal(self, asked_id: int, scorer: Scorer) -> Reveal | None:
         """Close a question and score its answers once; points and standings change in one transaction."""
-
-        def close(tx: Atomic) -> Reveal | None:
-            row = tx.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
-            if row is None:
-                return None
-            asked = _asked(row)
-            first = asked.state == "open"
-            if first:
-                _score(tx, asked, scorer)
-            rows = tx.fetchall(
-                "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked_id,)
-            )
-            return Reveal(asked, tuple(_answer(r) for r in rows), first)
-
+        row = None
         try:
-            result = await self._db.atomic(close)
-        except BaseException:
-            self._standings.clear()  # the outcome (and the server) unknown: read everything afresh
-            raise
-        if result is not None:
-            self._standings_changed(result.asked.guild_id)
-        return result
+            async with self._db.transaction() as tx:
+                row = await tx.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
+                if row is None:
+                    return None
+                asked = _asked(row)
+                first = asked.state == "open"
+                if first:
+                    await _score(tx, asked, scorer)
+                rows = await tx.fetchall(
+                    "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id",
+                    (asked_id,),
+                )
+        finally:
+            if row is not None:
+                self._standings_changed(row["guild_id"])
+        return Reveal(asked, tuple(_answer(r) for r in rows), first)
 
     # --- standings -------------------------------------------------------------------------
 
@@ -407,11 +440,7 @@ class TriviaStore:
 
     async def next_job_due(self, kind: str, guild_id: int) -> float | None:
         """When the server's next pending job of a kind is due (unix seconds), if any."""
-        row = await self._db.fetchone(
-            "SELECT MIN(due_at) FROM jobs WHERE kind = ? AND guild_id = ? AND state = 'pending'",
-            (kind, guild_id),
-        )
-        return float(row[0]) if row and row[0] is not None else None
+        return await self._db.jobs.next_due_for(kind, guild_id)
 
     async def rank_of(self, guild_id: int, user_id: int, season: int) -> int | None:
         """A member's place on the season's leaderboard (1 = top), None when they haven't played."""
@@ -432,8 +461,8 @@ class TriviaStore:
         return int(row[0]) + 1 if row else None
 
 
-def _find_asked(
-    tx: Atomic, guild_id: int, round_id: int | None, position: int | None, slot: str | None
+async def _find_asked(
+    tx: Transaction, guild_id: int, round_id: int | None, position: int | None, slot: str | None
 ) -> Asked | None:
     params: tuple[Any, ...]
     if round_id is not None:
@@ -442,30 +471,31 @@ def _find_asked(
         sql, params = "SELECT * FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?", (guild_id, slot)
     else:
         return None
-    row = tx.fetchone(sql, params)
+    row = await tx.fetchone(sql, params)
     return _asked(row) if row else None
 
 
-def _score(tx: Atomic, asked: Asked, scorer: Scorer) -> None:
-    rows = tx.fetchall(
+async def _score(tx: Transaction, asked: Asked, scorer: Scorer) -> None:
+    rows = await tx.fetchall(
         "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked.id,)
     )
     answers = [_answer(r) for r in rows]
-    streaks = _streaks(tx, asked.guild_id, asked.season, [a.user_id for a in answers])
+    streaks = await _streaks(tx, asked.guild_id, asked.season, [a.user_id for a in answers])
     by_user = {a.user_id: a for a in answers}
     for scored in scorer(asked, answers, streaks):
         answer = by_user[scored.user_id]
-        tx.execute(
+        await tx.execute(
             "UPDATE trivia_answers SET points = ? WHERE asked_id = ? AND user_id = ?",
             (scored.points, asked.id, scored.user_id),
         )
-        tx.execute(
+        await tx.execute(
             "INSERT INTO trivia_scores "
             "(guild_id, season, user_id, points, correct, answered, streak, best_streak) "
             "VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (guild_id, season, user_id) DO UPDATE SET "
-            "points = points + excluded.points, correct = correct + excluded.correct, "
-            "answered = answered + 1, "
-            "streak = excluded.streak, best_streak = MAX(best_streak, excluded.streak)",
+            "points = trivia_scores.points + excluded.points, "
+            "correct = trivia_scores.correct + excluded.correct, answered = trivia_scores.answered + 1, "
+            "streak = excluded.streak, best_streak = CASE WHEN excluded.streak > trivia_scores.best_streak "
+            "THEN excluded.streak ELSE trivia_scores.best_streak END",
             (
                 asked.guild_id,
                 asked.season,
@@ -476,14 +506,14 @@ def _score(tx: Atomic, asked: Asked, scorer: Scorer) -> None:
                 scored.streak,
             ),
         )
-    tx.execute("UPDATE trivia_asked SET state = 'revealed' WHERE id = ?", (asked.id,))
+    await tx.execute("UPDATE trivia_asked SET state = 'revealed' WHERE id = ?", (asked.id,))
 
 
-def _streaks(tx: Atomic, guild_id: int, season: int, users: list[int]) -> dict[int, int]:
+async def _streaks(tx: Transaction, guild_id: int, season: int, users: list[int]) -> dict[int, int]:
     if not users:
         return {}
     marks = ",".join("?" * len(users))
-    rows = tx.fetchall(
+    rows = await tx.fetchall(
         "SELECT user_id, streak FROM trivia_scores WHERE guild_id = ? AND season = ? "
         f"AND user_id IN ({marks})",
         (guild_id, season, *users),

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.clock import FakeClock
 from bot.scheduler import MAX_ATTEMPTS, PermanentJobError, Scheduler
@@ -13,14 +10,6 @@ from bot.storage import Database
 from bot.storage.jobs import Job
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "bot.db")
-    await database.open()
-    yield database  # type: ignore[misc]
-    await database.close()
 
 
 async def test_runs_due_jobs_once(db: Database) -> None:
@@ -108,8 +97,10 @@ async def test_only_due_jobs_are_read(db: Database) -> None:
     await db.jobs.add("daily", "due", START - timedelta(seconds=1))
     claimed = await db.jobs.claim_due(clock.now(), 100)
     assert [j.key for j in claimed] == ["due"]
-    plan = await db.fetchall(
-        "EXPLAIN QUERY PLAN SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id",
-        (0,),
-    )
+    query = "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id"
+    if db.dialect == "sqlite":
+        plan = await db.fetchall("EXPLAIN QUERY PLAN " + query, (0,))
+    else:
+        await db.execute("ANALYZE jobs")
+        plan = await db.fetchall("EXPLAIN " + query, (0.0,))
     assert any("jobs_due" in str(tuple(row)) for row in plan)

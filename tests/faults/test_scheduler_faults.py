@@ -35,6 +35,8 @@ async def delete_channel(standin: StandIn, channel: Channel) -> None:
 async def test_daily_question_in_a_deleted_channel_fails_visibly_and_later_jobs_run(
     standin: StandIn, bot: BotProcess, driver: Driver
 ) -> None:
+    # Set the zone first: changing it re-times the daily job, which would undo the move below.
+    await driver.command("config timezone", {"zone": "UTC"}, member="mod")
     doomed = await add_channel(standin, "doomed")
     at = (datetime.now(UTC) + timedelta(hours=3)).strftime("%H:%M")
     reply = await driver.command("config trivia daily", {"channel": "doomed", "time": at}, member="mod")
@@ -44,7 +46,6 @@ async def test_daily_question_in_a_deleted_channel_fails_visibly_and_later_jobs_
     with sqlite3.connect(bot.database_path, timeout=10) as conn:  # the slot falls due now
         conn.execute("UPDATE jobs SET due_at = ? WHERE key = ?", (time.time() - 1, key))
 
-    await driver.command("config timezone", {"zone": "UTC"}, member="mod")
     before = max((m.id for m in driver.channel_messages()), default=0)
     created = await driver.command(
         "watchparty poll", {"title": "After", "slots": slot_text(30), "closes": "2h"}

@@ -9,22 +9,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cogs.trivia._daily import (
+from bot.weekly import (
     CATCH_UP_LIMIT,
     EVERY_DAY,
-    DailySpec,
     ScheduleError,
     format_days,
-    format_duration,
     local_slot,
     next_slot,
     parse_days,
-    parse_duration,
     parse_time_of_day,
     plan_run,
     previous_slot,
-    slot_key,
 )
+from bot.weekly import WeeklySpec as DailySpec
+from cogs.trivia._daily import format_duration, parse_duration, slot_key
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
@@ -85,7 +83,9 @@ def test_parsing_settings() -> None:
     assert parse_duration("1h30m") == timedelta(minutes=90)
     assert parse_duration("45") == timedelta(minutes=45)
     assert format_duration(timedelta(seconds=3725)) == "1h2m5s"
-    for bad in ("25:00", "7:61", "noon", "13pm"):
+    assert parse_time_of_day("noon") == time(12, 0)
+    assert parse_time_of_day("midnight") == time(0, 0)
+    for bad in ("25:00", "7:61", "13pm", "8", "soon"):
         with pytest.raises(ScheduleError):
             parse_time_of_day(bad)
     for bad in ("", "funday", "mo"):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.storage import Database, Transaction
+    from bot.storage import Atomic, Database
 
 
 CHECK_INTERVAL = 0.5  # seconds: a change made by another process is seen within this (the promise is 1 s)
@@ -109,25 +109,31 @@ class ConfigStore:
         return json.loads(old_json) if old_json else None
 
     async def _write(self, guild_id: int, key: str, value: Any, actor_id: int, now: float) -> str | None:
-        async with self._db.transaction() as tx:
-            row = await tx.fetchone(
+        """One hand-off: read the stored value, then the change, its audit row and the version bump, in one
+        transaction (the stored value, not the cache, so the log shows what another process last wrote)."""
+        new_json = json.dumps(value, sort_keys=True) if value is not None else None
+
+        def change(tx: Atomic) -> tuple[str | None, int | None]:
+            row = tx.fetchone(
                 "SELECT value FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key)
             )
             old_json = row["value"] if row else None
-            new_json = json.dumps(value, sort_keys=True) if value is not None else None
             if old_json == new_json:
-                return old_json
+                return old_json, None
             if new_json is None:
-                await tx.execute("DELETE FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key))
+                tx.execute("DELETE FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key))
             else:
-                await tx.execute(
+                tx.execute(
                     "INSERT INTO guild_config (guild_id, key, value) VALUES (?, ?, ?) "
                     "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
                     (guild_id, key, new_json),
                 )
-            await record_audit(tx, guild_id, actor_id, key, old_json, new_json, now)
-            version = await _bump_version(tx)
-        self._saw_own_write(version)
+            tx.execute(*audit_row(guild_id, actor_id, key, old_json, new_json, now))
+            return old_json, _bump_version(tx)
+
+        old_json, version = await self._db.atomic(change)
+        if version is not None:
+            self._saw_own_write(version)
         return old_json
 
     async def spoiler_channels(self, guild_id: int) -> builtins.set[int]:
@@ -155,21 +161,25 @@ class ConfigStore:
         self, guild_id: int, channel_id: int, marked: bool, *, actor_id: int
     ) -> bool:
         """Mark or unmark a spoiler channel; returns whether anything changed."""
-        version = None
+        if marked:
+            sql = "INSERT INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        else:
+            sql = "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?"
+        old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
+        now = time.time()
+
+        def change(tx: Atomic) -> int | None:
+            if tx.execute(sql, (guild_id, channel_id)) == 0:
+                return None
+            tx.execute(*audit_row(guild_id, actor_id, "spoiler_channel", old, new, now))
+            return _bump_version(tx)
+
         try:
-            async with self._db.transaction() as tx:
-                if marked:
-                    sql = "INSERT INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
-                else:
-                    sql = "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?"
-                changed = await tx.execute(sql, (guild_id, channel_id)) > 0
-                if changed:
-                    old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
-                    await record_audit(tx, guild_id, actor_id, "spoiler_channel", old, new, time.time())
-                    version = await _bump_version(tx)
+            version = await self._db.atomic(change)
         except BaseException:
             self._spoiler_channels.pop(guild_id, None)  # unknown outcome: read afresh next time
             raise
+        changed = version is not None
         if version is not None:
             self._saw_own_write(version)
         cached = self._spoiler_channels.get(guild_id)
@@ -181,8 +191,7 @@ class ConfigStore:
         """Audit a moderator action that is not a stored setting (a cancelled party, a stopped round)."""
         old_json = json.dumps(old, sort_keys=True) if old is not None else None
         new_json = json.dumps(new, sort_keys=True) if new is not None else None
-        async with self._db.transaction() as tx:
-            await record_audit(tx, guild_id, actor_id, key, old_json, new_json, time.time())
+        await self._db.execute(*audit_row(guild_id, actor_id, key, old_json, new_json, time.time()))
 
     async def count_changes(self, guild_id: int) -> int:
         row = await self._db.fetchone("SELECT COUNT(*) FROM config_audit WHERE guild_id = ?", (guild_id,))
@@ -204,16 +213,19 @@ class ConfigStore:
 
     async def record_problem(self, guild_id: int, feature: str, message: str) -> None:
         """Keep a background failure so moderators see it; only the latest 20 per server are kept."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO problems (guild_id, feature, message, at) VALUES (?, ?, ?, ?)",
-                (guild_id, feature, message[:300], time.time()),
-            )
-            await tx.execute(
-                "DELETE FROM problems WHERE guild_id = ? AND id NOT IN "
-                "(SELECT id FROM problems WHERE guild_id = ? ORDER BY id DESC LIMIT 20)",
-                (guild_id, guild_id),
-            )
+        await self._db.batch(
+            [
+                (
+                    "INSERT INTO problems (guild_id, feature, message, at) VALUES (?, ?, ?, ?)",
+                    (guild_id, feature, message[:300], time.time()),
+                ),
+                (
+                    "DELETE FROM problems WHERE guild_id = ? AND id NOT IN "
+                    "(SELECT id FROM problems WHERE guild_id = ? ORDER BY id DESC LIMIT 20)",
+                    (guild_id, guild_id),
+                ),
+            ]
+        )
 
     async def recent_problems(self, guild_id: int, limit: int = 3) -> list[Problem]:
         rows = await self._db.fetchall(
@@ -233,10 +245,11 @@ class ConfigStore:
         )
 
 
-async def record_audit(
-    tx: Transaction, guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float
-) -> None:
-    await tx.execute(
+def audit_row(
+    guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement that records one change in the change log, for a batch or an atomic unit."""
+    return (
         "INSERT INTO config_audit (guild_id, actor_id, key, old_value, new_value, at) VALUES (?, ?, ?, ?, ?, ?)",
         (guild_id, actor_id, key, old, new, at),
     )
@@ -251,7 +264,7 @@ def _loads(raw: str | None) -> Any:
         return raw
 
 
-async def _bump_version(tx: Any) -> int:
+def _bump_version(tx: Atomic) -> int:
     """Count a change, in the writing transaction: other processes drop their caches when they see it."""
-    row = await tx.fetchone("UPDATE counters SET value = value + 1 WHERE name = 'config' RETURNING value")
+    row = tx.fetchone("UPDATE counters SET value = value + 1 WHERE name = 'config' RETURNING value")
     return int(row[0]) if row else 0

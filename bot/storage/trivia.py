@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.storage.config import record_audit
+from bot.storage.config import audit_row
 from bot.storage.dialect import INTEGRITY_ERRORS
 
 SEASON_AUDIT_KEY = "trivia_season"
 
 if TYPE_CHECKING:
-    from bot.storage import Database, Transaction
+    from bot.storage import Atomic, Database
 
 
 class AnswerResult(enum.Enum):
@@ -155,23 +155,24 @@ class TriviaStore:
         With `after`, only when the current season is still that one (a confirmation clicked twice
         starts one season, not two); None when it has moved on.
         """
-        try:
-            async with self._db.transaction() as tx:
-                row = await tx.fetchone(
-                    "SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,)
-                )
-                current = int(row[0]) if row and row[0] is not None else 1
-                if after is not None and current != after:
-                    return None
-                number = current + 1
-                await tx.execute(
-                    "INSERT INTO trivia_seasons (guild_id, number, started_at, started_by) VALUES (?, ?, ?, ?)",
-                    (guild_id, number, now, actor_id),
-                )
-                await record_audit(tx, guild_id, actor_id, SEASON_AUDIT_KEY, str(current), str(number), now)
+
+        def start(tx: Atomic) -> int | None:
+            row = tx.fetchone("SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,))
+            current = int(row[0]) if row and row[0] is not None else 1
+            if after is not None and current != after:
+                return None
+            number = current + 1
+            tx.execute(
+                "INSERT INTO trivia_seasons (guild_id, number, started_at, started_by) VALUES (?, ?, ?, ?)",
+                (guild_id, number, now, actor_id),
+            )
+            tx.execute(*audit_row(guild_id, actor_id, SEASON_AUDIT_KEY, str(current), str(number), now))
+            return number
+
+        try:  # one hand-off: the check, the new season and its audit row in one transaction
+            return await self._db.atomic(start)
         finally:
             self._standings_changed(guild_id)
-        return number
 
     async def seasons(self, guild_id: int) -> list[int]:
         """Every season number the server has had, oldest first."""
@@ -194,25 +195,16 @@ class TriviaStore:
     ) -> Round | None:
         """Create a running round; None when the channel already has one."""
         season = await self.current_season(guild_id)
-        try:
-            async with self._db.transaction() as tx:
-                row = await tx.fetchone(
+        values = (guild_id, channel_id, starter_id, film_key, mode, max_level, total, timeout, season, now)
+        try:  # one statement in one hand-off; the unique index on running rounds decides
+            row = await self._db.atomic(
+                lambda tx: tx.fetchone(
                     "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
                     "max_level, total, timeout, season, started_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                    (
-                        guild_id,
-                        channel_id,
-                        starter_id,
-                        film_key,
-                        mode,
-                        max_level,
-                        total,
-                        timeout,
-                        season,
-                        now,
-                    ),
+                    values,
                 )
+            )
         except INTEGRITY_ERRORS:
             return None
         return _round(row)
@@ -257,14 +249,12 @@ class TriviaStore:
 
     async def seen(self, guild_id: int, film_key: str) -> tuple[int, set[str]]:
         """The server's current cycle for a film and the question ids asked in it."""
-        row = await self._db.fetchone(
-            "SELECT MAX(cycle) FROM trivia_seen WHERE guild_id = ? AND film_key = ?", (guild_id, film_key)
-        )
-        cycle = int(row[0]) if row and row[0] is not None else 1
         rows = await self._db.fetchall(
-            "SELECT question_id FROM trivia_seen WHERE guild_id = ? AND film_key = ? AND cycle = ?",
-            (guild_id, film_key, cycle),
+            "SELECT cycle, question_id FROM trivia_seen WHERE guild_id = ? AND film_key = ? AND cycle = "
+            "(SELECT MAX(cycle) FROM trivia_seen WHERE guild_id = ? AND film_key = ?)",
+            (guild_id, film_key, guild_id, film_key),
         )
+        cycle = int(rows[0]["cycle"]) if rows else 1
         return cycle, {str(r["question_id"]) for r in rows}
 
     async def ask(
@@ -285,44 +275,35 @@ class TriviaStore:
     ) -> Asked:
         """Store a question as asked, mark it seen and schedule its close job (`close_kind`, key `q:<id>`),
         all in one transaction; a question already stored for the same round position or slot is returned."""
-        async with self._db.transaction() as tx:
-            existing = await _find_asked(tx, guild_id, round_id, position, daily_slot)
+        jobs = self._db.jobs
+
+        def store(tx: Atomic) -> Asked:
+            existing = _find_asked(tx, guild_id, round_id, position, daily_slot)
             if existing is not None:
                 return existing
-            row = await tx.fetchone(
+            row = tx.fetchone(
                 "INSERT INTO trivia_asked (guild_id, channel_id, round_id, position, daily_slot, "
                 "question_id, mode, payload, season, opened_at, closes_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                (
-                    guild_id,
-                    channel_id,
-                    round_id,
-                    position,
-                    daily_slot,
-                    payload["id"],
-                    mode,
-                    json.dumps(payload),
-                    season,
-                    opened_at,
-                    closes_at,
-                ),
-            )
-            await tx.execute(
+                (guild_id, channel_id, round_id, position, daily_slot, payload["id"], mode, json.dumps(payload),
+                 season, opened_at, closes_at),
+            )  # fmt: skip
+            tx.execute(
                 "INSERT INTO trivia_seen (guild_id, film_key, cycle, question_id) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (guild_id, payload["film_key"], cycle, payload["id"]),
             )
             asked = _asked(row)
             if close_kind is not None:
-                await self._db.jobs.add_in(
-                    tx,
-                    close_kind,
-                    f"q:{asked.id}",
-                    datetime.fromtimestamp(closes_at, UTC),
-                    guild_id=guild_id,
-                    payload={"asked": asked.id},
+                due = datetime.fromtimestamp(closes_at, UTC)
+                tx.execute(
+                    *jobs.insert(
+                        close_kind, f"q:{asked.id}", due, guild_id=guild_id, payload={"asked": asked.id}
+                    )
                 )
-        return asked
+            return asked
+
+        return await self._db.atomic(store)
 
     async def set_message(self, asked_id: int, message_id: int) -> None:
         await self._db.execute("UPDATE trivia_asked SET message_id = ? WHERE id = ?", (message_id, asked_id))
@@ -372,24 +353,28 @@ class TriviaStore:
 
     async def reveal(self, asked_id: int, scorer: Scorer) -> Reveal | None:
         """Close a question and score its answers once; points and standings change in one transaction."""
-        row = None
-        try:
-            async with self._db.transaction() as tx:
-                row = await tx.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
-                if row is None:
-                    return None
-                asked = _asked(row)
-                first = asked.state == "open"
-                if first:
-                    await _score(tx, asked, scorer)
-                rows = await tx.fetchall(
-                    "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id",
-                    (asked_id,),
-                )
-        finally:
-            if row is not None:
-                self._standings_changed(row["guild_id"])
-        return Reveal(asked, tuple(_answer(r) for r in rows), first)
+
+        def close(tx: Atomic) -> Reveal | None:
+            row = tx.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
+            if row is None:
+                return None
+            asked = _asked(row)
+            first = asked.state == "open"
+            if first:
+                _score(tx, asked, scorer)
+            rows = tx.fetchall(
+                "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked_id,)
+            )
+            return Reveal(asked, tuple(_answer(r) for r in rows), first)
+
+        try:  # one hand-off: the scorer is plain code, run where the connection lives
+            result = await self._db.atomic(close)
+        except BaseException:
+            self._standings.clear()  # the outcome (and the server) unknown: read everything afresh
+            raise
+        if result is not None:
+            self._standings_changed(result.asked.guild_id)
+        return result
 
     # --- standings -------------------------------------------------------------------------
 
@@ -461,8 +446,8 @@ class TriviaStore:
         return int(row[0]) + 1 if row else None
 
 
-async def _find_asked(
-    tx: Transaction, guild_id: int, round_id: int | None, position: int | None, slot: str | None
+def _find_asked(
+    tx: Atomic, guild_id: int, round_id: int | None, position: int | None, slot: str | None
 ) -> Asked | None:
     params: tuple[Any, ...]
     if round_id is not None:
@@ -471,24 +456,24 @@ async def _find_asked(
         sql, params = "SELECT * FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?", (guild_id, slot)
     else:
         return None
-    row = await tx.fetchone(sql, params)
+    row = tx.fetchone(sql, params)
     return _asked(row) if row else None
 
 
-async def _score(tx: Transaction, asked: Asked, scorer: Scorer) -> None:
-    rows = await tx.fetchall(
+def _score(tx: Atomic, asked: Asked, scorer: Scorer) -> None:
+    rows = tx.fetchall(
         "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked.id,)
     )
     answers = [_answer(r) for r in rows]
-    streaks = await _streaks(tx, asked.guild_id, asked.season, [a.user_id for a in answers])
+    streaks = _streaks(tx, asked.guild_id, asked.season, [a.user_id for a in answers])
     by_user = {a.user_id: a for a in answers}
     for scored in scorer(asked, answers, streaks):
         answer = by_user[scored.user_id]
-        await tx.execute(
+        tx.execute(
             "UPDATE trivia_answers SET points = ? WHERE asked_id = ? AND user_id = ?",
             (scored.points, asked.id, scored.user_id),
         )
-        await tx.execute(
+        tx.execute(
             "INSERT INTO trivia_scores "
             "(guild_id, season, user_id, points, correct, answered, streak, best_streak) "
             "VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (guild_id, season, user_id) DO UPDATE SET "
@@ -506,14 +491,14 @@ async def _score(tx: Transaction, asked: Asked, scorer: Scorer) -> None:
                 scored.streak,
             ),
         )
-    await tx.execute("UPDATE trivia_asked SET state = 'revealed' WHERE id = ?", (asked.id,))
+    tx.execute("UPDATE trivia_asked SET state = 'revealed' WHERE id = ?", (asked.id,))
 
 
-async def _streaks(tx: Transaction, guild_id: int, season: int, users: list[int]) -> dict[int, int]:
+def _streaks(tx: Atomic, guild_id: int, season: int, users: list[int]) -> dict[int, int]:
     if not users:
         return {}
     marks = ",".join("?" * len(users))
-    rows = await tx.fetchall(
+    rows = tx.fetchall(
         "SELECT user_id, streak FROM trivia_scores WHERE guild_id = ? AND season = ? "
         f"AND user_id IN ({marks})",
         (guild_id, season, *users),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.storage import Database, Migration, StorageError, load_migrations
+from bot.storage.config import ConfigStore
 from bot.storage.dialect import ddl_to_postgres, rowcount, to_postgres
 from bot.storage.health import Health, describe
 from bot.storage.jobs import LEASE, Shards
@@ -84,6 +85,24 @@ async def test_a_setting_changed_in_one_process_is_honoured_by_another_within_a_
         while await other.config.get(42, "timezone") != "Asia/Tokyo":
             assert time.monotonic() - changed_at < 1.0, "the other process still reads the old setting"
             await asyncio.sleep(0.05)
+
+
+async def test_the_change_log_shows_the_stored_old_value_when_another_process_wrote_last(
+    db_and_location: tuple[Database, str], backend: str
+) -> None:
+    db, where = db_and_location
+    mine = ConfigStore(db, clock=lambda: 0.0)  # never looks at the version again: its cache stays stale
+    assert await mine.get(42, "timezone") is None
+    async with handle(backend, where) as other:
+        await other.config.set(42, "timezone", "Asia/Tokyo", actor_id=1)
+    assert await mine.set(42, "timezone", "Europe/London", actor_id=2) == "Asia/Tokyo"
+    latest = (await db.config.recent_changes(42, limit=1))[0]
+    assert (latest.actor_id, latest.old, latest.new) == (2, "Asia/Tokyo", "Europe/London")
+    # Setting what another process already stored changes nothing and logs nothing.
+    async with handle(backend, where) as other:
+        await other.config.set(42, "timezone", "UTC", actor_id=1)
+    assert await mine.set(42, "timezone", "UTC", actor_id=2) == "UTC"
+    assert await db.config.count_changes(42) == 3
 
 
 async def test_two_processes_claim_each_due_job_exactly_once(

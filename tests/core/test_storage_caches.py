@@ -149,23 +149,69 @@ async def test_a_reveal_in_one_server_keeps_another_servers_cache(db: Database) 
     assert statements.seen == []
 
 
-async def test_one_hand_off_to_the_database_thread_per_query(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    conn = db.conn
-    hand_offs = 0
+class HandOffs:
+    """How many times work was handed to aiosqlite's worker thread (the queue all its helpers use)."""
+
+    count = 0
+
+
+def count_hand_offs(db: Database, monkeypatch: pytest.MonkeyPatch) -> HandOffs:
+    conn, hand_offs = db.conn, HandOffs()
     real = conn._execute
 
     async def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal hand_offs
-        hand_offs += 1
+        hand_offs.count += 1
         return await real(fn, *args, **kwargs)
 
     monkeypatch.setattr(conn, "_execute", counting)
+    return hand_offs
+
+
+async def test_one_hand_off_to_the_database_thread_per_query(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hand_offs = count_hand_offs(db, monkeypatch)
     await db.fetchone("SELECT 1")
     await db.fetchall("SELECT 1 UNION SELECT 2")
     await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-    assert hand_offs == 3
+    assert hand_offs.count == 3
+
+
+async def test_settings_and_trivia_writes_are_one_hand_off_each(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await db.config.get(1, "timezone")  # the version check and the settings read, before counting
+    assert await db.trivia.current_season(1) == 1
+    hand_offs = count_hand_offs(db, monkeypatch)
+
+    async def costs(write: Any) -> int:
+        hand_offs.count = 0
+        await write
+        return hand_offs.count
+
+    assert await costs(db.config.set(1, "timezone", "Europe/London", actor_id=7)) == 1
+    assert await costs(db.config.set(1, "timezone", "Europe/London", actor_id=7)) == 1  # unchanged
+    assert await costs(db.config.set_spoiler_channel(1, 10, True, actor_id=7)) == 1
+    assert await costs(db.config.record_problem(1, "trivia", "the channel is gone")) == 1
+    round_ = db.trivia.start_round(
+        guild_id=1, channel_id=5, starter_id=7, film_key="rush", mode="buttons", max_level=3, total=1,
+        timeout=30.0, now=0.0,
+    )  # fmt: skip
+    assert await costs(round_) == 1
+    asked = db.trivia.ask(
+        guild_id=1, channel_id=5, payload={"id": "q1", "film_key": "rush"}, mode="buttons", season=1,
+        opened_at=0.0, closes_at=2e9, cycle=1, daily_slot="s1", close_kind="trivia.close",
+    )  # fmt: skip
+    assert await costs(asked) == 1
+    stored = await db.trivia.daily_asked(1, "s1")
+    assert stored is not None and await db.jobs.next_due_for("trivia.close", 1) == 2e9
+    await db.trivia.record_answer(stored.id, 2, "a", True, 1.0)
+    assert await costs(db.trivia.reveal(stored.id, _everyone_scores(10))) == 1
+    assert await costs(db.trivia.new_season(1, actor_id=7, now=2.0)) == 1
+    monkeypatch.undo()
+    logged = [c.key for c in await db.config.recent_changes(1)]
+    assert logged == ["trivia_season", "spoiler_channel", "timezone"]
+    assert (await db.trivia.all_time(1, 2)) is not None and await db.trivia.current_season(1) == 2
 
 
 async def test_lone_statements_wait_for_an_open_transaction_and_stay_outside_it(db: Database) -> None:

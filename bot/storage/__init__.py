@@ -161,7 +161,7 @@ class Database:
                 await conn.execute(f"PRAGMA user_version = {migration.version:d}")
                 await conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await _rollback(conn)
                 raise
 
     @property
@@ -179,7 +179,7 @@ class Database:
             try:
                 yield conn
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await _rollback(conn)
                 raise
             await conn.execute("COMMIT")
 
@@ -199,3 +199,9 @@ class Database:
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """Roll back unless SQLite already did (it does on a full disk), so the first error is the one raised."""
+    if conn.in_transaction:
+        await conn.execute("ROLLBACK")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,10 @@ if TYPE_CHECKING:
     import aiosqlite
 
     from bot.storage import Database
+
+
+# Jobs of the guilds in the JSON list bound here are left alone (jobs of no guild never are).
+_NOT_SKIPPED = "(guild_id IS NULL OR guild_id NOT IN (SELECT value FROM json_each(?)))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,38 @@ class JobStore:
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
         )
 
+    async def replace_prefix(
+        self,
+        kind: str,
+        key_prefix: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        keep_sooner: bool = False,
+    ) -> bool:
+        """In one transaction, drop the pending jobs of a kind whose key starts with the prefix and add one.
+
+        A crash or error part-way leaves the old job in place, never neither. With `keep_sooner`, only
+        jobs due after `due_at` are replaced: one due sooner (an overdue catch-up) or running stays, and
+        then nothing is added. Returns whether the new job was added.
+        """
+        match = "kind = ? AND substr(key, 1, ?) = ?"
+        scope = (kind, len(key_prefix), key_prefix)
+        async with self._db.transaction() as conn:
+            later = "AND due_at > ?" if keep_sooner else ""
+            await conn.execute(
+                f"DELETE FROM jobs WHERE {match} AND state = 'pending' {later}",
+                (*scope, due_at.timestamp()) if keep_sooner else scope,
+            )
+            if keep_sooner:
+                async with conn.execute(
+                    f"SELECT 1 FROM jobs WHERE {match} AND state IN ('pending', 'running') LIMIT 1", scope
+                ) as cursor:
+                    if await cursor.fetchone() is not None:
+                        return False
+            return await self.add_in(conn, kind, key, due_at, guild_id=guild_id)
+
     async def cancel(self, kind: str, key: str) -> bool:
         """Drop a job that has not run yet."""
         changed = await self._db.execute(
@@ -104,18 +141,23 @@ class JobStore:
         row = await self._db.fetchone("SELECT * FROM jobs WHERE kind = ? AND key = ?", (kind, key))
         return (_job(row), str(row["state"])) if row else None
 
-    async def next_due_at(self) -> datetime | None:
-        row = await self._db.fetchone("SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending'")
+    async def next_due_at(self, skip_guilds: Collection[int] = ()) -> datetime | None:
+        """The earliest pending due time, leaving out jobs of the guilds in `skip_guilds`."""
+        row = await self._db.fetchone(
+            f"SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending' AND {_NOT_SKIPPED}",
+            (json.dumps(sorted(skip_guilds)),),
+        )
         if row is None or row["due"] is None:
             return None
         return datetime.fromtimestamp(row["due"], UTC)
 
-    async def claim_due(self, now: datetime, limit: int) -> list[Job]:
-        """Mark up to `limit` due jobs as running and return them, oldest first."""
+    async def claim_due(self, now: datetime, limit: int, skip_guilds: Collection[int] = ()) -> list[Job]:
+        """Mark up to `limit` due jobs as running and return them, oldest first (none of `skip_guilds`)."""
         async with self._db.transaction() as conn:
             async with conn.execute(
-                "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-                (now.timestamp(), limit),
+                f"SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? AND {_NOT_SKIPPED} "
+                "ORDER BY due_at, id LIMIT ?",
+                (now.timestamp(), json.dumps(sorted(skip_guilds)), limit),
             ) as cursor:
                 rows = list(await cursor.fetchall())
             if rows:
@@ -124,6 +166,14 @@ class JobStore:
                     [(row["id"],) for row in rows],
                 )
         return [_job(row, attempts_delta=1) for row in rows]
+
+    async def release(self, job_ids: Collection[int]) -> None:
+        """Give claimed jobs back untouched (their guild isn't there yet): not an attempt, not a failure."""
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE jobs SET state = 'pending', attempts = attempts - 1 WHERE id = ? AND state = 'running'",
+                [(job_id,) for job_id in job_ids],
+            )
 
     async def finish(self, job_id: int, now: datetime) -> None:
         await self._db.execute(

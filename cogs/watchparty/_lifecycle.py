@@ -25,6 +25,7 @@ from cogs.watchparty._tally import (
     can_schedule,
     decide,
     event_end,
+    reminder_still_due,
     reminder_times,
     tie_deadline,
     tie_fallback,
@@ -100,8 +101,9 @@ class Lifecycle:
         minutes = int(job.payload["minutes"])
         if poll is None or poll.state != SCHEDULED or poll.winner is None:
             return
-        if self.bot.clock.now() >= poll.winner.starts_at:
-            log.info("Skipping the %d-minute reminder for poll %d: the party has started", minutes, poll.id)
+        offsets = await self.reminders(poll.guild_id)
+        if not reminder_still_due(minutes, offsets, poll.winner.starts_at, self.bot.clock.now()):
+            log.info("Skipping the %d-minute reminder for poll %d: its moment has passed", minutes, poll.id)
             return
         users = await self.store.opted_in_voters(poll.id, poll.winner.index)
         content, mentioned = render.mentioned_prefix(users, render.reminder_content(poll, minutes))

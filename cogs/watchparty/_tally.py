@@ -90,6 +90,17 @@ def reminder_times(start: datetime, minutes: Iterable[int], now: datetime) -> li
     return [(m, at) for m, at in due if at > now]
 
 
+def reminder_still_due(minutes: int, offsets: Iterable[int], start: datetime, now: datetime) -> bool:
+    """Whether the reminder `minutes` before `start` should still be posted at `now`.
+
+    Not once the party has started; and not when a later reminder (fewer minutes before) is due as well,
+    as after a restart that missed both: the missed ones collapse into the latest.
+    """
+    if now >= start:
+        return False
+    return not any(m < minutes and start - timedelta(minutes=m) <= now for m in offsets)
+
+
 def parse_reminders(text: str) -> tuple[int, ...]:
     """`60, 10` → (60, 10); `off` → (); `default` → the defaults. ValueError says what is wrong."""
     cleaned = text.strip().lower()

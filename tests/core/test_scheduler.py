@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, SystemClock
 from bot.scheduler import MAX_ATTEMPTS, PermanentJobError, Scheduler
 from bot.storage import Database
 from bot.storage.jobs import Job
@@ -73,7 +74,97 @@ async def test_failure_is_recorded_retried_and_does_not_stop_others(db: Database
         await scheduler.run_due()
     found = await db.jobs.get("flaky", "x")
     assert found is not None and found[1] == "failed"
-    assert len(failures) == MAX_ATTEMPTS
+    assert failures == ["x:channel vanished"]  # recorded once, when the scheduler gave up
+
+
+async def test_a_failure_that_a_retry_fixes_records_no_problem(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler = Scheduler(db, clock)
+    failures: list[str] = []
+    tries: list[int] = []
+
+    async def once_flaky(job: Job) -> None:
+        tries.append(job.attempts)
+        if job.attempts == 1:
+            raise RuntimeError("Discord had a hiccup")
+
+    async def on_failure(job: Job, exc: BaseException) -> None:
+        failures.append(job.key)
+
+    scheduler.register("post", once_flaky)
+    scheduler.on_failure = on_failure
+    await scheduler.schedule("post", "p", START)
+    await scheduler.run_due()
+    clock.advance(timedelta(minutes=1))
+    await scheduler.run_due()
+    found = await db.jobs.get("post", "p")
+    assert tries == [1, 2] and found is not None and found[1] == "done"
+    assert failures == []
+
+
+class Gate:
+    """A job gate the test opens by hand."""
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+        self.guilds: set[int] = set()
+
+    async def wait_ready(self) -> None:
+        await self.ready.wait()
+
+    def guild_ready(self, guild_id: int) -> bool:
+        return guild_id in self.guilds
+
+
+async def test_a_job_waits_for_its_guild_without_counting_an_attempt(db: Database) -> None:
+    clock = FakeClock(START)
+    gate = Gate()
+    scheduler = Scheduler(db, clock, gate)
+    ran: list[tuple[str, int]] = []
+    failures: list[str] = []
+
+    async def post(job: Job) -> None:
+        ran.append((job.key, job.attempts))
+
+    async def on_failure(job: Job, exc: BaseException) -> None:
+        failures.append(job.key)
+
+    scheduler.register("post", post)
+    scheduler.on_failure = on_failure
+    await scheduler.schedule("post", "waits", START, guild_id=1)
+    await scheduler.schedule("post", "other", START, guild_id=2)
+    await scheduler.schedule("post", "global", START)
+    gate.guilds.add(2)
+    assert await scheduler.run_due() == 2
+    assert sorted(ran) == [("global", 1), ("other", 1)]
+    found = await db.jobs.get("post", "waits")
+    assert found is not None and found[1] == "pending" and found[0].attempts == 0
+    assert await db.jobs.next_due_at({1}) is None  # the loop does not spin on the waiting job
+    assert await scheduler.run_due() == 0
+    gate.guilds.add(1)
+    assert await scheduler.run_due() == 1
+    assert ran[-1] == ("waits", 1) and failures == []
+
+
+async def test_the_loop_runs_nothing_before_the_bot_is_ready(db: Database) -> None:
+    gate = Gate()
+    gate.guilds.add(1)
+    scheduler = Scheduler(db, SystemClock(), gate)
+    ran = asyncio.Event()
+
+    async def post(job: Job) -> None:
+        ran.set()
+
+    scheduler.register("post", post)
+    await scheduler.schedule("post", "due", datetime.now(UTC) - timedelta(seconds=1), guild_id=1)
+    scheduler.start()
+    try:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(ran.wait()), 0.3)
+        gate.ready.set()
+        await asyncio.wait_for(ran.wait(), 5)
+    finally:
+        await scheduler.stop()
 
 
 async def test_permanent_failure_is_not_retried(db: Database) -> None:

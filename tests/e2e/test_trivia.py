@@ -239,7 +239,11 @@ async def test_changing_the_time_zone_re_times_the_daily_question(driver: Driver
     def pending() -> list[tuple[Any, ...]]:
         return db_rows(bot, "SELECT due_at FROM jobs WHERE kind = 'trivia.daily' AND state = 'pending'")
 
-    await driver.standin.wait_until(lambda: pending() != [(utc_due,)], 10, what="the daily job re-timed")
+    def re_timed() -> bool:
+        rows = pending()
+        return len(rows) == 1 and rows != [(utc_due,)]  # an empty list is the gap, not the result
+
+    await driver.standin.wait_until(re_timed, 10, what="the daily job re-timed", recheck=0.1)
     [(tokyo_due,)] = pending()
     assert datetime.fromtimestamp(tokyo_due, UTC).hour == 10  # 19:00 in Tokyo
     await driver.command("config trivia daily-off", member="mod")

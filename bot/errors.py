@@ -24,6 +24,8 @@ class NotModerator(app_commands.CheckFailure):
 
 
 BUSY_MESSAGE = "I'm busy saving something else right now. Nothing was changed; please try again in a moment."
+DISCORD_PROBLEM = "Discord had a problem; try again in a moment."
+ALREADY_ACKNOWLEDGED = 40060  # Discord's code for a second callback to one interaction
 
 
 def describe_user_error(error: BaseException) -> str | None:
@@ -34,6 +36,8 @@ def describe_user_error(error: BaseException) -> str | None:
         return BUSY_MESSAGE
     if isinstance(error, UserError):
         return str(error)
+    if isinstance(error, discord.HTTPException) and error.status >= 500:
+        return DISCORD_PROBLEM
     if isinstance(error, NotModerator):
         return "Only moderators can do that: you need Manage Server or the server's moderator role."
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -60,8 +64,32 @@ async def send_ephemeral(interaction: discord.Interaction[Any], message: str) ->
         log.warning("Could not deliver an error message for interaction %s", interaction.id)
 
 
+def already_landed(error: BaseException) -> bool:
+    """Discord refused a retried callback because the first try landed (its answer got lost on the way back)."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    return isinstance(error, discord.HTTPException) and error.code == ALREADY_ACKNOWLEDGED
+
+
+async def defer(interaction: discord.Interaction[Any], *, ephemeral: bool) -> None:
+    """Acknowledge now ("thinking…"), before work that can take a while; followups finish the answer."""
+    try:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    except discord.HTTPException as error:
+        if not already_landed(error):
+            raise
+        log.info("The deferral of interaction %s landed before an error reply; carrying on", interaction.id)
+
+
 async def report_error(interaction: discord.Interaction[Any], error: BaseException, where: str) -> None:
     """Short ephemeral help for user mistakes; log and apologise, with an error id, for the rest."""
+    if already_landed(error):
+        log.info(
+            "The answer to interaction %s in %s landed before an error reply; nothing to do",
+            interaction.id,
+            where,
+        )
+        return
     message = describe_user_error(error)
     if message is None:
         error_id = secrets.token_hex(4)

@@ -952,6 +952,10 @@ class StandIn:
         """
         self._injected.append(_Injected429(count, path_prefix, method, 0.0, status, after_handling))
 
+    def clear_injected(self) -> None:
+        """Drop every injected fault not used up yet."""
+        self._injected.clear()
+
     def _take_injected(self, method: str, path: str) -> _Injected429 | None:
         for injected in self._injected:
             if injected.remaining <= 0:

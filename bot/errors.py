@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.storage import is_busy_error
+from bot.usertext import code
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def describe_user_error(error: BaseException) -> str | None:
     if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         return str(error)
     if isinstance(error, app_commands.TransformerError):
-        return f"I couldn't understand {error.value!r} for that option. Pick one of the suggestions or check the format."
+        return f"I couldn't understand {code(str(error.value), 60)} for that option. Pick one of the suggestions or check the format."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use that command here."
     return None

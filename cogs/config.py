@@ -15,6 +15,7 @@ from bot.bot import FILM_KEY, TIMEZONE_KEY, FilmClubBot
 from bot.checks import MOD_ROLE_KEY, moderator_only
 from bot.errors import UserError
 from bot.render import CHOICE_NAME_LIMIT, fit_embed, truncate
+from bot.usertext import code, plain
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             for c in changes
         ]
         problems = await config.recent_problems(guild.id)
-        problem_lines = [
-            f"{_ts(p.at)} {p.feature}: {discord.utils.escape_markdown(p.message)}" for p in problems
-        ]
+        problem_lines = [f"{_ts(p.at)} {p.feature}: {plain(p.message)}" for p in problems]
         embed = discord.Embed(title="Server settings", description="\n".join(lines))
         embed.add_field(name="Recent changes", value="\n".join(change_lines) or "none yet", inline=False)
         if problem_lines:
@@ -99,8 +98,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         name = zone.strip()
         if name not in self._zones:
             raise UserError(
-                f"`{discord.utils.escape_markdown(name)[:60]}` isn't a time zone I know. "
-                "Pick one from the list, such as `Europe/Paris`."
+                f"{code(name, 60)} isn't a time zone I know. Pick one from the list, such as `Europe/Paris`."
             )
         ZoneInfo(name)
         guild = _guild(interaction)

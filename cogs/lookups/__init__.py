@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.films import beat_choices, cast_choices, find_beats, find_cast
 from bot.films.model import Beat, Film
 from bot.render import CHOICE_NAME_LIMIT, truncate
-from bot.spoilers import escape
+from bot.usertext import plain
 from cogs.lookups import _render
 from cogs.lookups._policy import Reader, progress_level
 from cogs.lookups._views import PageButton, PageState, pager
@@ -225,9 +225,7 @@ class Lookups(commands.Cog):
         if state.kind == "search":
             beats = list(find_beats(film, state.arg))
             if not beats:
-                raise UserError(
-                    f"No beat mentions “{escape(truncate(state.arg, 60))}”. {_render.beat_range(film)}"
-                )
+                raise UserError(f"No beat mentions “{plain(state.arg, 60)}”. {_render.beat_range(film)}")
             return _render.search_pages(film, state.arg, beats, reader)
         return _DRAW[state.kind](film, reader)
 

@@ -13,6 +13,7 @@ import discord
 from bot.films.model import Beat, CastMember, Fact, Film, SpoilerLevel, Variant
 from bot.render import EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, FOOTER_LIMIT, fit_embed, truncate
 from bot.spoilers import Segment, escape, paginate, split_segment
+from bot.usertext import plain
 from cogs.lookups._policy import Reader, Treatment, needs_tag, treatment
 
 NOT_STATED = "not stated"
@@ -211,7 +212,7 @@ def search_pages(film: Film, query: str, beats: Sequence[Beat], reader: Reader) 
     """`/plot search:<text>`: the matching beats, each tagged as the reader needs."""
     blocks = [block for beat in beats for block in beat_blocks(film, beat, reader)]
     keys = [key for beat in beats for key in beat_sources(beat)]
-    title = f"{film.title}: beats matching “{truncate(query, 60)}”"
+    title = f"{film.title}: beats matching “{plain(query, 60)}”"
     return _pages(title, blocks, source_footer(film, keys), per_page=SEARCH_PER_PAGE)
 
 
@@ -273,7 +274,7 @@ def cast_pages(film: Film, reader: Reader) -> list[discord.Embed]:
 
 def not_in_cast(name: str, suggestions: Sequence[str]) -> str:
     """The ephemeral answer for a name nobody in the cast matches."""
-    shown = escape(truncate(name.strip(), 60)) or "That"
+    shown = plain(name, 60) or "That"
     if not suggestions:
         return f"“{shown}” is not in the cast. Try `/cast` to see everyone."
     names = ", ".join(f"**{escape(s)}**" for s in suggestions[:3])

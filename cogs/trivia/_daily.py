@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.localtime import first_instant, gap_end
+from bot.usertext import code
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -95,7 +96,7 @@ def _weekday(name: str) -> int:
     for index, full in enumerate(FULL_WEEKDAY_NAMES):
         if len(name) >= 3 and full.startswith(name):
             return index
-    raise ScheduleError(f"`{name[:20]}` isn't a day. Use mon, tue, wed, thu, fri, sat, sun.")
+    raise ScheduleError(f"{code(name, 20)} isn't a day. Use mon, tue, wed, thu, fri, sat, sun.")
 
 
 def _day_range(first: int, last: int) -> set[int]:

@@ -14,6 +14,7 @@ from bot.films.model import Film, SpoilerLevel
 from bot.scheduler import PermanentJobError
 from bot.storage.jobs import Job
 from bot.storage.trivia import AnswerResult, Asked, Round
+from bot.usertext import plain
 from cogs.trivia import _render as render
 from cogs.trivia._bank import LETTERS, Bank, Question, build_bank
 from cogs.trivia._daily import DailySpec, next_slot, plan_run, slot_key
@@ -288,7 +289,7 @@ class Game:
         result = await self.store.record_answer(
             asked_id, interaction.user.id, cleaned, check_typed(question, cleaned), self.now()
         )
-        shown = discord.utils.escape_markdown(cleaned)
+        shown = plain(cleaned, 100)
         await send_ephemeral(interaction, _ack(result, asked, f"“{shown}”"))
 
     # --- the daily question ------------------------------------------------------------------

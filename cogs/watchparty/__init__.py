@@ -21,6 +21,7 @@ from bot.bot import FilmClubBot
 from bot.checks import is_moderator
 from bot.errors import DISCORD_PROBLEM, UserError, defer
 from bot.storage.watchparty import OPEN, SCHEDULED, TIED, NewPoll, Poll
+from bot.usertext import code
 from cogs.config import Config
 from cogs.watchparty import _render as render
 from cogs.watchparty._lifecycle import (
@@ -319,7 +320,7 @@ def _resolve_where(guild: discord.Guild, where: str | None) -> tuple[int | None,
         if isinstance(channel, discord.VoiceChannel):
             return channel.id, None
         raise PlanError(
-            f"`{text}` isn't a voice channel in this server. Pick one from the list, or type a place."
+            f"{code(text)} isn't a voice channel in this server. Pick one from the list, or type a place."
         )
     name = text.lstrip("#🔊 ").strip().lower()
     for channel in guild.voice_channels:

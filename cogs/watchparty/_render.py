@@ -9,6 +9,7 @@ import discord
 
 from bot.render import CONTENT_LIMIT, FIELD_VALUE_LIMIT, fit_embed, truncate
 from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Poll, Slot
+from bot.usertext import code, plain
 from cogs.watchparty._timeparse import timestamp_tag
 
 ZONE_NOTE = "Times show in your own time zone."
@@ -17,7 +18,7 @@ COLOUR = discord.Colour.blurple()
 
 def title_text(poll: Poll) -> str:
     """A poll's title, safe inside markdown."""
-    return discord.utils.escape_markdown(poll.title)
+    return plain(poll.title)
 
 
 def where_text(poll: Poll) -> str:
@@ -25,7 +26,7 @@ def where_text(poll: Poll) -> str:
     if poll.voice_channel_id is not None:
         return f"🔊 <#{poll.voice_channel_id}>"
     if poll.place:
-        return f"📍 {discord.utils.escape_markdown(poll.place)}"
+        return f"📍 {plain(poll.place)}"
     return "📍 not set"
 
 
@@ -191,8 +192,6 @@ def jump_url(poll: Poll) -> str:
 def poll_created_note(poll: Poll) -> str:
     """The ephemeral line confirming what was understood, slot by slot, to the creator."""
     lines = [f"Poll #{poll.id} is up. I read your slots as:"]
-    lines += [
-        f"• `{discord.utils.escape_markdown(s.label)}` → {timestamp_tag(s.starts_at)}" for s in poll.slots
-    ]
+    lines += [f"• {code(s.label)} → {timestamp_tag(s.starts_at)}" for s in poll.slots]
     lines.append(f"Voting closes {timestamp_tag(poll.closes_at)}.")
     return truncate("\n".join(lines), CONTENT_LIMIT)

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.usertext import code
+
 TIE_GRACE = timedelta(hours=6)
 TIE_MARGIN = timedelta(minutes=30)
 DEFAULT_RUNTIME_MINUTES = 120
@@ -114,7 +116,9 @@ def parse_reminders(text: str) -> tuple[int, ...]:
             continue
         number = part.removesuffix("m").removesuffix("min")
         if not number.isdigit() or not 1 <= int(number) <= MAX_REMINDER_MINUTES:
-            raise ValueError(f"`{part}` isn't a number of minutes between 1 and {MAX_REMINDER_MINUTES}.")
+            raise ValueError(
+                f"{code(part, 30)} isn't a number of minutes between 1 and {MAX_REMINDER_MINUTES}."
+            )
         values.add(int(number))
     if not values:
         raise ValueError("Give minutes before the start, like `60, 10`, or `off`.")

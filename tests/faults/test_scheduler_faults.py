@@ -35,6 +35,8 @@ async def delete_channel(standin: StandIn, channel: Channel) -> None:
 async def test_daily_question_in_a_deleted_channel_fails_visibly_and_later_jobs_run(
     standin: StandIn, bot: BotProcess, driver: Driver
 ) -> None:
+    log_mark = len(bot_log(bot))
+    await driver.command("config timezone", {"zone": "UTC"}, member="mod")  # before the job is moved
     doomed = await add_channel(standin, "doomed")
     at = (datetime.now(UTC) + timedelta(hours=3)).strftime("%H:%M")
     reply = await driver.command("config trivia daily", {"channel": "doomed", "time": at}, member="mod")
@@ -44,7 +46,6 @@ async def test_daily_question_in_a_deleted_channel_fails_visibly_and_later_jobs_
     with sqlite3.connect(bot.database_path, timeout=10) as conn:  # the slot falls due now
         conn.execute("UPDATE jobs SET due_at = ? WHERE key = ?", (time.time() - 1, key))
 
-    await driver.command("config timezone", {"zone": "UTC"}, member="mod")
     before = max((m.id for m in driver.channel_messages()), default=0)
     created = await driver.command(
         "watchparty poll", {"title": "After", "slots": slot_text(30), "closes": "2h"}
@@ -64,5 +65,8 @@ async def test_daily_question_in_a_deleted_channel_fails_visibly_and_later_jobs_
     show = await driver.command("config show", member="mod")
     problems = message_text(show.message)
     assert "Recent problems" in problems and "gone" in problems, problems
-    assert f"trivia.daily:{key}" in bot_log(bot) and "failed" in bot_log(bot)
+    failures = [
+        line for line in bot_log(bot)[log_mark:].splitlines() if f"Job trivia.daily:{key} (id" in line
+    ]
+    assert len(failures) == 1 and "attempt 1) failed" in failures[0], failures  # permanent: not retried
     await driver.command("config trivia daily-off", member="mod")

@@ -255,3 +255,16 @@ async def test_a_rejected_token_exits_with_one_line(place: Path) -> None:
             }
         )
     assert_one_line(status, lines, "DISCORD_TOKEN", "rejected")
+
+
+async def test_log_level_debug_reaches_discord_py_and_never_logs_the_token(place: Path) -> None:
+    async with StandIn(guild_name="Debug Club") as standin:
+        bot = BotProcess(standin, workdir=place, name="debugbot", env={"LOG_LEVEL": "DEBUG"})
+        await bot.start()
+        try:
+            await bot.wait_ready(60)
+        finally:
+            await bot.stop()
+        log = bot.log_path.read_text(errors="replace")
+    assert any(" DEBUG " in line and " discord." in line for line in log.splitlines()), log[-2000:]
+    assert standin.token not in log and standin.token.split(".")[-1] not in log

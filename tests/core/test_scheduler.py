@@ -204,3 +204,48 @@ async def test_only_due_jobs_are_read(db: Database) -> None:
         (0,),
     )
     assert any("jobs_due" in str(tuple(row)) for row in plan)
+
+
+async def test_a_clock_change_is_noticed_in_either_direction(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler = Scheduler(db, clock)
+    moves: list[float] = []
+    scheduler.on_clock_change = moves.append
+    offset = scheduler._clock_offset()
+    offset = scheduler._notice_clock_change(offset)  # no change: nothing said
+    clock.advance(timedelta(hours=-3))
+    offset = scheduler._notice_clock_change(offset)
+    clock.advance(timedelta(days=2))
+    scheduler._notice_clock_change(offset)
+    assert [round(m / 3600) for m in moves] == [-3, 48]
+
+
+async def test_replacing_a_job_by_prefix_is_one_transaction(db: Database) -> None:
+    await db.jobs.add("daily", "daily:1:a", START, guild_id=1)
+    await db.jobs.add("daily", "daily:2:a", START, guild_id=2)
+    await db.conn.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON jobs WHEN NEW.key = 'daily:1:b' "
+        "BEGIN SELECT RAISE(ABORT, 'disk gave out'); END"
+    )
+    with pytest.raises(Exception, match="disk gave out"):
+        await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:b", START + timedelta(days=1), guild_id=1)
+    assert await db.jobs.get("daily", "daily:1:a") is not None  # the old job is still there
+    await db.conn.execute("DROP TRIGGER refuse")
+    assert await db.jobs.replace_prefix(
+        "daily", "daily:1:", "daily:1:b", START + timedelta(days=1), guild_id=1
+    )
+    assert (
+        await db.jobs.get("daily", "daily:1:a") is None
+        and await db.jobs.get("daily", "daily:2:a") is not None
+    )
+
+
+async def test_keep_sooner_leaves_an_overdue_job_for_the_catch_up(db: Database) -> None:
+    await db.jobs.add("daily", "daily:1:old", START, guild_id=1)
+    later = START + timedelta(days=1)
+    assert not await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:new", later, keep_sooner=True)
+    assert await db.jobs.get("daily", "daily:1:old") is not None
+    far = "daily:1:far"
+    await db.jobs.replace_prefix("daily", "daily:1:", far, START + timedelta(days=11))
+    assert await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:new", later, keep_sooner=True)
+    assert await db.jobs.get("daily", far) is None and await db.jobs.get("daily", "daily:1:new") is not None

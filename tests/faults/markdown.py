@@ -3,13 +3,15 @@
 It follows Discord's rules closely enough to catch markup that user text could smuggle in: a backslash
 escapes any punctuation; code spans (``` and `) show their content raw; `||` toggles a spoiler; `**`,
 `__`, `*`, `_` and `~~` toggle emphasis; `[text](url)` is a masked link; `scheme://…` and `<scheme://…>`
-are links; `<@id>`, `<@!id>`, `<@&id>`, `<#id>`, `@everyone` and `@here` are mentions; `#`, `>`, `-`, `*`,
+are links (a masked link's target is read ignoring zero-width characters, as a lenient client might);
+`<@id>`, `<@!id>`, `<@&id>`, `<#id>`, `@everyone` and `@here` are mentions; `#`, `>`, `-`, `*`,
 `+` and `1.` at a line start are block markup. Spoiler boundaries appear in `text` as `SPOILER_MARK`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 SPOILER_MARK = "\x01"
@@ -78,10 +80,10 @@ def _inline(line: str, out: Rendered) -> None:
             out.text += SPOILER_MARK
             i += 2
             continue
-        if match := _MASKED.match(rest):
+        if match := _MASKED.match(_without_invisible(rest)):
             out.links.append(match.group(2))
-            _inline(match.group(1), out)
-            i += match.end()
+            _inline(rest[_raw_length(rest, match.start(1)) : _raw_length(rest, match.end(1))], out)
+            i += _raw_length(rest, match.end())
             continue
         if match := _ANGLE_URL.match(rest) or _URL.match(rest):
             out.links.append(match.group(1) if match.re is _ANGLE_URL else match.group(0))
@@ -104,3 +106,19 @@ def _inline(line: str, out: Rendered) -> None:
             continue
         out.text += line[i]
         i += 1
+
+
+def _without_invisible(text: str) -> str:
+    """A masked link's target as a lenient client reads it: zero-width characters ignored."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def _raw_length(raw: str, visible_length: int) -> int:
+    """How many characters of `raw` make up its first `visible_length` characters without invisible ones."""
+    seen = 0
+    for index, ch in enumerate(raw):
+        if seen == visible_length:
+            return index
+        if unicodedata.category(ch) != "Cf":
+            seen += 1
+    return len(raw)

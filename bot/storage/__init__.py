@@ -89,7 +89,11 @@ class Database:
         self.path = path
         self._migrations = tuple(migrations) if migrations is not None else load_migrations()
         self._conn: aiosqlite.Connection | None = None
+        # Held for the whole of a write transaction; lone statements need no lock (aiosqlite runs them in
+        # order on its one worker thread) and only wait on `_idle` while a transaction is open.
         self._lock = asyncio.Lock()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.config = ConfigStore(self)
         self.progress = ProgressStore(self)
         self.jobs = JobStore(self)
@@ -171,34 +175,72 @@ class Database:
         return self._conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction at a time; committed on success, rolled back on any error."""
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One write transaction at a time; committed on success, rolled back on any error.
+
+        Lone statements issued meanwhile wait until it ends, so none of them runs inside it.
+        """
         async with self._lock:
             conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
+            self._idle.clear()
             try:
-                yield conn
-            except BaseException:
-                await _rollback(conn)
-                raise
-            await conn.execute("COMMIT")
+                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Transaction(conn)
+                except BaseException:
+                    await _rollback(conn)
+                    raise
+                await conn.execute("COMMIT")
+            finally:
+                self._idle.set()
+
+    async def _statement_turn(self) -> aiosqlite.Connection:
+        """The connection, once no transaction is open on it (no wait at all in the common case)."""
+        while not self._idle.is_set():
+            await self._idle.wait()
+        return self.conn
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        rows = await (await self._statement_turn()).execute_fetchall(sql, tuple(params))
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await (await self._statement_turn()).execute_fetchall(sql, tuple(params)))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement (atomic on its own, no explicit transaction); returns the rows changed."""
-        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
-            return cursor.rowcount
+        return await _rowcount(await self._statement_turn(), sql, params)
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"
+
+
+class Transaction:
+    """Statements inside `Database.transaction()`; each is one hand-off to the database thread."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        return next(iter(await self._conn.execute_fetchall(sql, tuple(params))), None)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement; returns the rows changed."""
+        return await _rowcount(self._conn, sql, params)
+
+    async def executemany(self, sql: str, params: Iterable[Iterable[Any]]) -> None:
+        await self._conn.executemany(sql, [tuple(p) for p in params])
+
+
+async def _rowcount(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> int:
+    # One hand-off: the statement runs to completion in execute(); reading rowcount needs no thread, and
+    # the finished cursor is simply dropped (closing it would cost a second hand-off for nothing).
+    cursor = await conn.execute(sql, tuple(params))
+    return int(cursor.rowcount)
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:

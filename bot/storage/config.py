@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.storage import Database
+    from bot.storage import Database, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,68 +47,99 @@ class ConfigStore:
         self._spoiler_channels: dict[int, frozenset[int]] = {}
 
     async def get_all(self, guild_id: int) -> dict[str, Any]:
+        return dict(await self._settings(guild_id))
+
+    async def get(self, guild_id: int, key: str, default: Any = None) -> Any:
+        cached = self._values.get(guild_id)
+        if cached is None:
+            cached = await self._settings(guild_id)
+        return cached.get(key, default)
+
+    async def _settings(self, guild_id: int) -> dict[str, Any]:
         cached = self._values.get(guild_id)
         if cached is None:
             rows = await self._db.fetchall(
                 "SELECT key, value FROM guild_config WHERE guild_id = ?", (guild_id,)
             )
-            cached = self._values[guild_id] = {row["key"]: json.loads(row["value"]) for row in rows}
-        return dict(cached)
-
-    async def get(self, guild_id: int, key: str, default: Any = None) -> Any:
-        return (await self.get_all(guild_id)).get(key, default)
+            # A write that finished while we read has already filled the entry; it is the newer one.
+            cached = self._values.setdefault(guild_id, {row["key"]: json.loads(row["value"]) for row in rows})
+        return cached
 
     async def set(self, guild_id: int, key: str, value: Any, *, actor_id: int) -> Any:
         """Store a value (None removes it) and audit the change; returns the old value."""
         now = time.time()
-        async with self._db.transaction() as conn:
-            async with conn.execute(
+        try:
+            old_json = await self._write(guild_id, key, value, actor_id, now)
+        except BaseException:
+            self._values.pop(guild_id, None)  # unknown outcome: read afresh next time
+            raise
+        cached = self._values.get(guild_id)
+        if cached is not None:  # write-through (a value read back from JSON, as a fresh read would give)
+            if value is None:
+                cached.pop(key, None)
+            else:
+                cached[key] = json.loads(json.dumps(value, sort_keys=True))
+        return json.loads(old_json) if old_json else None
+
+    async def _write(self, guild_id: int, key: str, value: Any, actor_id: int, now: float) -> str | None:
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
                 "SELECT value FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key)
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             old_json = row["value"] if row else None
             new_json = json.dumps(value, sort_keys=True) if value is not None else None
             if old_json == new_json:
-                return value
+                return old_json
             if new_json is None:
-                await conn.execute("DELETE FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key))
+                await tx.execute("DELETE FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key))
             else:
-                await conn.execute(
+                await tx.execute(
                     "INSERT INTO guild_config (guild_id, key, value) VALUES (?, ?, ?) "
                     "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
                     (guild_id, key, new_json),
                 )
-            await _audit(conn, guild_id, actor_id, key, old_json, new_json, now)
-        self._values.pop(guild_id, None)  # re-read after the commit
-        return json.loads(old_json) if old_json else None
+            await _audit(tx, guild_id, actor_id, key, old_json, new_json, now)
+        return old_json
 
     async def spoiler_channels(self, guild_id: int) -> builtins.set[int]:
-        rows = await self._db.fetchall(
-            "SELECT channel_id FROM spoiler_channels WHERE guild_id = ?", (guild_id,)
-        )
-        return {int(row["channel_id"]) for row in rows}
+        """The server's spoiler channels; read from the database once, then kept up to date by our writes."""
+        cached = self._spoiler_channels.get(guild_id)
+        if cached is None:
+            rows = await self._db.fetchall(
+                "SELECT channel_id FROM spoiler_channels WHERE guild_id = ?", (guild_id,)
+            )
+            # A write that finished while we read has already filled the entry; it is the newer one.
+            cached = self._spoiler_channels.setdefault(
+                guild_id, frozenset(int(r["channel_id"]) for r in rows)
+            )
+        return set(cached)
 
     async def is_spoiler_channel(self, guild_id: int, channel_id: int) -> bool:
-        row = await self._db.fetchone(
-            "SELECT 1 FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
-        )
-        return row is not None
+        cached = self._spoiler_channels.get(guild_id)
+        if cached is None:
+            return channel_id in await self.spoiler_channels(guild_id)
+        return channel_id in cached
 
     async def set_spoiler_channel(
         self, guild_id: int, channel_id: int, marked: bool, *, actor_id: int
     ) -> bool:
         """Mark or unmark a spoiler channel; returns whether anything changed."""
-        async with self._db.transaction() as conn:
-            if marked:
-                sql = "INSERT OR IGNORE INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?)"
-            else:
-                sql = "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?"
-            async with conn.execute(sql, (guild_id, channel_id)) as cursor:
-                changed = cursor.rowcount > 0
-            if changed:
-                old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
-                await _audit(conn, guild_id, actor_id, "spoiler_channel", old, new, time.time())
-        self._spoiler_channels.pop(guild_id, None)
+        try:
+            async with self._db.transaction() as tx:
+                if marked:
+                    sql = "INSERT OR IGNORE INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?)"
+                else:
+                    sql = "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?"
+                changed = await tx.execute(sql, (guild_id, channel_id)) > 0
+                if changed:
+                    old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
+                    await _audit(tx, guild_id, actor_id, "spoiler_channel", old, new, time.time())
+        except BaseException:
+            self._spoiler_channels.pop(guild_id, None)  # unknown outcome: read afresh next time
+            raise
+        cached = self._spoiler_channels.get(guild_id)
+        if cached is not None:  # write-through; an uncached server is read in full on first use
+            self._spoiler_channels[guild_id] = cached | {channel_id} if marked else cached - {channel_id}
         return changed
 
     async def recent_changes(self, guild_id: int, limit: int = 5) -> list[ConfigChange]:
@@ -126,12 +157,12 @@ class ConfigStore:
 
     async def record_problem(self, guild_id: int, feature: str, message: str) -> None:
         """Keep a background failure so moderators see it; only the latest 20 per server are kept."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
+        async with self._db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO problems (guild_id, feature, message, at) VALUES (?, ?, ?, ?)",
                 (guild_id, feature, message[:300], time.time()),
             )
-            await conn.execute(
+            await tx.execute(
                 "DELETE FROM problems WHERE guild_id = ? AND id NOT IN "
                 "(SELECT id FROM problems WHERE guild_id = ? ORDER BY id DESC LIMIT 20)",
                 (guild_id, guild_id),
@@ -156,9 +187,9 @@ class ConfigStore:
 
 
 async def _audit(
-    conn: Any, guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float
+    tx: Transaction, guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float
 ) -> None:
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO config_audit (guild_id, actor_id, key, old_value, new_value, at) VALUES (?, ?, ?, ?, ?, ?)",
         (guild_id, actor_id, key, old, new, at),
     )

@@ -9,9 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import aiosqlite
-
-    from bot.storage import Database
+    from bot.storage import Database, Transaction
 
 
 # Jobs of the guilds in the JSON list bound here are left alone (jobs of no guild never are).
@@ -52,12 +50,12 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Schedule a job unless one with the same kind and key exists; returns whether it was added."""
-        async with self._db.transaction() as conn:
-            return await self.add_in(conn, kind, key, due_at, guild_id=guild_id, payload=payload)
+        async with self._db.transaction() as tx:
+            return await self.add_in(tx, kind, key, due_at, guild_id=guild_id, payload=payload)
 
     async def add_in(
         self,
-        conn: aiosqlite.Connection,
+        tx: Transaction,
         kind: str,
         key: str,
         due_at: datetime,
@@ -66,11 +64,11 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Like `add`, inside a transaction another store already holds."""
-        async with conn.execute(
+        changed = await tx.execute(
             "INSERT OR IGNORE INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?)",
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
-        ) as cursor:
-            return cursor.rowcount > 0
+        )
+        return changed > 0
 
     async def replace(
         self,
@@ -108,19 +106,19 @@ class JobStore:
         """
         match = "kind = ? AND substr(key, 1, ?) = ?"
         scope = (kind, len(key_prefix), key_prefix)
-        async with self._db.transaction() as conn:
+        async with self._db.transaction() as tx:
             later = "AND due_at > ?" if keep_sooner else ""
-            await conn.execute(
+            await tx.execute(
                 f"DELETE FROM jobs WHERE {match} AND state = 'pending' {later}",
                 (*scope, due_at.timestamp()) if keep_sooner else scope,
             )
             if keep_sooner:
-                async with conn.execute(
+                left = await tx.fetchone(
                     f"SELECT 1 FROM jobs WHERE {match} AND state IN ('pending', 'running') LIMIT 1", scope
-                ) as cursor:
-                    if await cursor.fetchone() is not None:
-                        return False
-            return await self.add_in(conn, kind, key, due_at, guild_id=guild_id)
+                )
+                if left is not None:
+                    return False
+            return await self.add_in(tx, kind, key, due_at, guild_id=guild_id)
 
     async def cancel(self, kind: str, key: str) -> bool:
         """Drop a job that has not run yet."""
@@ -153,15 +151,14 @@ class JobStore:
 
     async def claim_due(self, now: datetime, limit: int, skip_guilds: Collection[int] = ()) -> list[Job]:
         """Mark up to `limit` due jobs as running and return them, oldest first (none of `skip_guilds`)."""
-        async with self._db.transaction() as conn:
-            async with conn.execute(
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
                 f"SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? AND {_NOT_SKIPPED} "
                 "ORDER BY due_at, id LIMIT ?",
                 (now.timestamp(), json.dumps(sorted(skip_guilds)), limit),
-            ) as cursor:
-                rows = list(await cursor.fetchall())
+            )
             if rows:
-                await conn.executemany(
+                await tx.executemany(
                     "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?",
                     [(row["id"],) for row in rows],
                 )
@@ -169,8 +166,8 @@ class JobStore:
 
     async def release(self, job_ids: Collection[int]) -> None:
         """Give claimed jobs back untouched (their guild isn't there yet): not an attempt, not a failure."""
-        async with self._db.transaction() as conn:
-            await conn.executemany(
+        async with self._db.transaction() as tx:
+            await tx.executemany(
                 "UPDATE jobs SET state = 'pending', attempts = attempts - 1 WHERE id = ? AND state = 'running'",
                 [(job_id,) for job_id in job_ids],
             )

@@ -8,31 +8,59 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.storage import Database
 
+_Key = tuple[int, int, str]
+# Enough for every active member of thousands of servers; past it the oldest entries are read afresh.
+CACHE_LIMIT = 100_000
+
 
 class ProgressStore:
-    """Read and write a member's "watched up to" beat."""
+    """Read and write a member's "watched up to" beat.
 
-    def __init__(self, db: Database) -> None:
+    Progress is read on every lookup and changes when a member says so, so it is cached in memory
+    (including "no progress") and written through by `set` and `clear`.
+    """
+
+    def __init__(self, db: Database, cache_limit: int = CACHE_LIMIT) -> None:
         self._db = db
+        self._cache: dict[_Key, int | None] = {}
+        self._cache_limit = cache_limit
 
     async def get(self, guild_id: int, user_id: int, film_key: str) -> int | None:
+        key = (guild_id, user_id, film_key)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
         row = await self._db.fetchone(
-            "SELECT beat FROM progress WHERE guild_id = ? AND user_id = ? AND film_key = ?",
-            (guild_id, user_id, film_key),
+            "SELECT beat FROM progress WHERE guild_id = ? AND user_id = ? AND film_key = ?", key
         )
-        return int(row["beat"]) if row else None
+        if key in self._cache:  # a write finished while we read; it is the newer value
+            return self._cache[key]
+        beat = int(row["beat"]) if row else None
+        self._remember(key, beat)
+        return beat
 
     async def set(self, guild_id: int, user_id: int, film_key: str, beat: int) -> None:
+        key = (guild_id, user_id, film_key)
+        self._cache.pop(key, None)  # unknown until the write returns
         await self._db.execute(
             "INSERT INTO progress (guild_id, user_id, film_key, beat, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (guild_id, user_id, film_key) DO UPDATE SET beat = excluded.beat, "
             "updated_at = excluded.updated_at",
             (guild_id, user_id, film_key, beat, time.time()),
         )
+        self._remember(key, beat)
 
     async def clear(self, guild_id: int, user_id: int, film_key: str) -> bool:
+        key = (guild_id, user_id, film_key)
+        self._cache.pop(key, None)
         changed = await self._db.execute(
-            "DELETE FROM progress WHERE guild_id = ? AND user_id = ? AND film_key = ?",
-            (guild_id, user_id, film_key),
+            "DELETE FROM progress WHERE guild_id = ? AND user_id = ? AND film_key = ?", key
         )
+        self._remember(key, None)
         return changed > 0
+
+    def _remember(self, key: _Key, beat: int | None) -> None:
+        if key not in self._cache and len(self._cache) >= self._cache_limit:
+            del self._cache[next(iter(self._cache))]  # the oldest entry
+        self._cache[key] = beat

@@ -5,15 +5,13 @@ from __future__ import annotations
 import enum
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import aiosqlite
-
-    from bot.storage import Database
+    from bot.storage import Database, Transaction
 
 
 class AnswerResult(enum.Enum):
@@ -107,15 +105,39 @@ Scorer = Callable[[Asked, Sequence[AnswerRow], dict[int, int]], list[Scored]]
 
 
 class TriviaStore:
-    """SQL for the trivia cog. Answers are keyed by (question, member): the insert decides repeats."""
+    """SQL for the trivia cog. Answers are keyed by (question, member): the insert decides repeats.
+
+    Standings only change when a question is revealed or a season starts, and both go through this
+    store, so each server's standings reads (and its current season) are cached until then.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._standings: dict[int, dict[tuple[Any, ...], Any]] = {}
+
+    def _standings_changed(self, guild_id: int) -> None:
+        self._standings.pop(guild_id, None)
+
+    async def _cached(self, guild_id: int, key: tuple[Any, ...], read: Callable[[], Awaitable[Any]]) -> Any:
+        """A standings read, from the cache when nothing has changed since it was last made."""
+        cache = self._standings.setdefault(guild_id, {})
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        value = await read()
+        if self._standings.get(guild_id) is cache:  # not invalidated while we read
+            cache[key] = value
+        return value
 
     # --- seasons ---------------------------------------------------------------------------
 
     async def current_season(self, guild_id: int) -> int:
         """The server's current season number (1 until a moderator starts another)."""
+        season: int = await self._cached(guild_id, ("season",), lambda: self._read_season(guild_id))
+        return season
+
+    async def _read_season(self, guild_id: int) -> int:
         row = await self._db.fetchone(
             "SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,)
         )
@@ -123,16 +145,18 @@ class TriviaStore:
 
     async def new_season(self, guild_id: int, actor_id: int, now: float) -> int:
         """Start the next season; old seasons and their standings are kept."""
-        async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            number = (int(row[0]) if row and row[0] is not None else 1) + 1
-            await conn.execute(
-                "INSERT INTO trivia_seasons (guild_id, number, started_at, started_by) VALUES (?, ?, ?, ?)",
-                (guild_id, number, now, actor_id),
-            )
+        try:
+            async with self._db.transaction() as tx:
+                row = await tx.fetchone(
+                    "SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,)
+                )
+                number = (int(row[0]) if row and row[0] is not None else 1) + 1
+                await tx.execute(
+                    "INSERT INTO trivia_seasons (guild_id, number, started_at, started_by) VALUES (?, ?, ?, ?)",
+                    (guild_id, number, now, actor_id),
+                )
+        finally:
+            self._standings_changed(guild_id)
         return number
 
     async def seasons(self, guild_id: int) -> list[int]:
@@ -157,9 +181,8 @@ class TriviaStore:
         """Create a running round; None when the channel already has one."""
         season = await self.current_season(guild_id)
         try:
-            async with (
-                self._db.transaction() as conn,
-                conn.execute(
+            async with self._db.transaction() as tx:
+                row = await tx.fetchone(
                     "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
                     "max_level, total, timeout, season, started_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
@@ -175,9 +198,7 @@ class TriviaStore:
                         season,
                         now,
                     ),
-                ) as cursor,
-            ):
-                row = await cursor.fetchone()
+                )
         except sqlite3.IntegrityError:
             return None
         return _round(row)
@@ -250,11 +271,11 @@ class TriviaStore:
     ) -> Asked:
         """Store a question as asked, mark it seen and schedule its close job (`close_kind`, key `q:<id>`),
         all in one transaction; a question already stored for the same round position or slot is returned."""
-        async with self._db.transaction() as conn:
-            existing = await _find_asked(conn, guild_id, round_id, position, daily_slot)
+        async with self._db.transaction() as tx:
+            existing = await _find_asked(tx, guild_id, round_id, position, daily_slot)
             if existing is not None:
                 return existing
-            async with conn.execute(
+            row = await tx.fetchone(
                 "INSERT INTO trivia_asked (guild_id, channel_id, round_id, position, daily_slot, "
                 "question_id, mode, payload, season, opened_at, closes_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
@@ -271,9 +292,8 @@ class TriviaStore:
                     opened_at,
                     closes_at,
                 ),
-            ) as cursor:
-                row = await cursor.fetchone()
-            await conn.execute(
+            )
+            await tx.execute(
                 "INSERT OR IGNORE INTO trivia_seen (guild_id, film_key, cycle, question_id) "
                 "VALUES (?, ?, ?, ?)",
                 (guild_id, payload["film_key"], cycle, payload["id"]),
@@ -281,7 +301,7 @@ class TriviaStore:
             asked = _asked(row)
             if close_kind is not None:
                 await self._db.jobs.add_in(
-                    conn,
+                    tx,
                     close_kind,
                     f"q:{asked.id}",
                     datetime.fromtimestamp(closes_at, UTC),
@@ -338,33 +358,49 @@ class TriviaStore:
 
     async def reveal(self, asked_id: int, scorer: Scorer) -> Reveal | None:
         """Close a question and score its answers once; points and standings change in one transaction."""
-        async with self._db.transaction() as conn:
-            async with conn.execute("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,)) as cursor:
-                row = await cursor.fetchone()
-            if row is None:
-                return None
-            asked = _asked(row)
-            first = asked.state == "open"
-            if first:
-                await _score(conn, asked, scorer)
-            async with conn.execute(
-                "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked_id,)
-            ) as cursor:
-                answers = tuple(_answer(r) for r in await cursor.fetchall())
-        return Reveal(asked, answers, first)
+        row = None
+        try:
+            async with self._db.transaction() as tx:
+                row = await tx.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
+                if row is None:
+                    return None
+                asked = _asked(row)
+                first = asked.state == "open"
+                if first:
+                    await _score(tx, asked, scorer)
+                rows = await tx.fetchall(
+                    "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id",
+                    (asked_id,),
+                )
+        finally:
+            if row is not None:
+                self._standings_changed(row["guild_id"])
+        return Reveal(asked, tuple(_answer(r) for r in rows), first)
 
     # --- standings -------------------------------------------------------------------------
 
     async def leaderboard(self, guild_id: int, season: int, limit: int = 10) -> list[StandingRow]:
         """The season's standings, best first (points, then right answers, then fewer answers given)."""
+        rows: tuple[StandingRow, ...] = await self._cached(
+            guild_id, ("leaderboard", season, limit), lambda: self._read_leaderboard(guild_id, season, limit)
+        )
+        return list(rows)
+
+    async def _read_leaderboard(self, guild_id: int, season: int, limit: int) -> tuple[StandingRow, ...]:
         rows = await self._db.fetchall(
             "SELECT * FROM trivia_scores WHERE guild_id = ? AND season = ? AND answered > 0 "
             "ORDER BY points DESC, correct DESC, answered ASC, user_id ASC LIMIT ?",
             (guild_id, season, limit),
         )
-        return [_standing(r) for r in rows]
+        return tuple(_standing(r) for r in rows)
 
     async def standing(self, guild_id: int, user_id: int, season: int) -> StandingRow | None:
+        standing: StandingRow | None = await self._cached(
+            guild_id, ("standing", user_id, season), lambda: self._read_standing(guild_id, user_id, season)
+        )
+        return standing
+
+    async def _read_standing(self, guild_id: int, user_id: int, season: int) -> StandingRow | None:
         row = await self._db.fetchone(
             "SELECT * FROM trivia_scores WHERE guild_id = ? AND season = ? AND user_id = ?",
             (guild_id, season, user_id),
@@ -373,6 +409,12 @@ class TriviaStore:
 
     async def all_time(self, guild_id: int, user_id: int) -> StandingRow | None:
         """A member's totals across every season."""
+        standing: StandingRow | None = await self._cached(
+            guild_id, ("all_time", user_id), lambda: self._read_all_time(guild_id, user_id)
+        )
+        return standing
+
+    async def _read_all_time(self, guild_id: int, user_id: int) -> StandingRow | None:
         row = await self._db.fetchone(
             "SELECT user_id, SUM(points) AS points, SUM(correct) AS correct, SUM(answered) AS answered, "
             "0 AS streak, MAX(best_streak) AS best_streak FROM trivia_scores "
@@ -395,6 +437,12 @@ class TriviaStore:
         mine = await self.standing(guild_id, user_id, season)
         if mine is None or mine.answered == 0:
             return None
+        rank: int | None = await self._cached(
+            guild_id, ("rank", user_id, season), lambda: self._read_rank(guild_id, season, mine)
+        )
+        return rank
+
+    async def _read_rank(self, guild_id: int, season: int, mine: StandingRow) -> int | None:
         row = await self._db.fetchone(
             "SELECT COUNT(*) FROM trivia_scores WHERE guild_id = ? AND season = ? AND answered > 0 "
             "AND (points > ? OR (points = ? AND correct > ?))",
@@ -404,7 +452,7 @@ class TriviaStore:
 
 
 async def _find_asked(
-    conn: aiosqlite.Connection, guild_id: int, round_id: int | None, position: int | None, slot: str | None
+    tx: Transaction, guild_id: int, round_id: int | None, position: int | None, slot: str | None
 ) -> Asked | None:
     params: tuple[Any, ...]
     if round_id is not None:
@@ -413,25 +461,24 @@ async def _find_asked(
         sql, params = "SELECT * FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?", (guild_id, slot)
     else:
         return None
-    async with conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
+    row = await tx.fetchone(sql, params)
     return _asked(row) if row else None
 
 
-async def _score(conn: aiosqlite.Connection, asked: Asked, scorer: Scorer) -> None:
-    async with conn.execute(
+async def _score(tx: Transaction, asked: Asked, scorer: Scorer) -> None:
+    rows = await tx.fetchall(
         "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked.id,)
-    ) as cursor:
-        answers = [_answer(r) for r in await cursor.fetchall()]
-    streaks = await _streaks(conn, asked.guild_id, asked.season, [a.user_id for a in answers])
+    )
+    answers = [_answer(r) for r in rows]
+    streaks = await _streaks(tx, asked.guild_id, asked.season, [a.user_id for a in answers])
     by_user = {a.user_id: a for a in answers}
     for scored in scorer(asked, answers, streaks):
         answer = by_user[scored.user_id]
-        await conn.execute(
+        await tx.execute(
             "UPDATE trivia_answers SET points = ? WHERE asked_id = ? AND user_id = ?",
             (scored.points, asked.id, scored.user_id),
         )
-        await conn.execute(
+        await tx.execute(
             "INSERT INTO trivia_scores "
             "(guild_id, season, user_id, points, correct, answered, streak, best_streak) "
             "VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (guild_id, season, user_id) DO UPDATE SET "
@@ -448,21 +495,19 @@ async def _score(conn: aiosqlite.Connection, asked: Asked, scorer: Scorer) -> No
                 scored.streak,
             ),
         )
-    await conn.execute("UPDATE trivia_asked SET state = 'revealed' WHERE id = ?", (asked.id,))
+    await tx.execute("UPDATE trivia_asked SET state = 'revealed' WHERE id = ?", (asked.id,))
 
 
-async def _streaks(
-    conn: aiosqlite.Connection, guild_id: int, season: int, users: list[int]
-) -> dict[int, int]:
+async def _streaks(tx: Transaction, guild_id: int, season: int, users: list[int]) -> dict[int, int]:
     if not users:
         return {}
     marks = ",".join("?" * len(users))
-    async with conn.execute(
+    rows = await tx.fetchall(
         "SELECT user_id, streak FROM trivia_scores WHERE guild_id = ? AND season = ? "
         f"AND user_id IN ({marks})",
         (guild_id, season, *users),
-    ) as cursor:
-        return {int(r["user_id"]): int(r["streak"]) for r in await cursor.fetchall()}
+    )
+    return {int(r["user_id"]): int(r["streak"]) for r in rows}
 
 
 def _round(row: Any) -> Round:

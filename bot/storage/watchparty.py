@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import aiosqlite
-
-    from bot.storage import Database
+    from bot.storage import Database, Transaction
 
 OPEN = "open"
 TIED = "tied"
@@ -101,20 +99,21 @@ class WatchPartyStore:
 
     async def create(self, new: NewPoll, close_kind: str, close_key: Callable[[int], str]) -> Poll:
         """Store a poll, its slots and its closing job (keyed by the new poll's id) in one transaction."""
-        async with self._db.transaction() as conn:
-            async with conn.execute(
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
                 "INSERT INTO wp_polls (guild_id, channel_id, creator_id, title, voice_channel_id, place, "
-                "closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (new.guild_id, new.channel_id, new.creator_id, new.title, new.voice_channel_id, new.place,
                  new.closes_at.timestamp(), new.created_at.timestamp()),
-            ) as cursor:  # fmt: skip
-                poll_id = int(cursor.lastrowid or 0)
-            await conn.executemany(
+            )  # fmt: skip
+            assert row is not None
+            poll_id = int(row["id"])
+            await tx.executemany(
                 "INSERT INTO wp_slots (poll_id, slot, starts_at, label) VALUES (?, ?, ?, ?)",
                 [(poll_id, index, at.timestamp(), label) for index, (at, label) in enumerate(new.slots)],
             )
             await self._db.jobs.add_in(
-                conn,
+                tx,
                 close_kind,
                 close_key(poll_id),
                 new.closes_at,
@@ -160,20 +159,22 @@ class WatchPartyStore:
 
     async def toggle_vote(self, poll_id: int, slot: int, user_id: int, now: datetime) -> VoteResult | None:
         """Approve a slot, or withdraw an approval, in one transaction; None when the poll isn't open."""
-        async with self._db.transaction() as conn:
-            if not await _is_open_slot(conn, poll_id, slot):
+        async with self._db.transaction() as tx:
+            if not await _is_open_slot(tx, poll_id, slot):
                 return None
-            async with conn.execute(
-                "DELETE FROM wp_votes WHERE poll_id = ? AND slot = ? AND user_id = ?",
-                (poll_id, slot, user_id),
-            ) as cursor:
-                withdrew = cursor.rowcount > 0
+            withdrew = (
+                await tx.execute(
+                    "DELETE FROM wp_votes WHERE poll_id = ? AND slot = ? AND user_id = ?",
+                    (poll_id, slot, user_id),
+                )
+                > 0
+            )
             if not withdrew:
-                await conn.execute(
+                await tx.execute(
                     "INSERT INTO wp_votes (poll_id, slot, user_id, voted_at) VALUES (?, ?, ?, ?)",
                     (poll_id, slot, user_id, now.timestamp()),
                 )
-            counts = await _counts(conn, poll_id)
+            counts = await _counts(tx, poll_id)
         return VoteResult(not withdrew, counts)
 
     async def counts(self, poll_id: int) -> list[int]:
@@ -192,13 +193,13 @@ class WatchPartyStore:
 
     async def toggle_ping(self, poll_id: int, user_id: int) -> bool:
         """Opt in to (or out of) being mentioned when the party is set; returns whether now opted in."""
-        async with self._db.transaction() as conn:
-            async with conn.execute(
-                "DELETE FROM wp_pings WHERE poll_id = ? AND user_id = ?", (poll_id, user_id)
-            ) as cursor:
-                if cursor.rowcount > 0:
-                    return False
-            await conn.execute("INSERT INTO wp_pings (poll_id, user_id) VALUES (?, ?)", (poll_id, user_id))
+        async with self._db.transaction() as tx:
+            if (
+                await tx.execute("DELETE FROM wp_pings WHERE poll_id = ? AND user_id = ?", (poll_id, user_id))
+                > 0
+            ):
+                return False
+            await tx.execute("INSERT INTO wp_pings (poll_id, user_id) VALUES (?, ?)", (poll_id, user_id))
         return True
 
     async def opted_in_voters(self, poll_id: int, slot: int) -> list[int]:
@@ -216,10 +217,10 @@ class WatchPartyStore:
         poll = await self.get(poll_id)
         if poll is None or poll.state != OPEN:
             return None
-        async with self._db.transaction() as conn:
-            counts = await _counts(conn, poll_id)
+        async with self._db.transaction() as tx:
+            counts = await _counts(tx, poll_id)
             decision = decide(poll, counts)
-            async with conn.execute(
+            changed = await tx.execute(
                 "UPDATE wp_polls SET state = ?, winner_slot = ?, tie_due_at = ?, closed_at = ? "
                 "WHERE id = ? AND state = ?",
                 (
@@ -230,9 +231,9 @@ class WatchPartyStore:
                     poll_id,
                     OPEN,
                 ),
-            ) as cursor:
-                if cursor.rowcount == 0:
-                    return None
+            )
+            if changed == 0:
+                return None
         return await self.get(poll_id)
 
     async def settle_tie(self, poll_id: int, slot: int | None) -> bool:
@@ -260,13 +261,13 @@ class WatchPartyStore:
         await self._db.execute("UPDATE wp_polls SET announced = ? WHERE id = ?", (state, poll_id))
 
 
-async def _is_open_slot(conn: aiosqlite.Connection, poll_id: int, slot: int) -> bool:
-    async with conn.execute(
+async def _is_open_slot(tx: Transaction, poll_id: int, slot: int) -> bool:
+    row = await tx.fetchone(
         "SELECT 1 FROM wp_polls p JOIN wp_slots s ON s.poll_id = p.id "
         "WHERE p.id = ? AND s.slot = ? AND p.state = ?",
         (poll_id, slot, OPEN),
-    ) as cursor:
-        return await cursor.fetchone() is not None
+    )
+    return row is not None
 
 
 _COUNTS = (
@@ -276,9 +277,8 @@ _COUNTS = (
 )
 
 
-async def _counts(conn: aiosqlite.Connection, poll_id: int) -> list[int]:
-    async with conn.execute(_COUNTS, (poll_id,)) as cursor:
-        return [int(row["n"]) for row in await cursor.fetchall()]
+async def _counts(tx: Transaction, poll_id: int) -> list[int]:
+    return [int(row["n"]) for row in await tx.fetchall(_COUNTS, (poll_id,))]
 
 
 def _poll(row: Any, slots: Sequence[Any]) -> Poll:

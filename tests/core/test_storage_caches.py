@@ -1,0 +1,196 @@
+"""Storage caches and hand-offs: hot reads come from memory, writes go through, one thread hand-off a query."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.storage import Database
+from bot.storage.trivia import AnswerRow, Asked, Scored
+
+
+@pytest_asyncio.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with Database(tmp_path / "bot.db") as database:
+        yield database
+
+
+class Statements:
+    """Every SQL statement the connection runs while installed (SQLite's trace callback)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def touching(self, table: str) -> list[str]:
+        return [s for s in self.seen if table in s]
+
+
+async def traced(db: Database) -> Statements:
+    statements = Statements()
+    await db.conn.set_trace_callback(statements.seen.append)
+    return statements
+
+
+async def test_spoiler_channel_lookups_never_query_the_database(db: Database) -> None:
+    await db.config.set_spoiler_channel(1, 10, True, actor_id=7)
+    assert await db.config.is_spoiler_channel(1, 10)  # the one read that fills the server's entry
+    statements = await traced(db)
+    for _ in range(50):
+        assert await db.config.is_spoiler_channel(1, 10)
+        assert not await db.config.is_spoiler_channel(1, 11)
+    assert await db.config.spoiler_channels(1) == {10}
+    # Changes are written through: the next lookups see them, still without a read.
+    await db.config.set_spoiler_channel(1, 11, True, actor_id=7)
+    await db.config.set_spoiler_channel(1, 10, False, actor_id=7)
+    assert await db.config.is_spoiler_channel(1, 11)
+    assert not await db.config.is_spoiler_channel(1, 10)
+    assert not any(s.lstrip().upper().startswith("SELECT") for s in statements.touching("spoiler_channels"))
+    assert statements.touching("spoiler_channels"), "the writes themselves reached the database"
+
+
+async def test_spoiler_channels_survive_a_restart(tmp_path: Path) -> None:
+    async with Database(tmp_path / "bot.db") as db:
+        await db.config.set_spoiler_channel(1, 10, True, actor_id=7)
+    async with Database(tmp_path / "bot.db") as db:
+        assert await db.config.is_spoiler_channel(1, 10)
+        assert not await db.config.is_spoiler_channel(2, 10)
+
+
+async def test_progress_is_read_once_and_written_through(db: Database) -> None:
+    assert await db.progress.get(1, 2, "rush") is None  # fills the cache with "no progress"
+    statements = await traced(db)
+    assert await db.progress.get(1, 2, "rush") is None
+    await db.progress.set(1, 2, "rush", 7)
+    assert await db.progress.get(1, 2, "rush") == 7
+    assert await db.progress.clear(1, 2, "rush")
+    assert await db.progress.get(1, 2, "rush") is None
+    assert not await db.progress.clear(1, 2, "rush")
+    selects = [s for s in statements.touching("progress") if s.lstrip().upper().startswith("SELECT")]
+    assert selects == []
+
+
+async def test_progress_cache_is_bounded_and_stays_correct(tmp_path: Path) -> None:
+    async with Database(tmp_path / "bot.db") as db:
+        db.progress._cache_limit = 3
+        for user in range(10):
+            await db.progress.set(1, user, "rush", user + 1)
+        assert len(db.progress._cache) == 3
+        assert [await db.progress.get(1, user, "rush") for user in range(10)] == list(range(1, 11))
+
+
+async def test_progress_persists(tmp_path: Path) -> None:
+    async with Database(tmp_path / "bot.db") as db:
+        await db.progress.set(1, 2, "rush", 4)
+    async with Database(tmp_path / "bot.db") as db:
+        assert await db.progress.get(1, 2, "rush") == 4
+
+
+_SLOTS = itertools.count()
+
+
+def _everyone_scores(points: int) -> Callable[[Asked, Any, dict[int, int]], list[Scored]]:
+    def scorer(asked: Asked, answers: list[AnswerRow], streaks: dict[int, int]) -> list[Scored]:
+        return [Scored(a.user_id, points if a.correct else 0, streaks.get(a.user_id, 0) + 1) for a in answers]
+
+    return scorer
+
+
+async def _answered_question(db: Database, guild: int, users: dict[int, bool]) -> Asked:
+    slot = f"slot-{next(_SLOTS)}"
+    payload = {"id": slot, "film_key": "rush"}
+    asked = await db.trivia.ask(
+        guild_id=guild, channel_id=5, payload=payload, mode="buttons", season=1,
+        opened_at=0.0, closes_at=1e12, cycle=1, daily_slot=slot,
+    )  # fmt: skip
+    for user, correct in users.items():
+        await db.trivia.record_answer(asked.id, user, "a", correct, 1.0)
+    return asked
+
+
+async def test_standings_are_cached_until_a_reveal_or_new_season(db: Database) -> None:
+    asked = await _answered_question(db, 1, {1: True, 2: False})
+    await db.trivia.reveal(asked.id, _everyone_scores(10))
+    assert [r.user_id for r in await db.trivia.leaderboard(1, 1)] == [1, 2]
+    statements = await traced(db)
+    for _ in range(5):
+        board = await db.trivia.leaderboard(1, 1)
+        assert await db.trivia.current_season(1) == 1
+        mine = await db.trivia.standing(1, 2, 1)
+        rank = await db.trivia.rank_of(1, 2, 1)
+        total = await db.trivia.all_time(1, 2)
+    assert [r.points for r in board] == [10, 0] and mine is not None and rank == 2 and total is not None
+    reads = [s for s in statements.seen if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 4, reads  # season, standing, rank and all-time: once each, the leaderboard not again
+
+    # A reveal changes standings: the next reads show it.
+    second = await _answered_question(db, 1, {2: True, 3: True})
+    await db.trivia.reveal(second.id, _everyone_scores(20))
+    assert [(r.user_id, r.points) for r in await db.trivia.leaderboard(1, 1)] == [(3, 20), (2, 20), (1, 10)]
+    assert await db.trivia.rank_of(1, 2, 1) == 1
+    # A new season starts empty.
+    assert await db.trivia.new_season(1, actor_id=9, now=5.0) == 2
+    assert await db.trivia.current_season(1) == 2
+    assert await db.trivia.leaderboard(1, 2) == []
+
+
+async def test_a_reveal_in_one_server_keeps_another_servers_cache(db: Database) -> None:
+    await db.trivia.leaderboard(2, 1)
+    asked = await _answered_question(db, 1, {1: True})
+    await db.trivia.reveal(asked.id, _everyone_scores(10))
+    statements = await traced(db)
+    assert await db.trivia.leaderboard(2, 1) == []
+    assert statements.seen == []
+
+
+async def test_one_hand_off_to_the_database_thread_per_query(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = db.conn
+    hand_offs = 0
+    real = conn._execute
+
+    async def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal hand_offs
+        hand_offs += 1
+        return await real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(conn, "_execute", counting)
+    await db.fetchone("SELECT 1")
+    await db.fetchall("SELECT 1 UNION SELECT 2")
+    await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+    assert hand_offs == 3
+
+
+async def test_lone_statements_wait_for_an_open_transaction_and_stay_outside_it(db: Database) -> None:
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def failing_transaction() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('tx', '1')")
+            inside.set()
+            await release.wait()
+            raise RuntimeError("roll back")
+
+    task = asyncio.create_task(failing_transaction())
+    await asyncio.wait_for(inside.wait(), 5)
+    lone = asyncio.create_task(db.execute("INSERT INTO meta (key, value) VALUES ('lone', '1')"))
+    await asyncio.sleep(0)
+    assert not lone.done()
+    release.set()
+    with pytest.raises(RuntimeError):
+        await asyncio.wait_for(task, 5)
+    assert await asyncio.wait_for(lone, 5) == 1
+    assert await db.config.get_meta("lone") == "1"
+    assert await db.config.get_meta("tx") is None
+
+
+async def test_concurrent_reads_are_not_serialised_behind_a_lock(db: Database) -> None:
+    results = await asyncio.gather(*(db.fetchone("SELECT ?", (n,)) for n in range(200)))
+    assert [r[0] for r in results if r is not None] == list(range(200))

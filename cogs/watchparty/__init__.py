@@ -178,13 +178,14 @@ class WatchParty(
         await self._require_creator_or_moderator(interaction, found, "cancel it")
         if not await self.bot.db.watchparty.cancel(found.id):
             raise UserError(f"Poll #{found.id} has already ended; there's nothing to cancel.")
+        await self.lifecycle.cancel_jobs(found)
         what = "watch party" if found.state == SCHEDULED else "watch-party poll"
         await interaction.response.send_message(  # answered first: the clean-up below talks to Discord
             f"❌ The {what} **{render.title_text(found)}** (#{found.id}) "
             f"was cancelled by {interaction.user.mention}."
         )
         try:
-            await self.lifecycle.cancel(found)
+            await self.lifecycle.clean_up(found)
         except discord.HTTPException as exc:
             log.warning("Cleaning up cancelled watch-party poll %d failed: %r", found.id, exc)
             await interaction.followup.send(

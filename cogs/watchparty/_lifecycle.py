@@ -136,11 +136,14 @@ class Lifecycle:
         except discord.NotFound:
             log.info("The message of watch-party poll %d is gone; not redrawing it", poll_id)
 
-    async def cancel(self, poll: Poll) -> None:
-        """Drop a cancelled poll's jobs and its Discord event, and redraw its message."""
+    async def cancel_jobs(self, poll: Poll) -> None:
+        """Drop a cancelled poll's jobs (database only, so it comes before the reply)."""
         await self.bot.scheduler.cancel(CLOSE_KIND, close_key(poll.id))
         await self.bot.scheduler.cancel(TIE_KIND, tie_key(poll.id))
         await self.bot.db.jobs.cancel_prefix(REMIND_KIND, f"{REMIND_KIND}:{poll.id}:")
+
+    async def clean_up(self, poll: Poll) -> None:
+        """Cancel a cancelled poll's Discord event and redraw its message (REST calls, after the reply)."""
         if poll.event_id is not None:
             await self._cancel_event(poll)
         await self.refresh_message(poll.id)

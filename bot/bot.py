@@ -17,6 +17,7 @@ import cogs
 from bot.clock import Clock, SystemClock
 from bot.errors import on_tree_error
 from bot.films import Film, FilmLibrary
+from bot.pages import Drawer, ListPageButton
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.storage import Database
@@ -76,9 +77,11 @@ class FilmClubBot(commands.Bot):
         self.scheduler.on_failure = self._record_job_failure
         self.scheduler.on_clock_change = lambda moved: self.dispatch("clock_changed", moved)
         self.force_sync = force_sync
+        self.page_drawers: dict[str, Drawer] = {}  # paged lists by kind, see bot.pages
         self.tree.error(on_tree_error)
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(ListPageButton)
         for name in extension_names():
             await self.load_extension(name)
         log.info("Loaded %d cogs: %s", len(self.cogs), ", ".join(sorted(self.cogs)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.usertext import code
+
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
@@ -30,6 +32,12 @@ def truncate(text: str, limit: int) -> str:
         if cut.count(SPOILER) % 2:
             return cut + ELLIPSIS + SPOILER
     return cut + ELLIPSIS
+
+
+def inline_code(text: str, limit: int = 60) -> str:
+    """User text echoed as inline code: shown as typed (markdown escapes would show as backslashes),
+    cut to `limit`, with backticks and line breaks swapped out so it can't leave the code span."""
+    return code(text, limit)  # the one user-text helper (bot/usertext.py)
 
 
 def fit_embed(embed: discord.Embed) -> discord.Embed:

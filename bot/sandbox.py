@@ -26,17 +26,25 @@ from bot.standin.server import Message
 HELP = """\
 /command sub option:value ...   run a slash command, e.g. /plot beat:8  /cast name:sam elliott
                                 (a value runs to the next option name; leading text fills the first option)
-click N | click LABEL           press button N (as numbered in the last message with buttons)
+click N | click LABEL           press button N (as numbered in the last message with buttons),
+                                or the button whose label starts with LABEL: click Next
 select N VALUE[, VALUE...]      choose in select menu N of that message
 modal FIELD=TEXT ...            submit the last modal (with one field, `modal TEXT` is enough)
-as NAME                         act as another member: mod, member, member2 (now: {member})
+complete /command option: TEXT  show the autocomplete choices for TEXT typed in that option,
+                                e.g. complete /plot beat: dea   complete /cast name: kri
+as NAME [--force]               act as another member: mod, member, member2 (now: {member}{forced});
+                                --force runs commands hidden from them (moderator-only ones), to
+                                see the bot's own refusal
 channel NAME                    act in another channel: general, spoilers, announcements (now: #{channel})
+                                #spoilers starts marked as a spoiler channel (plot text untagged);
+                                /config spoilers channel:spoilers marked:false unmarks it
 read [CHANNEL]                  print a channel's messages
 wait SECONDS                    let time pass, then print what the bot posted meanwhile
 commands                        list the bot's slash commands and their options
 log                             the end of the bot's log
 help                            this text
 quit                            stop the bot and leave"""
+SPOILER_CHANNEL = "spoilers"
 SETTLE_QUIET = 0.3
 SETTLE_MAX = 3.0
 OPTION_TYPES = {
@@ -133,6 +141,16 @@ class Sandbox:
         self.printed: dict[int, int] = {}  # message id -> version last printed
         self.last_with_components: Message | None = None
         self.last_modal: Reply | None = None
+        self.force = False
+        self.mark_all_printed()
+
+    async def prepare(self) -> None:
+        """Set the server up the way a club would: #spoilers marked as a spoiler channel (when the bot can)."""
+        if not any(c["name"] == "config" for c in self.driver.commands()):
+            return  # another bot (--bot) without the film club's settings
+        await self.driver.command(
+            "config spoilers", {"channel": SPOILER_CHANNEL, "marked": True}, member="mod"
+        )
         self.mark_all_printed()
 
     def mark_all_printed(self) -> None:
@@ -182,7 +200,7 @@ class Sandbox:
             owner = (message.interaction_metadata or {}).get("user", {}).get("id")
             if message.ephemeral and owner != str(me):
                 continue
-            self.show(message, note="(edited)" if message.id in self.printed else "")
+            self.show(message)  # an edited message says "(edited)" in its own header
 
     def show_problems(self) -> None:
         for problem in self.standin.take_problems():
@@ -211,7 +229,20 @@ class Sandbox:
         rest = rest.strip()
         if line.startswith("/"):
             path, options = parse_slash(self.driver.commands(), line)
-            self.show_reply(await self.driver.command(path, options))
+            try:
+                reply = await self.driver.command(path, options, force=self.force)
+            except DriverError as error:
+                hidden = str(error).partition(" (default_member_permissions)")
+                if not hidden[1]:
+                    raise
+                member = self.driver.default_member
+                raise DriverError(
+                    f"{hidden[0].split(': it needs')[0]}: Discord hides it from members without Manage Server. "
+                    f"Type `as {member} --force` to run it anyway and see the bot's own refusal."
+                ) from None
+            self.show_reply(reply)
+        elif word == "complete":
+            await self._complete(rest)
         elif word == "click":
             self.show_reply(await self.driver.click(self._target(), int(rest) if rest.isdigit() else rest))
         elif word == "select":
@@ -226,8 +257,13 @@ class Sandbox:
             self.last_modal = None
             self.show_reply(reply)
         elif word == "as":
-            self.driver.default_member = self.driver.member(rest.lstrip("@")).user.username
-            self.write(f"You are now {self.driver.default_member}.")
+            name, _, flag = rest.partition(" ")
+            if flag.strip() not in ("", "--force"):
+                raise DriverError("use: as NAME  or  as NAME --force")
+            self.driver.default_member = self.driver.member(name.lstrip("@")).user.username
+            self.force = flag.strip() == "--force"
+            extra = " Commands hidden from you run anyway (--force)." if self.force else ""
+            self.write(f"You are now {self.driver.default_member}.{extra}")
         elif word == "channel":
             self.driver.default_channel = self.driver.channel(rest).name
             self.write(f"You are now in #{self.driver.default_channel}.")
@@ -240,13 +276,27 @@ class Sandbox:
         elif word == "log":
             self.write(self.process.log_tail(40))
         elif word == "help":
-            self.write(HELP.format(member=self.driver.default_member, channel=self.driver.default_channel))
+            forced = ", --force" if self.force else ""
+            self.write(
+                HELP.format(
+                    member=self.driver.default_member, channel=self.driver.default_channel, forced=forced
+                )
+            )
         elif word in ("quit", "exit"):
             return False
         else:
             raise DriverError(f"unknown command {word!r}; type help")
         await self.settle()
         return True
+
+    async def _complete(self, text: str) -> None:
+        """`complete /plot beat: dea`: what the bot suggests while TEXT is typed in that option."""
+        command, colon, typed = text.partition(":")
+        path, _, focused = command.strip().lstrip("/").rpartition(" ")
+        if not colon or not path or not focused:
+            raise DriverError("use: complete /command option: text   e.g. complete /plot beat: dea")
+        choices = await self.driver.autocomplete(path, {focused: typed.strip()}, focused)
+        self.write(render_choices(choices))
 
     def _target(self) -> Message:
         message = self.last_with_components
@@ -316,6 +366,7 @@ async def run(args: argparse.Namespace, argv: list[str] | None, workdir: Path) -
                 await process.start()
                 await process.wait_ready(args.timeout)
                 sandbox = Sandbox(standin, process, lambda text: print(text, flush=True))
+                await sandbox.prepare()
                 interactive = sys.stdin.isatty()
                 sandbox.write(f"Film Club sandbox: you are {sandbox.driver.default_member} in "
                               f"#{sandbox.driver.default_channel}. Type help for commands.")  # fmt: skip

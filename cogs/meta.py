@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bot import FilmClubBot
+from bot.readers import interaction_reader
 from bot.render import fit_embed, truncate
 
 AppCommand = app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
@@ -42,13 +43,16 @@ class Meta(commands.Cog):
     @app_commands.command(name="about", description="What this bot does, its commands and its sources")
     async def about(self, interaction: discord.Interaction[FilmClubBot]) -> None:
         film = await self.bot.current_film(interaction.guild_id)
+        reader = await interaction_reader(self.bot, interaction, film, private=True)
+        title = reader.render(film.title, film.title_reveal)
         commands_list = [command_line(c) for c in sorted(self.bot.tree.get_commands(), key=lambda c: c.name)]
         embed = discord.Embed(
             title="Film club bot",
             description=(
-                f"This server is discussing **{film.title}**. I answer questions about it without spoiling it: "
-                "plot details past the setup stay behind spoiler tags unless you ask for them or you are in a "
-                "spoiler channel. I also run trivia and help pick a watch-party time across time zones.\n\n"
+                f"This server is discussing **{title}**. I answer questions about it without spoiling it: "
+                "public answers show the setup only, private answers (`private:true`) follow the beat you "
+                "saved with `/progress set`, and a spoiler channel shows everything; anything later stays "
+                "behind spoiler tags or is left out. I also run trivia and help pick a watch-party time.\n\n"
                 "Everything I say about the film comes from the source documents below; where they disagree I "
                 'show every version, and where they are silent I say "not stated".'
             ),

@@ -19,6 +19,8 @@ from bot.films.lookup import (
     find_cast,
     index_for,
     normalise,
+    search_terms,
+    unplayed_characters,
 )
 from bot.films.model import (
     Beat,
@@ -62,4 +64,6 @@ __all__ = [
     "normalise",
     "pack_problems",
     "parse_pack",
+    "search_terms",
+    "unplayed_characters",
 ]

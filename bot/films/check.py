@@ -6,11 +6,18 @@ objects, so tests can call them directly; `__main__` only parses and prints.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.films.loader import PackError, iter_evidence, iter_facts, pack_problems, parse_pack
-from bot.films.model import Fact, Film
+from bot.films.model import Evidence, Fact, Film
+from bot.films.reveals import iter_reliance, iter_texts
+
+# A sentence ends at . ! or ? (possibly followed by a closing bracket or quote) and white space; line breaks
+# alone do not end one, since the documents wrap some sentences across lines.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][)\]\"'”’])\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +105,66 @@ def evidence_problems(film: Film, sources_dir: Path) -> list[Problem]:
     return problems
 
 
+def _sentences(texts: Mapping[str, str]) -> dict[str, list[str]]:
+    return {key: [_squash(part) for part in _SENTENCE_END.split(text)] for key, text in texts.items()}
+
+
+def _sentence_beats(film: Film, sentences: Mapping[str, list[str]]) -> dict[tuple[str, int], int]:
+    """For each (source, sentence index) holding a beat's own evidence, the earliest such beat."""
+    found: dict[tuple[str, int], int] = {}
+    for beat in film.beats:
+        for evidence in beat.evidence:
+            for index in _holding(sentences, evidence):
+                place = (evidence.source, index)
+                found[place] = min(found.get(place, beat.number), beat.number)
+    return found
+
+
+def _holding(sentences: Mapping[str, list[str]], evidence: Evidence) -> list[int]:
+    quote = _squash(evidence.quote)
+    return [i for i, sentence in enumerate(sentences.get(evidence.source, ())) if quote in sentence]
+
+
+def reliance_problems(film: Film, sources_dir: Path) -> list[Problem]:
+    """Texts revealed before a beat whose evidence sentence (in the source documents) they quote from.
+
+    A phrase found in several sentences relies on the earliest beat among them (a sentence tied to
+    no beat counts as 0); a text relies on the latest beat any of its phrases relies on.
+    """
+    raw: dict[str, str] = {}
+    for source in film.sources:
+        try:
+            raw[source.key] = (sources_dir / source.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # reported by evidence_problems
+    sentences = _sentences(raw)
+    beats = _sentence_beats(film, sentences)
+    problems = []
+    for path, reveal, evidence in iter_reliance(film):
+        needed = 0
+        for item in evidence:
+            places = _holding(sentences, item)
+            if places:
+                needed = max(needed, min(beats.get((item.source, i), 0) for i in places))
+        if reveal < needed:
+            message = f"reveal point {reveal} comes before beat {needed}, whose evidence sentence it quotes"
+            problems.append(Problem(film.pack_file, path, message))
+    return problems
+
+
+def citation_problems(film: Film, sources_dir: Path) -> list[Problem]:
+    """Every source that names an actor in full but is missing from that actor's citations."""
+    texts, _ = _read_documents(film, film.pack_file, sources_dir)
+    problems = []
+    for index, member in enumerate(film.cast):
+        cited = {evidence.source for evidence in member.actor_evidence}
+        for key, text in texts.items():
+            if key not in cited and member.actor in text:
+                message = f"{member.actor} is named in {key} but that source is not cited"
+                problems.append(Problem(film.pack_file, f"cast[{index}].actor_evidence", message))
+    return problems
+
+
 def check_pack(path: Path, sources_dir: Path | None = None) -> PackReport:
     """Load one pack, check its cross-references and, given a sources folder, its evidence phrases."""
     try:
@@ -106,7 +173,8 @@ def check_pack(path: Path, sources_dir: Path | None = None) -> PackReport:
         return PackReport(str(path), None, (Problem(error.file, error.field, error.problem),))
     problems = [Problem(str(path), field, message) for field, message in pack_problems(film)]
     if sources_dir is not None:
-        problems += evidence_problems(film, sources_dir)
+        problems += evidence_problems(film, sources_dir) + citation_problems(film, sources_dir)
+        problems += reliance_problems(film, sources_dir)
     return PackReport(
         file=str(path),
         film=film,
@@ -146,6 +214,8 @@ def _pack_lines(pack: PackReport) -> list[str]:
         f"{pack.file}: {pack.film.title} ({pack.film.key})",
         f"  facts: {len(pack.facts)} ({len(pack.traced)} traced to sources, {len(pack.disputed)} disputed, "
         f"{len(pack.unstated)} unstated); {pack.evidence_count} evidence phrases ({traced})",
+        f"  reveal points: {sum(1 for _ in iter_texts(pack.film))} texts, each with the beat that first reveals it "
+        f"(setup: beats 1-{pack.film.setup_end} of {pack.film.last_beat})",
         f"  disputed ({len(pack.disputed)}):",
     ]
     for fact in pack.disputed:

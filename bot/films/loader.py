@@ -27,7 +27,9 @@ from bot.films.model import (
     SynopsisPart,
     Theme,
     Variant,
+    iter_facts,
 )
+from bot.films.reveals import reveal_problems
 
 MAX_QUOTE_WORDS = 12
 REQUIRED_FACTS = (
@@ -142,6 +144,15 @@ class _Node:
             nodes.append(_Node(self.file, self.where(f"{key}[{index}]"), item))
         return nodes
 
+    def reveal(self, key: str = "reveal") -> int:
+        """A required reveal point: the beat (0 = before the film starts) that first reveals the text."""
+        value = self.maybe(key, int)
+        if value is None:
+            self.fail(key, "missing reveal point (the beat that first reveals this text; 0 before the film)")
+        if value < 0:
+            self.fail(key, f"a reveal point is a beat number, 0 or more, not {value}")
+        return value
+
     def level(self, key: str, default: SpoilerLevel | None = None) -> SpoilerLevel:
         name = self.maybe(key, str)
         if name is None:
@@ -165,26 +176,36 @@ def _evidence(node: _Node, key: str = "evidence") -> tuple[Evidence, ...]:
 
 
 def _variant(node: _Node) -> Variant:
-    node.only("value", "amount", "evidence")
-    return Variant(value=node.text("value"), evidence=_evidence(node), amount=node.maybe("amount", int))
+    node.only("value", "amount", "evidence", "reveal")
+    return Variant(
+        value=node.text("value"),
+        evidence=_evidence(node),
+        amount=node.maybe("amount", int),
+        reveal=node.reveal(),
+    )
 
 
-def _fact(node: _Node, key: str, label: str) -> Fact:
+def _fact(node: _Node, key: str, label: str, label_reveal: int) -> Fact:
     variants = tuple(_variant(item) for item in node.tables("variants"))
     note = node.maybe("note", str) or ""
     return Fact(
-        key=key, label=label, variants=variants, note=note, level=node.level("level", SpoilerLevel.SETUP)
+        key=key,
+        label=label,
+        variants=variants,
+        note=note,
+        label_reveal=label_reveal,
+        note_reveal=node.reveal("note_reveal") if note else 0,
     )
 
 
 def _facts(root: _Node) -> Mapping[str, Fact]:
     facts: dict[str, Fact] = {}
     for node in root.tables("facts"):
-        node.only("key", "label", "note", "level", "variants")
+        node.only("key", "label", "label_reveal", "note", "note_reveal", "variants")
         key = node.text("key")
         if key in facts:
             node.fail("key", f"duplicate fact key {key!r}")
-        facts[key] = _fact(node, key, node.text("label"))
+        facts[key] = _fact(node, key, node.text("label"), node.reveal("label_reveal"))
     return MappingProxyType(facts)
 
 
@@ -197,31 +218,34 @@ def _cast_member(node: _Node) -> CastMember:
     actor = node.text("actor")
     slug = _slug(actor)
     character = node.table("character")
-    character.only("variants", "note", "level")
+    character.only("variants", "note", "note_reveal")
     role = node.table("role")
-    role.only("variants", "note", "level")
+    role.only("variants", "note", "note_reveal")
+    # The labels name the actor only, which the credits give before the film starts.
     return CastMember(
         actor=actor,
         actor_evidence=_evidence(node, "actor_evidence"),
-        character=_fact(character, f"cast.{slug}.character", f"{actor}'s character"),
+        character=_fact(character, f"cast.{slug}.character", f"{actor}'s character", 0),
         character_key=node.optional_text("character_key"),
-        description=_fact(role, f"cast.{slug}.role", f"{actor}'s role"),
+        description=_fact(role, f"cast.{slug}.role", f"{actor}'s role", 0),
     )
 
 
 def _character(node: _Node) -> Character:
-    node.only("key", "name", "aliases", "description", "evidence")
+    node.only("key", "name", "aliases", "reveal", "description", "description_reveal", "evidence")
     return Character(
         key=node.text("key"),
         name=node.text("name"),
         aliases=node.strings("aliases"),
         description=node.text("description"),
         evidence=_evidence(node),
+        reveal=node.reveal(),
+        description_reveal=node.reveal("description_reveal"),
     )
 
 
 def _beat(node: _Node) -> Beat:
-    node.only("number", "title", "summary", "level", "keywords", "evidence")
+    node.only("number", "title", "title_reveal", "summary", "level", "keywords", "evidence")
     return Beat(
         number=node.need("number", int),
         title=node.text("title"),
@@ -229,24 +253,26 @@ def _beat(node: _Node) -> Beat:
         level=node.level("level"),
         evidence=_evidence(node),
         keywords=node.strings("keywords"),
+        title_reveal=node.reveal("title_reveal"),
     )
 
 
 def _synopsis(root: _Node, key: str) -> tuple[SynopsisPart, ...]:
     parts = []
     for node in root.tables(key):
-        node.only("level", "text")
-        parts.append(SynopsisPart(level=node.level("level"), text=node.text("text")))
+        node.only("reveal", "text")
+        parts.append(SynopsisPart(reveal=node.reveal(), text=node.text("text")))
     return tuple(parts)
 
 
 def _theme(node: _Node) -> Theme:
-    node.only("name", "description", "level", "evidence")
+    node.only("name", "reveal", "description", "description_reveal", "evidence")
     return Theme(
         name=node.text("name"),
         description=node.text("description"),
         evidence=_evidence(node),
-        level=node.level("level", SpoilerLevel.SETUP),
+        reveal=node.reveal(),
+        description_reveal=node.reveal("description_reveal"),
     )
 
 
@@ -298,15 +324,6 @@ def parse_pack(path: Path) -> Film:
 
 
 # --- cross-references, checked on the built Film ---------------------------------------------
-
-
-def iter_facts(film: Film) -> Iterator[tuple[str, Fact]]:
-    """Every fact of a film with its field path: metadata facts, then each cast member's two facts."""
-    for index, fact in enumerate(film.facts.values()):
-        yield f"facts[{index}]", fact
-    for index, member in enumerate(film.cast):
-        yield f"cast[{index}].character", member.character
-        yield f"cast[{index}].role", member.description
 
 
 def _evidence_groups(film: Film) -> Iterator[tuple[str, tuple[Evidence, ...]]]:
@@ -384,17 +401,16 @@ def _structure_problems(film: Film) -> Iterator[tuple[str, str]]:
                 f"beats[{index}].number",
                 f"beats must be numbered 1..n in order: expected {index + 1}, got {beat.number}",
             )
-    for index, part in enumerate(film.synopsis_safe):
-        if part.level is not SpoilerLevel.SETUP:
-            yield (
-                f"synopsis.safe[{index}].level",
-                f"the spoiler-free synopsis holds setup parts only, not {part.level.label!r}",
-            )
 
 
 def pack_problems(film: Film) -> list[tuple[str, str]]:
     """Cross-reference problems of a built film as (field path, problem) pairs; empty when consistent."""
-    return [*_structure_problems(film), *_fact_problems(film), *_evidence_problems(film)]
+    return [
+        *_structure_problems(film),
+        *_fact_problems(film),
+        *_evidence_problems(film),
+        *reveal_problems(film),
+    ]
 
 
 def load_pack(path: Path) -> Film:

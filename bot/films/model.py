@@ -3,12 +3,16 @@
 Every fact the bot can show carries the source documents that state it. A fact
 with no variants is one the sources leave unstated; a fact with two or more
 variants is disputed, and every variant is kept with its own sources.
+
+Every piece of text carries a reveal point (`*reveal` fields): the beat at which the film first
+reveals it, 0 for what is known before the film starts. A beat's summary and keywords are revealed by
+the beat itself. The spoiler levels (setup, middle, ending) are names for ranges of beats.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 
@@ -39,6 +43,7 @@ class Variant:
     value: str
     evidence: tuple[Evidence, ...]
     amount: int | None = None  # machine-readable number for quantities (a year, minutes)
+    reveal: int = 0  # the beat that first reveals this version
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -53,7 +58,15 @@ class Fact:
     label: str
     variants: tuple[Variant, ...]
     note: str = ""  # why the sources disagree, or what they leave out
-    level: SpoilerLevel = SpoilerLevel.SETUP
+    label_reveal: int = 0  # the label itself can give something away ("Verdict at the trial")
+    note_reveal: int = 0
+
+    @property
+    def reveal(self) -> int:
+        """The latest reveal point of anything this fact shows: label, note and every variant."""
+        return max(
+            [self.label_reveal, self.note_reveal if self.note else 0, *(v.reveal for v in self.variants)]
+        )
 
     @property
     def stated(self) -> bool:
@@ -83,13 +96,15 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Character:
-    """A character in the film; the description stays at setup level."""
+    """A character in the film: the name (and aliases) and the description have their own reveal points."""
 
     key: str
     name: str
     aliases: tuple[str, ...]
     description: str
     evidence: tuple[Evidence, ...]
+    reveal: int = 0  # when the film first shows the character
+    description_reveal: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +120,7 @@ class CastMember:
 
 @dataclass(frozen=True, slots=True)
 class Beat:
-    """One plot beat, in film order."""
+    """One plot beat, in film order. Its summary and keywords are revealed at the beat itself."""
 
     number: int
     title: str
@@ -113,13 +128,19 @@ class Beat:
     level: SpoilerLevel
     evidence: tuple[Evidence, ...]
     keywords: tuple[str, ...] = ()
+    title_reveal: int = 0  # at most `number`: a title may give away only its own beat and earlier ones
+
+    @property
+    def reveal(self) -> int:
+        """The beat that reveals the summary and keywords: this one."""
+        return self.number
 
 
 @dataclass(frozen=True, slots=True)
 class SynopsisPart:
-    """A paragraph of a synopsis with the spoiler level it reaches."""
+    """A passage of a synopsis, ending at the beat `reveal` (the last beat whose events it tells)."""
 
-    level: SpoilerLevel
+    reveal: int
     text: str
 
 
@@ -130,7 +151,8 @@ class Theme:
     name: str
     description: str
     evidence: tuple[Evidence, ...]
-    level: SpoilerLevel = SpoilerLevel.SETUP
+    reveal: int = 0  # of the name
+    description_reveal: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +165,33 @@ class Film:
     cast: tuple[CastMember, ...]
     characters: tuple[Character, ...]
     beats: tuple[Beat, ...]
-    synopsis_safe: tuple[SynopsisPart, ...]  # every part at SETUP
+    synopsis_safe: tuple[SynopsisPart, ...]  # every part within the setup
     synopsis_full: tuple[SynopsisPart, ...]
     themes: tuple[Theme, ...]
     sources: tuple[Source, ...]
     pack_file: str = field(default="", compare=False)
+
+    @property
+    def title_reveal(self) -> int:
+        """When the film's title is revealed (its `title` fact; 0, the credits, when the pack has none)."""
+        fact = self.facts.get("title")
+        return fact.reveal if fact is not None else 0
+
+    @property
+    def last_beat(self) -> int:
+        """The number of the film's last beat (0 for a film with no beats)."""
+        return len(self.beats)
+
+    @property
+    def setup_end(self) -> int:
+        """The last beat of the setup: what a member with no saved progress may see untagged."""
+        return max((beat.number for beat in self.beats if beat.level is SpoilerLevel.SETUP), default=0)
+
+    def level_of(self, reveal: int) -> SpoilerLevel:
+        """The name of the range a reveal point falls in (0 and the setup beats are the setup)."""
+        if reveal <= self.setup_end or not self.beats:
+            return SpoilerLevel.SETUP
+        return self.beats[min(reveal, len(self.beats)) - 1].level
 
     def fact(self, key: str) -> Fact:
         """The fact with this key; KeyError if the pack has no such key."""
@@ -177,3 +221,12 @@ class Film:
         fact = self.facts.get("runtime")
         variant = fact.value if fact else None
         return variant.amount if variant else None
+
+
+def iter_facts(film: Film) -> Iterator[tuple[str, Fact]]:
+    """Every fact of a film with its field path: metadata facts, then each cast member's two facts."""
+    for index, fact in enumerate(film.facts.values()):
+        yield f"facts[{index}]", fact
+    for index, member in enumerate(film.cast):
+        yield f"cast[{index}].character", member.character
+        yield f"cast[{index}].role", member.description

@@ -698,10 +698,16 @@ def _pick(items: list[Mapping[str, Any]], which: str | int, what: str, message: 
         if not 1 <= index <= len(items):
             raise DriverError(f"there is no {what} {index} (the message has {len(items)})")
         return items[index - 1]
+    if not str(which).strip():
+        raise DriverError(f"say which {what}: a number or the start of its label")
     for key in ("custom_id", "label"):
         for item in items:
             if item.get(key) == which:
                 return item
+    wanted = str(which).casefold()
+    starting = [item for item in items if str(item.get("label") or "").casefold().startswith(wanted)]
+    if len(starting) == 1:
+        return starting[0]  # a label's first words: "Next" for "Next ▶"
     names = ", ".join(str(i.get("label") or i.get("custom_id")) for i in items)
     raise DriverError(f"no {what} {which!r} on message {message.id} ({names})")
 

@@ -98,7 +98,7 @@ class ConfigStore:
                     "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
                     (guild_id, key, new_json),
                 )
-            await _audit(tx, guild_id, actor_id, key, old_json, new_json, now)
+            await record_audit(tx, guild_id, actor_id, key, old_json, new_json, now)
         return old_json
 
     async def spoiler_channels(self, guild_id: int) -> builtins.set[int]:
@@ -133,7 +133,7 @@ class ConfigStore:
                 changed = await tx.execute(sql, (guild_id, channel_id)) > 0
                 if changed:
                     old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
-                    await _audit(tx, guild_id, actor_id, "spoiler_channel", old, new, time.time())
+                    await record_audit(tx, guild_id, actor_id, "spoiler_channel", old, new, time.time())
         except BaseException:
             self._spoiler_channels.pop(guild_id, None)  # unknown outcome: read afresh next time
             raise
@@ -142,11 +142,23 @@ class ConfigStore:
             self._spoiler_channels[guild_id] = cached | {channel_id} if marked else cached - {channel_id}
         return changed
 
-    async def recent_changes(self, guild_id: int, limit: int = 5) -> list[ConfigChange]:
+    async def record_action(self, guild_id: int, actor_id: int, key: str, old: Any, new: Any) -> None:
+        """Audit a moderator action that is not a stored setting (a cancelled party, a stopped round)."""
+        old_json = json.dumps(old, sort_keys=True) if old is not None else None
+        new_json = json.dumps(new, sort_keys=True) if new is not None else None
+        async with self._db.transaction() as tx:
+            await record_audit(tx, guild_id, actor_id, key, old_json, new_json, time.time())
+
+    async def count_changes(self, guild_id: int) -> int:
+        row = await self._db.fetchone("SELECT COUNT(*) FROM config_audit WHERE guild_id = ?", (guild_id,))
+        return int(row[0]) if row else 0
+
+    async def recent_changes(self, guild_id: int, limit: int = 5, offset: int = 0) -> list[ConfigChange]:
+        """Changes newest first; `offset` skips that many (for paging through the history)."""
         rows = await self._db.fetchall(
             "SELECT actor_id, key, old_value, new_value, at FROM config_audit WHERE guild_id = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (guild_id, limit),
+            "ORDER BY id DESC LIMIT ? OFFSET ?",
+            (guild_id, limit, offset),
         )
         return [
             ConfigChange(
@@ -186,7 +198,7 @@ class ConfigStore:
         )
 
 
-async def _audit(
+async def record_audit(
     tx: Transaction, guild_id: int, actor_id: int, key: str, old: str | None, new: str | None, at: float
 ) -> None:
     await tx.execute(

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.storage.config import record_audit
+
+SEASON_AUDIT_KEY = "trivia_season"
+
 if TYPE_CHECKING:
     from bot.storage import Database, Transaction
 
@@ -143,18 +147,28 @@ class TriviaStore:
         )
         return int(row[0]) if row and row[0] is not None else 1
 
-    async def new_season(self, guild_id: int, actor_id: int, now: float) -> int:
-        """Start the next season; old seasons and their standings are kept."""
+    async def new_season(
+        self, guild_id: int, actor_id: int, now: float, *, after: int | None = None
+    ) -> int | None:
+        """Start the next season (old seasons and standings are kept) and audit it in the same transaction.
+
+        With `after`, only when the current season is still that one (a confirmation clicked twice
+        starts one season, not two); None when it has moved on.
+        """
         try:
             async with self._db.transaction() as tx:
                 row = await tx.fetchone(
                     "SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?", (guild_id,)
                 )
-                number = (int(row[0]) if row and row[0] is not None else 1) + 1
+                current = int(row[0]) if row and row[0] is not None else 1
+                if after is not None and current != after:
+                    return None
+                number = current + 1
                 await tx.execute(
                     "INSERT INTO trivia_seasons (guild_id, number, started_at, started_by) VALUES (?, ?, ?, ?)",
                     (guild_id, number, now, actor_id),
                 )
+                await record_audit(tx, guild_id, actor_id, SEASON_AUDIT_KEY, str(current), str(number), now)
         finally:
             self._standings_changed(guild_id)
         return number

@@ -1,7 +1,7 @@
 """Film lookups: synopsis, spoiler-tagged plot, viewing progress, cast, film details and sources.
 
-Everything shown comes from the server's current film pack; what gets spoiler tags is decided by
-`_policy`, drawn by `_render`, and long answers turn pages with the persistent buttons in `_views`.
+Everything shown comes from the server's current film pack; what gets spoiler tags is decided by the core
+policy (`bot.policy`), drawn by `_render`, and long answers turn pages with the persistent buttons in `_views`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from discord.ext import commands
 
 from bot.bot import FilmClubBot
 from bot.errors import UserError
-from bot.films import beat_choices, cast_choices, find_beats, find_cast
+from bot.films import beat_choices, cast_choices, find_beats, find_cast, search_terms
 from bot.films.model import Beat, Film
+from bot.policy import Reader, reader_for
+from bot.readers import interaction_reader
 from bot.render import CHOICE_NAME_LIMIT, truncate
-from bot.usertext import plain
 from cogs.lookups import _render
-from cogs.lookups._policy import Reader, progress_level
 from cogs.lookups._views import PageButton, PageState, pager
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,8 @@ class Lookups(commands.Cog):
         private: bool = False,
     ) -> None:
         film = await self.film_for(interaction)
-        if beat is not None and search is not None:
-            raise UserError("Pick one: `beat` or `search`, not both.")
+        if sum((beat is not None, search is not None, timeline)) > 1:
+            raise UserError("Pick one: `beat`, `search` or `timeline`, not several.")
         if beat is not None:
             self.beat_or_error(film, beat)
             await self.send(interaction, PageState("beat", film.key, private, arg=str(beat)))
@@ -105,13 +105,13 @@ class Lookups(commands.Cog):
         if name is None or not name.strip():
             await self.send(interaction, PageState("cast", film.key, private))
             return
-        lookup = find_cast(film, name)
-        if not lookup.matches:
+        reader = await self.reader(interaction, film, private=private)
+        lookup = find_cast(film, name, reader)
+        if not lookup.matches and not lookup.unplayed:
             message = _render.not_in_cast(name, lookup.suggestions)
             await interaction.response.send_message(message, ephemeral=True)
             return
-        reader = await self.reader(interaction, film, private=private)
-        embeds = _render.cast_embeds(film, list(lookup.matches), reader)
+        embeds = _render.cast_embeds(film, list(lookup.matches), reader, lookup.unplayed)
         await interaction.response.send_message(embed=embeds[0], ephemeral=private)
 
     @cast.autocomplete("name")
@@ -119,7 +119,8 @@ class Lookups(commands.Cog):
         self, interaction: discord.Interaction[FilmClubBot], current: str
     ) -> list[app_commands.Choice[str]]:
         film = await self.bot.current_film(interaction.guild_id)
-        return [_str_choice(choice) for choice in cast_choices(film, current)][:CHOICES_LIMIT]
+        reader = await self.reader(interaction, film, private=True)
+        return [_str_choice(choice) for choice in cast_choices(film, current, reader)][:CHOICES_LIMIT]
 
     @app_commands.command(name="film", description="The film's details; disputed facts show every version")
     @app_commands.describe(private="Answer only you")
@@ -132,16 +133,18 @@ class Lookups(commands.Cog):
         await self.send(interaction, PageState("sources", "", private))
 
     @progress.command(name="set", description="Save the beat you've watched up to")
-    @app_commands.describe(beat="The last beat you've seen (start typing a title to pick one)")
+    @app_commands.describe(
+        beat="The last beat you've seen, 0 if you haven't started (type a title to pick one)"
+    )
     async def progress_set(self, interaction: discord.Interaction[FilmClubBot], beat: int) -> None:
         film = await self.film_for(interaction)
-        chosen = self.beat_or_error(film, beat)
-        await self.bot.db.progress.set(_guild_id(interaction), interaction.user.id, film.key, chosen.number)
-        await interaction.response.send_message(
-            f"Saved: you've watched up to beat {chosen.number} of {len(film.beats)}. "
-            "Your private answers (`private:true`) now show everything up to there untagged.",
-            ephemeral=True,
-        )
+        if not 0 <= beat <= film.last_beat:
+            raise UserError(
+                f"There's no beat {beat}. {_render.beat_range(film)} Use 0 if you haven't started."
+            )
+        await self.bot.db.progress.set(_guild_id(interaction), interaction.user.id, film.key, beat)
+        reader = reader_for(setup_end=film.setup_end, spoiler_channel=False, private=True, progress=beat)
+        await interaction.response.send_message(_render.progress_saved(film, reader), ephemeral=True)
 
     @progress_set.autocomplete("beat")
     async def progress_beat_autocomplete(
@@ -159,7 +162,9 @@ class Lookups(commands.Cog):
         cleared = await self.bot.db.progress.clear(_guild_id(interaction), interaction.user.id, film.key)
         text = "Cleared your progress." if cleared else "You had no saved progress."
         await interaction.response.send_message(
-            f"{text} Everything past the setup is tagged for you again.", ephemeral=True
+            f"{text} Your private answers show the setup only (beats 1-{film.setup_end}) untagged; "
+            "everything later is tagged.",
+            ephemeral=True,
         )
 
     # --- helpers ---------------------------------------------------------------------------------------
@@ -171,17 +176,8 @@ class Lookups(commands.Cog):
     async def reader(
         self, interaction: discord.Interaction[Any], film: Film, *, private: bool, opt_in: bool = True
     ) -> Reader:
-        """Everything the spoiler policy needs about who reads this answer, and where."""
-        guild_id, channel_id = interaction.guild_id, interaction.channel_id
-        spoiler_channel = bool(
-            guild_id and channel_id and await self.bot.db.config.is_spoiler_channel(guild_id, channel_id)
-        )
-        progress = None
-        if private and guild_id:
-            progress = await self.bot.db.progress.get(guild_id, interaction.user.id, film.key)
-            progress = min(progress, len(film.beats)) if progress else None
-        level = progress_level([b.level for b in film.beats[:progress]]) if progress else None
-        return Reader(private, spoiler_channel, progress, level, opt_in)
+        """Who reads this answer, and where, as the core spoiler policy sees it."""
+        return await interaction_reader(self.bot, interaction, film, private=private, opt_in=opt_in)
 
     def beat_or_error(self, film: Film, number: int) -> Beat:
         """The beat with this number, or a UserError naming the range."""
@@ -197,13 +193,19 @@ class Lookups(commands.Cog):
             raise UserError(f"Type some words to search for. {_render.beat_range(film)}")
         if len(cleaned) > SEARCH_MAX:
             raise UserError(f"Keep the search under {SEARCH_MAX} characters.")
+        if not search_terms(film, cleaned) and not cleaned.isdigit():
+            raise UserError(
+                f"“{_render.escape(cleaned)}” has only common words like “the” or “and”. "
+                "Search for a name or a word from the scene, such as `race` or `kristen`."
+            )
         return cleaned
 
     async def beat_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:
         film = await self.bot.current_film(interaction.guild_id)
-        return [_int_choice(choice) for choice in beat_choices(film, current)][:CHOICES_LIMIT]
+        reader = await self.reader(interaction, film, private=True)  # the member's own progress
+        return [_int_choice(choice) for choice in beat_choices(film, current, reader)][:CHOICES_LIMIT]
 
     async def pages_for(self, interaction: discord.Interaction[Any], state: PageState) -> list[discord.Embed]:
         """Draw every page of the list a state names, for the member who is reading it."""
@@ -223,9 +225,9 @@ class Lookups(commands.Cog):
         if state.kind == "beat":
             return _render.beat_pages(film, self.beat_or_error(film, int(state.arg)), reader)
         if state.kind == "search":
-            beats = list(find_beats(film, state.arg))
+            beats = list(find_beats(film, state.arg, reader))
             if not beats:
-                raise UserError(f"No beat mentions “{plain(state.arg, 60)}”. {_render.beat_range(film)}")
+                raise UserError(_render.nothing_found(film, state.arg, reader))
             return _render.search_pages(film, state.arg, beats, reader)
         return _DRAW[state.kind](film, reader)
 

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.films.model import Beat, CastMember, Fact, Film, SpoilerLevel, Variant
+from bot.films.model import Beat, CastMember, Character, Fact, Film, Variant
+from bot.policy import Reader
 from bot.render import EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, FOOTER_LIMIT, fit_embed, truncate
 from bot.spoilers import Segment, escape, paginate, split_segment
 from bot.usertext import plain
-from cogs.lookups._policy import Reader, Treatment, needs_tag, treatment
 
 NOT_STATED = "not stated"
 # Room kept free in every embed for the title, the footer and the page marker.
@@ -79,10 +79,6 @@ def _blocks(segment: Segment, prefix: str = "") -> list[str]:
     return [(prefix if i == 0 else "") + piece.render() for i, piece in enumerate(pieces)]
 
 
-def _segment(reader: Reader, text: str, level: SpoilerLevel, beat: int | None = None) -> Segment:
-    return Segment(text, needs_tag(reader, level, beat))
-
-
 # --- facts ---------------------------------------------------------------------------------------------
 
 
@@ -91,9 +87,9 @@ def count_sources(n: int) -> str:
     return f"{n} source" if n == 1 else f"{n} sources"
 
 
-def variant_text(film: Film, variant: Variant, reader: Reader, level: SpoilerLevel) -> str:
+def variant_text(film: Film, variant: Variant, reader: Reader) -> str:
     """One variant: its value (tagged when needed) and sources, e.g. `1991 (2 sources: [1][2])`."""
-    value = _segment(reader, variant.value, level).render()
+    value = reader.render(variant.value, variant.reveal)
     sources = variant.sources
     return f"{value} ({count_sources(len(sources))}: {refs(film, sources)})" if sources else value
 
@@ -105,10 +101,19 @@ def fact_text(film: Film, fact: Fact, reader: Reader) -> str:
         text = NOT_STATED
         note = _without_not_stated(note)
     else:
-        text = " · ".join(variant_text(film, variant, reader, fact.level) for variant in fact.variants)
+        text = " · ".join(variant_text(film, variant, reader) for variant in fact.variants)
     if note:
-        text += " — " + _segment(reader, note, fact.level).render()
+        text += " — " + reader.render(note, fact.note_reveal)
     return text
+
+
+def fact_block(film: Film, fact: Fact, reader: Reader) -> str:
+    """`**Label:** value`; a label that gives something away is tagged like any other text."""
+    if reader.sees(fact.label_reveal):
+        label = f"**{escape(fact.label)}:**"
+    else:
+        label = reader.render(fact.label + ":", fact.label_reveal)
+    return f"{label} {fact_text(film, fact, reader)}"
 
 
 def _without_not_stated(note: str) -> str:
@@ -126,9 +131,7 @@ def fact_sources(fact: Fact) -> list[str]:
 
 def film_pages(film: Film, reader: Reader) -> list[discord.Embed]:
     """`/film`, paginated if the pack has very many facts."""
-    blocks = [
-        _fit(f"**{escape(fact.label)}:** {fact_text(film, fact, reader)}") for fact in film.facts.values()
-    ]
+    blocks = [_fit(fact_block(film, fact, reader)) for fact in film.facts.values()]
     keys = [key for fact in film.facts.values() for key in fact_sources(fact)]
     return _pages(film.title, blocks or [NOT_STATED], source_footer(film, keys))
 
@@ -159,15 +162,24 @@ def sources_pages(film: Film) -> list[discord.Embed]:
 
 def synopsis_pages(film: Film, reader: Reader) -> list[discord.Embed]:
     """`/synopsis`: the safe synopsis, or the full one with later parts tagged for this reader."""
-    parts = film.synopsis_full if reader.opt_in else film.synopsis_safe
+    # A member who saved progress gets the full synopsis up to their beat as their spoiler-free one.
+    personal = not reader.opt_in and reader.progress_saved
+    parts = film.synopsis_full if reader.opt_in or personal else film.synopsis_safe
     blocks: list[str] = []
     for part in parts:
-        how = treatment(reader, part.level)
-        if how is not Treatment.OMIT:
-            blocks += _blocks(Segment(part.text, how is Treatment.TAG))
+        segment = reader.segment(part.text, part.reveal)
+        if segment is not None:
+            blocks += _blocks(segment)
     kind = "full synopsis" if reader.opt_in else "spoiler-free synopsis"
+    if personal:
+        kind = f"synopsis up to beat {reader.beat}"
+    if not blocks:
+        blocks = [
+            f"No passage of the synopsis ends at or before beat {reader.beat}, where your saved progress is. "
+            "Ask with `spoilers:true` to see it behind spoiler tags."
+        ]
     all_keys = [source.key for source in film.sources]
-    return _pages(f"{film.title}: {kind}", blocks or [NOT_STATED], source_footer(film, all_keys))
+    return _pages(f"{film.title}: {kind}", blocks, source_footer(film, all_keys))
 
 
 # --- beats ---------------------------------------------------------------------------------------------
@@ -180,9 +192,10 @@ def beat_range(film: Film) -> str:
 
 def beat_blocks(film: Film, beat: Beat, reader: Reader) -> list[str]:
     """A beat's heading (number, title) and summary, each tagged when the reader may not see it."""
-    tagged = needs_tag(reader, beat.level, beat.number)
-    title = Segment(beat.title, tagged).render()
-    return _blocks(Segment(beat.summary, tagged), prefix=f"**Beat {beat.number}:** {title}\n")
+    title = reader.render(beat.title, beat.title_reveal)
+    return _blocks(
+        Segment(beat.summary, not reader.sees(beat.reveal)), prefix=f"**Beat {beat.number}:** {title}\n"
+    )
 
 
 def beat_sources(beat: Beat) -> list[str]:
@@ -198,10 +211,7 @@ def beat_pages(film: Film, beat: Beat, reader: Reader) -> list[discord.Embed]:
 
 def timeline_pages(film: Film, reader: Reader) -> list[discord.Embed]:
     """`/plot timeline`: every beat title, later ones tagged."""
-    lines = [
-        f"**{beat.number}.** {Segment(beat.title, needs_tag(reader, beat.level, beat.number)).render()}"
-        for beat in film.beats
-    ]
+    lines = [f"**{beat.number}.** {reader.render(beat.title, beat.title_reveal)}" for beat in film.beats]
     keys = [key for beat in film.beats for key in beat_sources(beat)]
     budget = DESCRIPTION_BUDGET - 400  # room for the progress line above it
     pages = paginate(lines, budget, separator="\n", max_blocks=TIMELINE_PER_PAGE) or [beat_range(film)]
@@ -218,16 +228,54 @@ def search_pages(film: Film, query: str, beats: Sequence[Beat], reader: Reader) 
 
 def progress_pages(film: Film, reader: Reader) -> list[discord.Embed]:
     """`/progress show`: the member's point and the timeline as they see it."""
-    if reader.progress is None:
-        head = "You haven't saved your progress. Use /progress set to say which beat you've watched up to."
+    if not reader.progress_saved or reader.beat is None:
+        head = (
+            "You haven't saved your progress, so your private answers show the setup only "
+            f"(beats 1-{film.setup_end}). Use /progress set to say which beat you've watched up to."
+        )
     else:
-        beat = film.beat(reader.progress)
-        head = f"You've watched up to **beat {beat.number} of {len(film.beats)}**: {escape(beat.title)}."
+        head = (
+            progress_line(film, reader.beat)
+            + f" In your private answers {reader.shown_up_to(film.last_beat)}."
+        )
     pages = timeline_pages(film, reader)
     for page in pages:
         page.description = f"{head}\n\n{page.description or ''}"
         page.title = (page.title or "").replace("timeline", "your progress", 1)
     return [fit_embed(page) for page in pages]
+
+
+def progress_saved(film: Film, reader: Reader) -> str:
+    """The answer to `/progress set`: the point saved and exactly which beats are now untagged."""
+    beat = reader.beat or 0
+    if beat >= film.last_beat:
+        rest = "Your private answers (`private:true`) now show every beat untagged."
+    else:
+        rest = (
+            f"In your private answers (`private:true`) {reader.shown_up_to(film.last_beat)}; "
+            f"beats {beat + 1}-{film.last_beat} stay behind spoiler tags. Public answers still show the "
+            f"setup only (beats 1-{film.setup_end})."
+        )
+    return f"Saved. {progress_line(film, beat)} {rest}"
+
+
+def nothing_found(film: Film, query: str, reader: Reader) -> str:
+    """No beat the reader may see matches the search (later beats are not searched for them)."""
+    shown = f"“{escape(truncate(query, 60))}”"
+    if reader.beat is None or reader.beat >= film.last_beat:
+        return f"No beat mentions {shown}. {beat_range(film)}"
+    return (
+        f"No beat up to beat {reader.beat} mentions {shown}. Later beats are searched only where you may see "
+        "them: in a spoiler channel, or privately once your progress reaches them."
+    )
+
+
+def progress_line(film: Film, beat: int) -> str:
+    """`You've watched up to beat 7 of 17: The first fix.` (beat 0: not started)."""
+    if beat <= 0:
+        return f"You haven't started the film yet (beat 0 of {film.last_beat})."
+    title = film.beat(beat)
+    return f"You've watched up to **beat {beat} of {film.last_beat}**: {escape(title.title)}."
 
 
 # --- cast ----------------------------------------------------------------------------------------------
@@ -258,10 +306,28 @@ def cast_member_embed(film: Film, member: CastMember, reader: Reader) -> discord
     )[0]
 
 
-def cast_embeds(film: Film, members: Sequence[CastMember], reader: Reader) -> list[discord.Embed]:
-    """Several matching cast members in one message (at most a page)."""
+def unplayed_block(film: Film, character: Character, reader: Reader) -> str:
+    """A character the sources name without an actor: who they are, and that the actor is not stated."""
+    sources = refs(film, (e.source for e in character.evidence))
+    if reader.sees(character.reveal):
+        name = f"**{escape(character.name)}**"
+    else:
+        name = reader.render(character.name, character.reveal)
+    return (
+        f"{name} {sources}\n"
+        f"Actor: {NOT_STATED} (no source names who plays this part)\n"
+        f"Role: {reader.render(character.description, character.description_reveal)}"
+    )
+
+
+def cast_embeds(
+    film: Film, members: Sequence[CastMember], reader: Reader, unplayed: Sequence[Character] = ()
+) -> list[discord.Embed]:
+    """Several matching cast members (and characters with no actor named) in one message."""
     blocks = [_fit(cast_block(film, member, reader)) for member in members]
+    blocks += [_fit(unplayed_block(film, character, reader)) for character in unplayed]
     keys = [key for member in members for key in cast_sources(member)]
+    keys += [e.source for character in unplayed for e in character.evidence]
     return _pages(f"{film.title}: cast", blocks, source_footer(film, keys))
 
 

@@ -1,7 +1,7 @@
 """Trivia: rounds with buttons or typed answers, a graded daily question, seasons and leaderboards.
 
 Questions come from the film data (see `_bank`); scoring, matching and the daily schedule are plain
-code (`_scoring`, `_matching`, `_daily`). This module holds the `/trivia` commands and wiring.
+code (`_scoring`, `_daily`). This module holds the `/trivia` commands and wiring.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from cogs.trivia import _render as render
 from cogs.trivia._engine import LEVELS
 from cogs.trivia._game import CLOSE_JOB, DAILY_JOB, Game
 from cogs.trivia._settings import TriviaSettings
-from cogs.trivia._views import ChoiceButton, TypedAnswerButton
+from cogs.trivia._views import ChoiceButton, NewSeasonButton, TypedAnswerButton
 
 if TYPE_CHECKING:
     from bot.bot import FilmClubBot
@@ -40,12 +40,12 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Film tri
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ChoiceButton, TypedAnswerButton)
+        self.bot.add_dynamic_items(ChoiceButton, TypedAnswerButton, NewSeasonButton)
         self.bot.scheduler.register(CLOSE_JOB, self.game.on_close)
         self.bot.scheduler.register(DAILY_JOB, self.game.on_daily)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]
         if config is not None:
-            config.attach(self.settings, self.settings.section)
+            config.attach(self.settings, self.settings.section, self.settings.describers())
         else:
             log.warning("The config cog isn't loaded; /config trivia is unavailable")
 
@@ -73,7 +73,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Film tri
                 log.exception("Could not re-time the daily question of guild %s", guild.id)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ChoiceButton, TypedAnswerButton)
+        self.bot.remove_dynamic_items(ChoiceButton, TypedAnswerButton, NewSeasonButton)
         self.bot.scheduler.unregister(CLOSE_JOB)
         self.bot.scheduler.unregister(DAILY_JOB)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]

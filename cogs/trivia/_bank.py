@@ -11,6 +11,7 @@ so they survive restarts and pack reloads.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import random
 import re
@@ -21,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.films.model import Beat, CastMember, Fact, Film, SpoilerLevel, Theme
-from cogs.trivia._matching import fold, person_aliases
+from bot.names import fold, unambiguous_variants
+from cogs.trivia._reveals import answer_reveal, character_reveals, names_reveal, reveals_of, variant_reveals
 
 CHOICES = 4
 LETTERS = "ABCD"
@@ -56,10 +58,27 @@ class Question:
     sources: tuple[str, ...]  # Source keys of the film
     note: str = ""  # set when the sources disagree: said at the reveal
     typeable: bool = True
+    # Reveal points (beats) of each part: the prompt, each choice, the right answer, the note.
+    prompt_reveal: int = 0
+    choice_reveals: tuple[int, ...] = ()
+    answer_reveal: int = 0
+    note_reveal: int = 0
 
     @property
     def disputed(self) -> bool:
         return bool(self.note)
+
+    @property
+    def reveal(self) -> int:
+        """The latest reveal point of anything the question or its reveal shows."""
+        note = self.note_reveal if self.note else 0
+        return max(self.prompt_reveal, *self.choice_reveals, self.answer_reveal, note)
+
+    def choice_reveal(self, index: int) -> int:
+        """The reveal point of one choice (unknown choices count as the question's latest)."""
+        if index < len(self.choice_reveals):
+            return self.choice_reveals[index]
+        return self.reveal
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready snapshot, stored with each asked question so reloads can't change it."""
@@ -77,6 +96,7 @@ class Question:
             "sources": list(self.sources),
             "note": self.note,
             "typeable": self.typeable,
+            "reveals": [self.prompt_reveal, self.answer_reveal, self.note_reveal, *self.choice_reveals],
         }
 
     @classmethod
@@ -96,7 +116,24 @@ class Question:
             sources=tuple(data["sources"]),
             note=str(data.get("note", "")),
             typeable=bool(data.get("typeable", True)),
+            **_reveals_from(data, len(data["choices"])),
         )
+
+
+UNKNOWN_REVEAL = 10_000  # a question stored before reveal points existed: treated as revealing the end
+
+
+def _reveals_from(data: dict[str, Any], choices: int) -> dict[str, Any]:
+    stored = [int(value) for value in data.get("reveals", ())]
+    if len(stored) != 3 + choices:
+        stored = [UNKNOWN_REVEAL] * (3 + choices)
+    prompt, answer, note, *each = stored
+    return {
+        "prompt_reveal": prompt,
+        "answer_reveal": answer,
+        "note_reveal": note,
+        "choice_reveals": tuple(each),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +216,12 @@ def assemble(
     return tuple(choices), correct
 
 
+def _question(film: Film, **fields: Any) -> Question:
+    """A Question whose spoiler level is the range its latest reveal point falls in."""
+    question = Question(level=SpoilerLevel.SETUP, **fields)
+    return dataclasses.replace(question, level=film.level_of(question.reveal))
+
+
 def _note(fact: Fact) -> str:
     if not fact.disputed:
         return ""
@@ -201,17 +244,8 @@ class _People:
         return tuple(dict.fromkeys([*self.crew, *self.actors]))
 
     def aliases(self, name: str) -> tuple[str, ...]:
-        """Full name, first + last, and the surname alone unless another credited person shares it."""
-        words = name.split()
-        found = [name, f"{words[0]} {words[-1]}"] if len(words) >= 3 else [name]
-        surname = person_aliases(name)[-1]
-        if surname != name and sum(_surname(p) == fold(surname) for p in self.everyone) <= 1:
-            found.append(surname)
-        return tuple(dict.fromkeys(found))
-
-
-def _surname(name: str) -> str:
-    return fold(person_aliases(name)[-1]) if len(name.split()) >= 2 else ""
+        """The full name and every short form of it that names nobody else credited (see bot.names)."""
+        return unambiguous_variants(name, self.everyone)
 
 
 def _people(films: Sequence[Film]) -> _People:
@@ -301,7 +335,8 @@ def _who_played(film: Film, member: CastMember, people: _People) -> Question | N
     if picked is None:
         return None
     choices, correct = picked
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="cast-actor",
@@ -310,7 +345,9 @@ def _who_played(film: Film, member: CastMember, people: _People) -> Question | N
         correct=correct,
         answers=(member.actor,),
         aliases=people.aliases(member.actor),
-        level=character.level,
+        prompt_reveal=names_reveal(film, member),
+        choice_reveals=(0,) * len(choices),
+        note_reveal=character.note_reveal,
         difficulty=EASY,
         sources=tuple(dict.fromkeys([*(e.source for e in member.actor_evidence), *_fact_sources(character)])),
         note=_note(character),
@@ -330,7 +367,8 @@ def _whom_played(film: Film, member: CastMember, parts: Sequence[CastMember]) ->
     if picked is None:
         return None
     choices, correct = picked
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="cast-character",
@@ -339,7 +377,10 @@ def _whom_played(film: Film, member: CastMember, parts: Sequence[CastMember]) ->
         correct=correct,
         answers=tuple(rights),
         aliases=tuple(dict.fromkeys([*rights, *excluded])),
-        level=character.level,
+        prompt_reveal=0,
+        choice_reveals=reveals_of(choices, character_reveals(film)),
+        answer_reveal=answer_reveal(character),
+        note_reveal=character.note_reveal,
         difficulty=MEDIUM,
         sources=_fact_sources(character),
         note=_note(character),
@@ -356,7 +397,8 @@ def _role_question(film: Film, member: CastMember, people: _People) -> Question 
     if picked is None:
         return None
     choices, correct = picked
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="cast-role",
@@ -365,7 +407,8 @@ def _role_question(film: Film, member: CastMember, people: _People) -> Question 
         correct=correct,
         answers=(member.actor,),
         aliases=people.aliases(member.actor),
-        level=member.description.level,
+        prompt_reveal=role.reveal,
+        choice_reveals=(0,) * len(choices),
         difficulty=HARD,
         sources=role.sources,
     )
@@ -387,7 +430,8 @@ def _crew_questions(film: Film, people: _People) -> list[Question]:
             continue
         aliases = tuple(dict.fromkeys(a for r in rights for a in people.aliases(r)))
         questions.append(
-            Question(
+            _question(
+                film,
                 id=qid,
                 film_key=film.key,
                 kind=kind,
@@ -396,7 +440,9 @@ def _crew_questions(film: Film, people: _People) -> list[Question]:
                 correct=picked[1],
                 answers=tuple(rights),
                 aliases=aliases,
-                level=fact.level,
+                choice_reveals=reveals_of(picked[0], variant_reveals(fact)),
+                answer_reveal=answer_reveal(fact),
+                note_reveal=fact.note_reveal,
                 difficulty=difficulty,
                 sources=_fact_sources(fact),
                 note=_note(fact),
@@ -421,7 +467,8 @@ def _place_questions(film: Film, films: Sequence[Film]) -> list[Question]:
         if picked is None:
             continue
         questions.append(
-            Question(
+            _question(
+                film,
                 id=qid,
                 film_key=film.key,
                 kind=kind,
@@ -430,7 +477,9 @@ def _place_questions(film: Film, films: Sequence[Film]) -> list[Question]:
                 correct=picked[1],
                 answers=tuple(rights),
                 aliases=tuple(rights),
-                level=fact.level,
+                choice_reveals=reveals_of(picked[0], variant_reveals(fact)),
+                answer_reveal=answer_reveal(fact),
+                note_reveal=fact.note_reveal,
                 difficulty=difficulty,
                 sources=_fact_sources(fact),
                 note=_note(fact),
@@ -476,7 +525,8 @@ def _amount_questions(film: Film) -> list[Question]:
         picked = assemble(qid, [format_minutes(r) for r in rights], candidates)
         if picked and len(runtime.variants) < CHOICES:
             questions.append(
-                Question(
+                _question(
+                    film,
                     id=qid,
                     film_key=film.key,
                     kind="runtime",
@@ -485,7 +535,9 @@ def _amount_questions(film: Film) -> list[Question]:
                     correct=picked[1],
                     answers=tuple(v.value for v in runtime.variants),
                     aliases=tuple(a for r in rights for a in (format_minutes(r), *runtime_aliases(r))),
-                    level=runtime.level,
+                    choice_reveals=(answer_reveal(runtime),) * len(picked[0]),
+                    answer_reveal=answer_reveal(runtime),
+                    note_reveal=runtime.note_reveal,
                     difficulty=HARD,
                     sources=_fact_sources(runtime),
                     note=_note(runtime),
@@ -504,7 +556,8 @@ def _amount_questions(film: Film) -> list[Question]:
         picked = assemble(qid, [str(r) for r in rights], candidates)
         if picked:
             questions.append(
-                Question(
+                _question(
+                    film,
                     id=qid,
                     film_key=film.key,
                     kind="release-year",
@@ -513,7 +566,9 @@ def _amount_questions(film: Film) -> list[Question]:
                     correct=picked[1],
                     answers=tuple(v.value for v in year.variants),
                     aliases=tuple(str(r) for r in rights),
-                    level=year.level,
+                    choice_reveals=reveals_of(picked[0], {str(v.amount): v.reveal for v in year.variants}),
+                    answer_reveal=answer_reveal(year),
+                    note_reveal=year.note_reveal,
                     difficulty=MEDIUM,
                     sources=_fact_sources(year),
                     note=_note(year),
@@ -546,7 +601,8 @@ def _beat_question(film: Film, first: Beat, later: Sequence[Beat]) -> Question |
     if picked is None:
         return None
     shown = [first, *later]
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="beat-first",
@@ -555,7 +611,8 @@ def _beat_question(film: Film, first: Beat, later: Sequence[Beat]) -> Question |
         correct=picked[1],
         answers=(first.title,),
         aliases=(first.title,),
-        level=max(b.level for b in shown),
+        choice_reveals=reveals_of(picked[0], {fold(b.title): b.title_reveal for b in shown}),
+        answer_reveal=first.title_reveal,
         difficulty=HARD,
         sources=tuple(dict.fromkeys(e.source for b in shown for e in b.evidence)),
         typeable=False,
@@ -580,7 +637,8 @@ def _theme_question(film: Film, theme: Theme, others: Sequence[Theme]) -> Questi
     if picked is None:
         return None
     shown = [theme, *(t for t in others if t.name in picked[0])]
-    return Question(
+    return _question(
+        film,
         id=qid,
         film_key=film.key,
         kind="theme",
@@ -589,7 +647,9 @@ def _theme_question(film: Film, theme: Theme, others: Sequence[Theme]) -> Questi
         correct=picked[1],
         answers=(theme.name,),
         aliases=(theme.name,),
-        level=max(t.level for t in shown),
+        prompt_reveal=theme.description_reveal,
+        choice_reveals=reveals_of(picked[0], {fold(t.name): t.reveal for t in shown}),
+        answer_reveal=theme.reveal,
         difficulty=MEDIUM,
         sources=tuple(dict.fromkeys(e.source for e in theme.evidence)),
         typeable=False,

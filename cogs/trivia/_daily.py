@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.localtime import first_instant, gap_end
+from bot.timeofday import TimeOfDayError
+from bot.timeofday import parse_time_of_day as shared_time_of_day
 from bot.usertext import code
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -34,7 +36,6 @@ CATCH_UP_LIMIT = timedelta(hours=24)
 LATE_AFTER = timedelta(minutes=5)  # a post this long after its slot is a catch-up
 MIN_WINDOW = timedelta(seconds=10)
 MAX_WINDOW = timedelta(hours=23)
-_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*(am|pm)?$")
 _DURATION_PART = re.compile(r"(\d+)\s*([hms])")
 
 
@@ -62,19 +63,11 @@ class RunPlan:
 
 
 def parse_time_of_day(text: str) -> time:
-    """`HH:MM` (24-hour), optionally with seconds, or `7pm` / `7:30 am`."""
-    match = _TIME.match(text.strip().lower())
-    if match is None:
-        raise ScheduleError("Give the time as HH:MM in 24-hour form, such as 19:30.")
-    hour, minute, second = int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0)
-    suffix = match.group(4)
-    if suffix:
-        if not 1 <= hour <= 12:
-            raise ScheduleError("With am/pm the hour must be 1-12, such as 7:30pm.")
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ScheduleError("That isn't a time of day: hours go 0-23 and minutes 0-59.")
-    return time(hour, minute, second)
+    """A time of day in the grammar watch parties use too (bot.timeofday): `19:30`, `7pm`, `noon`."""
+    try:
+        return shared_time_of_day(text)
+    except TimeOfDayError as exc:
+        raise ScheduleError(str(exc)) from None
 
 
 def parse_days(text: str) -> frozenset[int]:

@@ -9,10 +9,10 @@ from datetime import time, timedelta
 from typing import Any
 
 from bot.films.model import SpoilerLevel
+from bot.names import is_correct
 from bot.storage.trivia import AnswerRow, Asked, Scored
 from cogs.trivia._bank import Question
 from cogs.trivia._daily import ScheduleError, format_days, format_duration
-from cogs.trivia._matching import is_correct
 from cogs.trivia._scoring import Attempt, score_question
 
 DEFAULT_TIMEOUT = 30
@@ -94,10 +94,15 @@ class DailySettings:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def describe(self) -> str:
-        """`19:30 on weekdays, answers open for 1h`."""
+    def describe(self, zone: str | None = None) -> str:
+        """`every day at 19:30 (Europe/Paris time), answers open for 1h`; no zone named when None."""
         shown = self.at.strftime("%H:%M:%S" if self.at.second else "%H:%M")
-        return f"{shown} on {format_days(self.weekdays)}, answers open for {format_duration(self.window)}"
+        days = format_days(self.weekdays)
+        when = {"daily": "every day", "weekdays": "on weekdays", "weekends": "at weekends"}.get(
+            days, "on " + days.replace(",", ", ")
+        )
+        where = f" ({zone} time)" if zone else ""
+        return f"{when} at {shown}{where}, answers open for {format_duration(self.window)}"
 
 
 def parse_timeout(seconds: int) -> int:

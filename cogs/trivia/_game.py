@@ -11,6 +11,8 @@ import discord
 
 from bot.errors import UserError, send_ephemeral
 from bot.films.model import Film, SpoilerLevel
+from bot.policy import Reader, reader_for
+from bot.readers import channel_reader, is_spoiler_place
 from bot.scheduler import PermanentJobError
 from bot.storage.jobs import Job
 from bot.storage.trivia import AnswerResult, Asked, Round
@@ -87,20 +89,37 @@ class Game:
         if asked.message_id is not None:
             return
         question = Question.from_payload(asked.payload)
+        reader = await self.reader(asked.guild_id, channel, question.film_key)
         message = await channel.send(
-            embed=render.question_embed(question, asked, heading),
-            view=question_view(question, asked.id, asked.mode),
+            embed=render.question_embed(question, asked, heading, reader),
+            view=question_view(question, asked.id, asked.mode, reader),
             nonce=nonce,
         )
         await self.store.set_message(asked.id, message.id)
         self.bot.scheduler.wake()
 
+    async def reader(self, guild_id: int, channel: Postable, film_key: str) -> Reader:
+        """Who reads a question or reveal posted in this channel: everyone, so the setup only unless it is
+        a spoiler channel (or a thread under one)."""
+        film = self.bot.films.films.get(film_key)
+        if film is not None:
+            return await channel_reader(self.bot, guild_id, channel, film)
+        spoiler = await is_spoiler_place(self.bot, guild_id, channel, channel.id)
+        return reader_for(setup_end=0, spoiler_channel=spoiler, private=False)  # film gone: show nothing
+
     async def _close_message(self, channel: Postable, asked: Asked) -> None:
-        """Take the buttons off a closed question (best effort)."""
+        """Take the buttons off a closed question and say it has closed (best effort)."""
         if asked.message_id is None:
             return
+        question = Question.from_payload(asked.payload)
+        heading = "Daily question"
+        if asked.round_id is not None:
+            round_ = await self.store.get_round(asked.round_id)
+            heading = f"Question {asked.position} of {round_.total}" if round_ else "Question"
+        reader = await self.reader(asked.guild_id, channel, question.film_key)
+        embed = render.question_embed(question, asked, heading, reader, closed_at=self.now())
         try:
-            await channel.get_partial_message(asked.message_id).edit(view=None)
+            await channel.get_partial_message(asked.message_id).edit(embed=embed, view=None)
         except discord.HTTPException as exc:
             log.info("Could not close the buttons of question %d: %s", asked.id, exc)
 
@@ -193,9 +212,10 @@ class Game:
     async def _post_reveal(self, channel: Postable, asked: Asked, answers: Any) -> None:
         question = Question.from_payload(asked.payload)
         film = self.bot.films.films.get(question.film_key)
+        reader = await self.reader(asked.guild_id, channel, question.film_key)
         try:
             await channel.send(
-                embed=render.reveal_embed(question, asked, answers, film), nonce=f"tr{asked.id}"
+                embed=render.reveal_embed(question, asked, answers, film, reader), nonce=f"tr{asked.id}"
             )
         except (discord.Forbidden, discord.NotFound) as exc:
             raise PermanentJobError(f"can't post the trivia reveal: {exc}") from exc
@@ -224,6 +244,10 @@ class Game:
         if interaction.user.id != round_.starter_id and not is_moderator:
             raise UserError("Only the member who started this round, or a moderator, can stop it.")
         await interaction.response.send_message("Stopping the round.", ephemeral=True)
+        if interaction.user.id != round_.starter_id:  # a moderator stopping someone's round: logged
+            await self.bot.db.config.record_action(
+                round_.guild_id, interaction.user.id, "trivia_stop", f"round #{round_.id} running", "stopped"
+            )
         questions = await self.store.round_questions(round_.id)
         await self.store.end_round(round_.id, "stopped", self.now())
         open_ = [q for q in questions if q.state == "open"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import discord
 
 from bot.films.model import Film, SpoilerLevel
+from bot.policy import Reader
 from bot.render import FIELD_VALUE_LIMIT, fit_embed, truncate
+from bot.spoilers import spoiler
 from bot.storage.trivia import AnswerRow, Asked, Round, StandingRow
 from cogs.trivia._bank import LETTERS, Bank, Question
 from cogs.trivia._scoring import SCORING_RULE, Standing, ranked
@@ -17,21 +20,58 @@ DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
 BUTTON_LABEL_LIMIT = 80
 
 
+_MARKS = re.compile(r"\*\*|\*|^> ", re.MULTILINE)
+
+
+def choices_shown(question: Question, reader: Reader) -> bool:
+    """Whether the choices may be shown untagged: all of them or none, so the shown ones give no hint."""
+    return reader.sees_all(question.choice_reveals or (question.reveal,))
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 question`, `3 questions`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def choice_label(index: int, text: str) -> str:
     """A button label: `A · Jason Patric`, cut to Discord's 80 characters."""
     return truncate(f"{LETTERS[index]} · {text}", BUTTON_LABEL_LIMIT)
 
 
-def question_embed(question: Question, asked: Asked, heading: str) -> discord.Embed:
-    """The public question message."""
-    lines = [question.prompt, ""]
+def button_labels(question: Question, reader: Reader) -> list[str]:
+    """Button labels cannot hold a spoiler tag: the letters alone unless every choice may be shown."""
+    if choices_shown(question, reader):
+        return [choice_label(i, text) for i, text in enumerate(question.choices)]
+    return list(LETTERS[: len(question.choices)])
+
+
+def film_text(text: str, reveal: int, reader: Reader) -> str:
+    """Question text as markdown: as written when the reader may see it, else plain inside spoiler tags."""
+    if reader.sees(reveal):
+        return text
+    return spoiler(_MARKS.sub("", text))
+
+
+def question_embed(
+    question: Question, asked: Asked, heading: str, reader: Reader, *, closed_at: float | None = None
+) -> discord.Embed:
+    """The public question message; text past the reader's point is inside spoiler tags, and once closed
+    (on time or stopped early) it says so."""
+    lines = [film_text(question.prompt, question.prompt_reveal, reader), ""]
     if asked.mode == "buttons":
-        lines += [f"**{LETTERS[i]}.** {choice}" for i, choice in enumerate(question.choices)]
+        shown = choices_shown(question, reader)
+        lines += [
+            f"**{LETTERS[i]}.** {choice if shown else spoiler(choice)}"
+            for i, choice in enumerate(question.choices)
+        ]
         how = "Pick a button; one answer each."
     else:
         how = "Press **Answer** and type it; spelling slips are forgiven, one answer each."
     closes = int(asked.closes_at)
-    lines += ["", f"{how} Open until <t:{closes}:T> (<t:{closes}:R>)."]
+    if closed_at is None:
+        lines += ["", f"{how} Open until <t:{closes}:T> (<t:{closes}:R>)."]
+    else:
+        lines += ["", f"Closed at <t:{int(closed_at)}:T>. The answer is in the next message."]
     embed = discord.Embed(title=heading, description="\n".join(lines), colour=COLOUR)
     level = SpoilerLevel(question.level).label
     embed.set_footer(text=f"Spoiler level: {level} · {DIFFICULTY.get(question.difficulty, '?')}")
@@ -66,21 +106,32 @@ def source_line(film: Film | None, keys: Sequence[str]) -> str:
 
 
 def reveal_embed(
-    question: Question, asked: Asked, answers: Sequence[AnswerRow], film: Film | None
+    question: Question, asked: Asked, answers: Sequence[AnswerRow], film: Film | None, reader: Reader
 ) -> discord.Embed:
-    """The reveal: the right answer, who got it, points, and the sources."""
+    """The reveal: the right answer, who got it, points, and the sources; later text stays tagged."""
     right = [a for a in answers if a.correct]
-    embed = discord.Embed(title="Answer: " + " / ".join(question.answers), colour=discord.Colour.green())
+    answer = " / ".join(question.answers)
+    lines = []
+    if reader.sees(question.answer_reveal):
+        embed = discord.Embed(title=truncate("Answer: " + answer, 256), colour=discord.Colour.green())
+    else:  # an embed title cannot hold a spoiler tag
+        embed = discord.Embed(title="Answer: behind the spoiler tag below", colour=discord.Colour.green())
+        lines.append(f"Answer: {spoiler(answer)}")
     if asked.mode == "buttons":
         letters = ", ".join(LETTERS[i] for i in sorted(question.correct))
-        embed.description = f"The right choice: **{letters}**."
+        lines.append(f"The right choice: **{letters}**.")
+    embed.description = "\n".join(lines) or None
     if question.note:
+        note = film_text(question.note, question.note_reveal, reader)
         embed.add_field(
-            name="The sources disagree", value=f"{question.note} Every version was accepted.", inline=False
+            name="The sources disagree", value=f"{note} Every version was accepted.", inline=False
         )
-    embed.add_field(
-        name=f"Right ({len(right)} of {len(answers)})", value=mention_list([a.user_id for a in right])
-    )
+    if answers:
+        embed.add_field(
+            name=f"Right: {len(right)} of {len(answers)}", value=mention_list([a.user_id for a in right])
+        )
+    else:
+        embed.add_field(name="Answers", value="Nobody answered this one.")
     scored = sorted((a for a in right if a.points), key=lambda a: (-(a.points or 0), a.answered_at))[:10]
     if scored:
         embed.add_field(name="Points", value="\n".join(f"<@{a.user_id}> +{a.points}" for a in scored))
@@ -94,7 +145,7 @@ def scoreboard_embed(rows: Sequence[tuple[int, int, int]], asked_count: int, sto
     lines = [f"**{i}.** <@{u}> — {p} pts ({c} right)" for i, (u, p, c) in enumerate(rows[:20], start=1)]
     embed = discord.Embed(title=f"{title}: scoreboard", colour=COLOUR)
     embed.description = "\n".join(lines) or "Nobody answered this time."
-    embed.set_footer(text=f"{asked_count} question(s) asked. {SCORING_RULE}")
+    embed.set_footer(text=f"{plural(asked_count, 'question')} asked. {SCORING_RULE}")
     return fit_embed(embed)
 
 
@@ -151,6 +202,6 @@ def intro_text(title: str, round_: Round, level: SpoilerLevel, available: int) -
     mode = "buttons A–D" if round_.mode == "buttons" else "typed answers"
     more = "" if round_.total < available else " (every question that fits these settings)"
     return (
-        f"**Trivia: {title}** — {round_.total} question(s){more}, {mode}, spoilers up to *{level.label}*, "
+        f"**Trivia: {title}** — {plural(round_.total, 'question')}{more}, {mode}, spoilers up to *{level.label}*, "
         f"{int(round_.timeout)} s per question.\n{SCORING_RULE}"
     )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
-from bot.checks import moderator_only
+from bot.checks import is_moderator, moderator_only
 from bot.errors import UserError
+from bot.storage.trivia import SEASON_AUDIT_KEY
+from bot.timeofday import format_local
 from cogs.trivia._daily import ScheduleError, parse_days, parse_duration, parse_time_of_day
-from cogs.trivia._engine import DAILY_KEY, TIMEOUT_KEY, DailySettings, parse_timeout
+from cogs.trivia._engine import DAILY_KEY, DEFAULT_TIMEOUT, TIMEOUT_KEY, DailySettings, parse_timeout
 from cogs.trivia._game import Game, can_post
+from cogs.trivia._views import NewSeasonButton
 
 if TYPE_CHECKING:
     from bot.bot import FilmClubBot
@@ -27,7 +31,7 @@ class TriviaSettings(app_commands.Group):
     @app_commands.command(name="daily", description="Post a graded daily question at a local time")
     @app_commands.describe(
         channel="Where to post it (I need to be able to post there)",
-        time="Local time in the server's time zone, 24-hour HH:MM, e.g. 19:30",
+        time="Local time in the server's time zone: 19:30, 7:30pm, noon or midnight",
         days="daily, weekdays, weekends, or days such as mon,wed,fri or mon-fri",
         window="How long answers stay open, e.g. 30m, 2h (10 s to 23 h)",
     )
@@ -55,9 +59,10 @@ class TriviaSettings(app_commands.Group):
             guild.id, DAILY_KEY, settings.to_json(), actor_id=interaction.user.id
         )
         slot = await self.game.schedule_daily(guild.id, settings)
-        when = f" Next one: <t:{int(slot.timestamp())}:F>." if slot else ""
+        zone = await self.game.bot.guild_timezone(guild.id)
+        when = f" Next one: {format_local(slot, zone)} (<t:{int(slot.timestamp())}:R>)." if slot else ""
         await interaction.response.send_message(
-            f"Daily question: {channel.mention} at {settings.describe()}.{when}", ephemeral=True
+            f"Daily question: {channel.mention}, {settings.describe(zone.key)}.{when}", ephemeral=True
         )
 
     @app_commands.command(name="daily-off", description="Stop posting the daily question")
@@ -86,12 +91,39 @@ class TriviaSettings(app_commands.Group):
     @moderator_only()
     async def new_season(self, interaction: discord.Interaction[FilmClubBot]) -> None:
         guild = _guild(interaction)
-        number = await self.game.store.new_season(guild.id, interaction.user.id, self.game.now())
+        current = await self.game.store.current_season(guild.id)
+        view = discord.ui.View(timeout=None)
+        view.add_item(NewSeasonButton(current))
         await interaction.response.send_message(
-            f"Season {number} has started: everyone is back to 0 points. "
-            f"Earlier seasons stay in `/trivia leaderboard season:`.",
+            f"Start season {current + 1}? Everyone goes back to 0 points on the leaderboard; season {current} "
+            "stays in `/trivia leaderboard season:`. Press the button to confirm, or just ignore this message.",
+            view=view,
             ephemeral=True,
         )
+
+    async def confirm_new_season(self, interaction: discord.Interaction[Any], after: int) -> None:
+        """The confirmation button: a moderator check at click time, then at most one new season."""
+        guild = _guild(interaction)
+        if not await is_moderator(interaction):
+            raise UserError("Only moderators can start a new season.")
+        number = await self.game.store.new_season(guild.id, interaction.user.id, self.game.now(), after=after)
+        if number is None:
+            current = await self.game.store.current_season(guild.id)
+            text = f"Season {after + 1} was already started, so nothing changed (the current season is {current})."
+        else:
+            text = (
+                f"Season {number} has started: everyone is back to 0 points. "
+                "Earlier seasons stay in `/trivia leaderboard season:`."
+            )
+        await interaction.response.edit_message(content=text, view=None)
+
+    def describers(self) -> dict[str, Callable[[Any], str]]:
+        """How the change log words the trivia settings."""
+        return {
+            DAILY_KEY: _describe_daily,
+            TIMEOUT_KEY: lambda value: f"{value if value is not None else DEFAULT_TIMEOUT} s per question",
+            SEASON_AUDIT_KEY: lambda value: f"season {value}" if value is not None else "none",
+        }
 
     async def section(self, guild: discord.Guild) -> list[str]:
         """Lines for `/config show`."""
@@ -102,13 +134,23 @@ class TriviaSettings(app_commands.Group):
         else:
             due = await game.store.next_job_due("trivia.daily", guild.id)
             nxt = f"; next <t:{int(due)}:F>" if due else ""
-            daily = f"**Daily question:** <#{settings.channel_id}> at {settings.describe()}{nxt}"
+            zone = await game.bot.guild_timezone(guild.id)
+            daily = f"**Daily question:** <#{settings.channel_id}>, {settings.describe(zone.key)}{nxt}"
         season = await game.store.current_season(guild.id)
         return [
             daily,
             f"**Round question timeout:** {await game.timeout(guild.id)} s",
             f"**Season:** {season}",
         ]
+
+
+def _describe_daily(value: Any) -> str:
+    if value is None:
+        return "off"
+    settings = DailySettings.from_json(value)
+    if settings is None:
+        raise ValueError("unreadable daily settings")
+    return f"<#{settings.channel_id}> {settings.describe()}"
 
 
 def _guild(interaction: discord.Interaction[Any]) -> discord.Guild:

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import discord
 
 from bot.errors import guard, send_ephemeral
+from bot.policy import Reader
 from cogs.trivia._bank import LETTERS, Question
-from cogs.trivia._render import choice_label
+from cogs.trivia._render import button_labels
 
 if TYPE_CHECKING:
     from bot.bot import FilmClubBot
@@ -116,12 +117,44 @@ class AnswerModal(discord.ui.Modal):
         )
 
 
-def question_view(question: Question, asked_id: int, mode: str) -> discord.ui.View:
-    """The components under a question: four choice buttons, or one Answer button."""
+def question_view(question: Question, asked_id: int, mode: str, reader: Reader) -> discord.ui.View:
+    """The components under a question: four choice buttons (letters only past the reader), or Answer."""
     view = discord.ui.View(timeout=None)
     if mode == "typed":
         view.add_item(TypedAnswerButton(asked_id))
     else:
-        for index, text in enumerate(question.choices):
-            view.add_item(ChoiceButton(asked_id, index, choice_label(index, text)))
+        for index, label in enumerate(button_labels(question, reader)):
+            view.add_item(ChoiceButton(asked_id, index, label))
     return view
+
+
+class NewSeasonButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trivia:season:(?P<after>\d+)"
+):
+    """Confirms `/config trivia new-season`; carries the season it ends, so a second click does nothing."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Start season {after + 1}",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"trivia:season:{after}",
+            )
+        )
+        self.after = after
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> NewSeasonButton:
+        return cls(int(match["after"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        cog = interaction.client.get_cog("Trivia")
+        settings = getattr(cog, "settings", None)
+        if settings is None:
+            await _offline(interaction)
+            return
+        await guard(
+            interaction, f"trivia:season:{self.after}", settings.confirm_new_season(interaction, self.after)
+        )

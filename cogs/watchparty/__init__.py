@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.bot import FilmClubBot
 from bot.checks import is_moderator
 from bot.errors import DISCORD_PROBLEM, UserError, defer
+from bot.pages import page_buttons, show_page
 from bot.storage.watchparty import OPEN, SCHEDULED, TIED, NewPoll, Poll
 from bot.usertext import code
 from cogs.config import Config
@@ -27,6 +28,7 @@ from cogs.watchparty import _render as render
 from cogs.watchparty._lifecycle import (
     CLOSE_KIND,
     REMIND_KIND,
+    REMINDERS_KEY,
     TIE_KIND,
     Lifecycle,
     close_key,
@@ -34,9 +36,11 @@ from cogs.watchparty._lifecycle import (
 )
 from cogs.watchparty._plan import PlanError, check_place, check_title, plan_poll
 from cogs.watchparty._settings import WatchPartySettings, describe_reminders
+from cogs.watchparty._tally import DEFAULT_REMINDERS
 from cogs.watchparty._views import COG_NAME, DYNAMIC_ITEMS, poll_view, tie_view
 
 log = logging.getLogger(__name__)
+LIST_PAGES = "wp"  # kind of the /watchparty list pages (bot.pages)
 
 _CHANNEL_REF = re.compile(r"<#(\d+)>|(\d{15,20})")
 ANSWER_WITHIN = timedelta(seconds=2.5)  # a final answer inside Discord's 3 s, even when posting fails
@@ -61,17 +65,19 @@ class WatchParty(
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.bot.page_drawers[LIST_PAGES] = self._turn_list_page
         self.bot.scheduler.register(CLOSE_KIND, self.lifecycle.on_close_job)
         self.bot.scheduler.register(TIE_KIND, self.lifecycle.on_tie_job)
         self.bot.scheduler.register(REMIND_KIND, self.lifecycle.on_remind_job)
         config = self.bot.get_cog("Config")
         if isinstance(config, Config):
-            config.attach(self.settings, self.settings_section)
+            config.attach(self.settings, self.settings_section, {REMINDERS_KEY: _describe_stored_reminders})
         else:
             log.warning("The config cog isn't loaded; /config watchparty is unavailable")
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+        self.bot.page_drawers.pop(LIST_PAGES, None)
         for kind in (CLOSE_KIND, TIE_KIND, REMIND_KIND):
             self.bot.scheduler.unregister(kind)
         config = self.bot.get_cog("Config")
@@ -124,7 +130,7 @@ class WatchParty(
         stored = await self.bot.db.watchparty.create(new, CLOSE_KIND, close_key)
         await self._post_poll(stored, answer_by=interaction.created_at + ANSWER_WITHIN)
         self.bot.scheduler.wake()
-        await interaction.followup.send(render.poll_created_note(stored), ephemeral=True)
+        await interaction.followup.send(render.poll_created_note(stored, zone), ephemeral=True)
 
     async def _post_poll(self, poll: Poll, *, answer_by: datetime) -> None:
         """Post the poll and record its message, or leave neither behind (the member hears why)."""
@@ -165,11 +171,21 @@ class WatchParty(
 
     @app_commands.command(name="list", description="Open watch-party polls and upcoming parties")
     async def list_parties(self, interaction: discord.Interaction[FilmClubBot]) -> None:
+        await self.list_page(interaction, 0, first=True)
+
+    async def list_page(
+        self, interaction: discord.Interaction[Any], page: int, *, first: bool = False
+    ) -> None:
+        """Page `page` of the server's open polls and upcoming parties (also redrawn by its buttons)."""
         guild = _guild(interaction)
         polls = await self.bot.db.watchparty.live(guild.id)
         jumps = {poll.id: render.jump_url(poll) for poll in polls}
-        embed = render.list_embed(polls, self.bot.clock.now(), jumps)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        embeds = render.list_embeds(polls, self.bot.clock.now(), jumps)
+        page = min(page, len(embeds) - 1)
+        await show_page(interaction, embeds[page], page_buttons(LIST_PAGES, page, len(embeds)), first=first)
+
+    async def _turn_list_page(self, interaction: discord.Interaction[Any], page: int) -> None:
+        await self.list_page(interaction, page)
 
     @app_commands.command(name="cancel", description="Cancel a watch-party poll or a planned party")
     @app_commands.describe(poll="The poll or party to cancel")
@@ -179,6 +195,7 @@ class WatchParty(
         if not await self.bot.db.watchparty.cancel(found.id):
             raise UserError(f"Poll #{found.id} has already ended; there's nothing to cancel.")
         await self.lifecycle.cancel_jobs(found)
+        await self._audit(interaction, found, "watchparty_cancel", found.state, "cancelled")
         what = "watch party" if found.state == SCHEDULED else "watch-party poll"
         await interaction.response.send_message(  # answered first: the clean-up below talks to Discord
             f"❌ The {what} **{render.title_text(found)}** (#{found.id}) "
@@ -253,6 +270,7 @@ class WatchParty(
         await self.bot.scheduler.reschedule(
             CLOSE_KIND, close_key(poll.id), now, guild_id=poll.guild_id, payload={"poll": poll.id}
         )
+        await self._audit(interaction, poll, "watchparty_close", "open", "closed early")
         await interaction.response.send_message(
             "Closing the poll now; the result follows in a moment.", ephemeral=True
         )
@@ -264,6 +282,7 @@ class WatchParty(
         poll = await self._poll_by_id(poll_id)
         if not await self.bot.db.watchparty.settle_tie(poll_id, slot):
             raise UserError("This tie has already been settled.")
+        await self._audit(interaction, poll, "watchparty_tie", "tied", f"slot #{slot + 1} picked")
         await self.bot.scheduler.reschedule(
             TIE_KIND,
             tie_key(poll.id),
@@ -277,6 +296,15 @@ class WatchParty(
         await interaction.followup.send(f"You picked #{slot + 1}; setting the party up now.", ephemeral=True)
 
     # -- helpers ----------------------------------------------------------------------------------------
+
+    async def _audit(
+        self, interaction: discord.Interaction[Any], poll: Poll, key: str, old: str, new: str
+    ) -> None:
+        """Log what a moderator did to someone's poll in the change log (creators' own actions aren't)."""
+        if interaction.user.id != poll.creator_id or await is_moderator(interaction):
+            await self.bot.db.config.record_action(
+                poll.guild_id, interaction.user.id, key, f"#{poll.id} {poll.title[:60]}: {old}", new
+            )
 
     async def _poll_by_id(self, poll_id: int) -> Poll:
         poll = await self.bot.db.watchparty.get(poll_id)
@@ -297,6 +325,10 @@ class WatchParty(
     ) -> None:
         if interaction.user.id != poll.creator_id and not await is_moderator(interaction):
             raise UserError(f"Only the poll's creator or a moderator can {what}.")
+
+
+def _describe_stored_reminders(value: Any) -> str:
+    return describe_reminders(DEFAULT_REMINDERS if value is None else tuple(int(m) for m in value))
 
 
 def _guild(interaction: discord.Interaction[Any]) -> discord.Guild:

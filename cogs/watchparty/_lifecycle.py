@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.policy import public_reader
 from bot.scheduler import MAX_ATTEMPTS
 from bot.storage.jobs import Job
 from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Decision, Poll
@@ -169,13 +170,12 @@ class Lifecycle:
         assert winner is not None
         film = await self.bot.current_film(poll.guild_id)
         end, defaulted = event_end(winner.starts_at, film.runtime_minutes)
-        runtime_note = (
-            f"The film data doesn't settle the runtime of *{discord.utils.escape_markdown(film.title)}*, "
-            f"so I planned {DEFAULT_RUNTIME_MINUTES} minutes."
-            if defaulted
-            else f"Runtime {film.runtime_minutes} min (*{discord.utils.escape_markdown(film.title)}*)."
-        )
-        event_note = await self._ensure_event(poll, end, job)
+        runtime_note = render.runtime_note(film, DEFAULT_RUNTIME_MINUTES if defaulted else None)
+        if decide(await self.store.counts(poll.id)).kind is OutcomeKind.TIE:
+            runtime_note = f"{render.TIE_SETTLED}\n{runtime_note}"
+        # The event is read by everyone and cannot hold a spoiler tag.
+        title = public_reader(film.setup_end).plain(film.title, film.title_reveal, "the club's film")
+        event_note = await self._ensure_event(poll, end, job, title)
         users = await self.store.opted_in_voters(poll.id, winner.index)
         content, mentioned = render.mentioned_prefix(users, "🍿 The watch party is set!")
         await self._channel(poll).send(
@@ -186,7 +186,7 @@ class Lifecycle:
         )
         await self._schedule_reminders(poll, winner.starts_at)
 
-    async def _ensure_event(self, poll: Poll, end: datetime, job: Job) -> str:
+    async def _ensure_event(self, poll: Poll, end: datetime, job: Job, film_title: str) -> str:
         """Create the Discord event unless it exists; returns a line for the announcement."""
         winner = poll.winner
         assert winner is not None
@@ -195,7 +195,7 @@ class Lifecycle:
         if not can_schedule(winner.starts_at, self.bot.clock.now()):
             return "That time has already passed, so no server event was made."
         try:
-            event = await self._create_event(poll, winner.starts_at, end)
+            event = await self._create_event(poll, winner.starts_at, end, film_title)
         except discord.Forbidden:
             log.warning("No permission to create the event for watch-party poll %d", poll.id)
             return "I couldn't add a server event: I need the Create Events permission."
@@ -207,9 +207,11 @@ class Lifecycle:
         await self.store.set_event(poll.id, event.id)
         return "📅 Added to the server's events."
 
-    async def _create_event(self, poll: Poll, start: datetime, end: datetime) -> discord.ScheduledEvent:
+    async def _create_event(
+        self, poll: Poll, start: datetime, end: datetime, film_title: str
+    ) -> discord.ScheduledEvent:
         guild = self.bot.get_guild(poll.guild_id) or await self.bot.fetch_guild(poll.guild_id)
-        description = f"Watch party chosen by poll #{poll.id}."
+        description = f"Watch party for {film_title}, chosen by poll #{poll.id}."
         if poll.voice_channel_id is not None:
             return await guild.create_scheduled_event(
                 name=poll.title,
@@ -261,4 +263,7 @@ def _decision(poll: Poll, counts: list[int], now: datetime) -> Decision:
     if outcome.kind is OutcomeKind.WINNER:
         return Decision(SCHEDULED, winner_slot=outcome.slots[0])
     due = tie_deadline(now, [poll.slots[index].starts_at for index in outcome.slots])
+    if due <= now:  # no time left for moderators to pick: the fallback applies at once
+        fallback = tie_fallback(outcome.slots, [s.starts_at for s in poll.slots], now)
+        return Decision(SCHEDULED, winner_slot=fallback) if fallback is not None else Decision(CLOSED)
     return Decision(TIED, tie_due_at=due)

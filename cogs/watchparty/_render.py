@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.render import CONTENT_LIMIT, FIELD_VALUE_LIMIT, fit_embed, truncate
+from bot.films.model import Film
+from bot.pages import split_lines
+from bot.policy import public_reader
+from bot.render import CONTENT_LIMIT, FIELD_VALUE_LIMIT, fit_embed, inline_code, truncate
 from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Poll, Slot
-from bot.usertext import code, plain
-from cogs.watchparty._timeparse import timestamp_tag
+from bot.usertext import plain
+from cogs.watchparty._timeparse import format_local, timestamp_tag
 
 ZONE_NOTE = "Times show in your own time zone."
+TIE_SETTLED = (
+    "The vote was tied and there was no time left for moderators to pick, so the earliest tied time won."
+)
 COLOUR = discord.Colour.blurple()
 
 
@@ -94,6 +101,26 @@ def winner_embed(poll: Poll, end: datetime | None, runtime_note: str, event_note
     return fit_embed(embed)
 
 
+def runtime_note(film: Film, planned: int | None) -> str:
+    """The film's running time as its sources state it (`About 2 hours, per the review`), or the default.
+
+    The announcement is read by everyone, so the film's text goes through the policy as a public reader.
+    """
+    reader = public_reader(film.setup_end)
+    title = discord.utils.escape_markdown(reader.plain(film.title, film.title_reveal, "the club's film"))
+    fact = film.facts.get("runtime")
+    variant = fact.value if fact else None
+    if planned is not None or variant is None:
+        return f"The film data doesn't settle the runtime of *{title}*, so I planned {planned} minutes."
+    sources = ", ".join(film.source(key).kind for key in variant.sources if _has_source(film, key))
+    said = f", as the {sources} gives it" if sources else ""
+    return f"Running time of *{title}*: {discord.utils.escape_markdown(variant.value.lower())}{said}."
+
+
+def _has_source(film: Film, key: str) -> bool:
+    return any(source.key == key for source in film.sources)
+
+
 def mentions_content(user_ids: Sequence[int], lead: str) -> str:
     """Content that mentions exactly these users (allowed mentions must be set to match)."""
     text = lead
@@ -163,8 +190,12 @@ def reminder_content(poll: Poll, minutes: int) -> str:
     return truncate(f"⏰ **{title_text(poll)}** starts {when} · {where_text(poll)}", CONTENT_LIMIT - 200)
 
 
-def list_embed(polls: Sequence[Poll], now: datetime, jump: dict[int, str]) -> discord.Embed:
-    """Open polls and upcoming parties in a server."""
+LIST_LIMIT = 3500  # characters of lines per /watchparty list page, leaving room for headings
+LIST_LINES = 12  # lines per page, headings included: a page stays easy to read
+
+
+def list_embeds(polls: Sequence[Poll], now: datetime, jump: dict[int, str]) -> list[discord.Embed]:
+    """Open polls and upcoming parties in a server, as pages that never cut a line."""
     open_lines = [
         f"#{p.id} [{title_text(p)}]({jump[p.id]}) · "
         + ("tied, moderators picking" if p.state == TIED else f"closes {timestamp_tag(p.closes_at, 'R')}")
@@ -176,11 +207,16 @@ def list_embed(polls: Sequence[Poll], now: datetime, jump: dict[int, str]) -> di
         for p in polls
         if p.state == SCHEDULED and p.winner is not None and p.winner.starts_at > now
     ]
-    embed = discord.Embed(title="Watch parties", colour=COLOUR)
-    embed.add_field(name="Open polls", value="\n".join(open_lines) or "none", inline=False)
-    embed.add_field(name="Upcoming parties", value="\n".join(party_lines) or "none", inline=False)
-    embed.set_footer(text=ZONE_NOTE)
-    return fit_embed(embed)
+    lines = [f"__Open polls__ ({len(open_lines)})", *(open_lines or ["none"])]
+    lines += ["", f"__Upcoming parties__ ({len(party_lines)})", *(party_lines or ["none"])]
+    pages = split_lines(lines, LIST_LIMIT, per_page=LIST_LINES)
+    embeds = []
+    for number, page in enumerate(pages, start=1):
+        title = "Watch parties" + (f" ({number}/{len(pages)})" if len(pages) > 1 else "")
+        embed = discord.Embed(title=title, description="\n".join(page).strip(), colour=COLOUR)
+        embed.set_footer(text=ZONE_NOTE)
+        embeds.append(fit_embed(embed))
+    return embeds
 
 
 def jump_url(poll: Poll) -> str:
@@ -189,9 +225,14 @@ def jump_url(poll: Poll) -> str:
     return f"{base}/{poll.message_id}" if poll.message_id else base
 
 
-def poll_created_note(poll: Poll) -> str:
-    """The ephemeral line confirming what was understood, slot by slot, to the creator."""
-    lines = [f"Poll #{poll.id} is up. I read your slots as:"]
-    lines += [f"• {code(s.label)} → {timestamp_tag(s.starts_at)}" for s in poll.slots]
-    lines.append(f"Voting closes {timestamp_tag(poll.closes_at)}.")
+def poll_created_note(poll: Poll, zone: ZoneInfo) -> str:
+    """The ephemeral line confirming what was understood, slot by slot, in the zone it was read in."""
+    lines = [f"Poll #{poll.id} is up. I read your slots in the server's time zone, {zone.key}:"]
+    lines += [
+        f"• {inline_code(s.label)} → {format_local(s.starts_at, zone)} ({timestamp_tag(s.starts_at)} for you)"
+        for s in poll.slots
+    ]
+    lines.append(
+        f"Voting closes {format_local(poll.closes_at, zone)} ({timestamp_tag(poll.closes_at, 'R')})."
+    )
     return truncate("\n".join(lines), CONTENT_LIMIT)

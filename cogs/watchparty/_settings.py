@@ -9,7 +9,7 @@ from discord import app_commands
 
 from bot.checks import moderator_only
 from bot.errors import UserError
-from bot.usertext import code
+from bot.render import inline_code
 from cogs.watchparty._lifecycle import REMINDERS_KEY
 from cogs.watchparty._tally import DEFAULT_REMINDERS, parse_reminders
 
@@ -43,7 +43,12 @@ class WatchPartySettings(app_commands.Group):
         try:
             values = parse_reminders(minutes)
         except ValueError as exc:
-            raise UserError(f"{exc} You wrote {code(minutes, 60)}.") from None
+            wrote = (
+                ""
+                if minutes.strip() and minutes.strip() in str(exc)
+                else f" You wrote {inline_code(minutes)}."
+            )
+            raise UserError(f"{exc}{wrote}") from None
         stored: Any = None if values == DEFAULT_REMINDERS else list(values)
         await interaction.client.db.config.set(
             interaction.guild.id, REMINDERS_KEY, stored, actor_id=interaction.user.id

@@ -11,7 +11,7 @@ Grammar (case-insensitive; "at" is ignored; day and time may come in either orde
     relative := [in] amount unit {amount unit}      (deadlines only: "in 2 hours", "2h", "1h30m", "3 days")
     unit     := m | min | mins | minute[s] | h | hr | hrs | hour[s] | d | day[s] | w | week[s]
 
-Day rules: no day means today; a weekday means the next such day, today included while the time is still
+Day rules: no day means today, except that a bare `midnight` (or `tonight midnight`) is the coming one; a weekday means the next such day, today included while the time is still
 ahead ("next fri" never means today); "D month" without a year is the next such date that is still ahead.
 DST rules: a local time that does not exist (inside a spring-forward gap) is rejected with a message naming
 the gap; an ambiguous local time (inside a fall-back overlap) means its first occurrence, the earlier
@@ -26,6 +26,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.localtime import first_instant, gap_length
+from bot.timeofday import TimeOfDayError, format_local, read_clock
+from bot.timeofday import normalise as normalise_clock
 from bot.usertext import code
 
 MAX_AHEAD = timedelta(days=366)
@@ -59,8 +61,6 @@ UNITS = {
 }  # fmt: skip
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ](\d{1,2}):(\d{2}))?$")
-_CLOCK_12 = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
-_CLOCK_24 = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DAY_NUMBER = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
 _RELATIVE_PART = re.compile(r"(\d+)\s*([a-z]+)")
 _RELATIVE = re.compile(r"^(?:in\s+)?(?:\d+\s*[a-z]+\s*)+$")
@@ -89,12 +89,6 @@ class ParsedTime:
 
 DaySpec = str | date | tuple[str, int, int]
 """"today", "tomorrow", a date, ("weekday", n, next_week) or ("month_day", month, day)."""
-
-
-def format_local(at: datetime, zone: ZoneInfo) -> str:
-    """A local wall-clock rendering that `parse_moment` reads back: `Fri 2026-11-27 20:00 Europe/London`."""
-    local = at.astimezone(zone)
-    return f"{local:%a %Y-%m-%d %H:%M} {zone.key}"
 
 
 def input_form(at: datetime, zone: ZoneInfo) -> str:
@@ -126,6 +120,8 @@ def parse_moment(text: str, zone: ZoneInfo, now: datetime) -> ParsedTime:
     day, clock = _read_pieces(cleaned)
     if clock is None:
         raise TimeParseError(f"{code(text.strip())} has no time of day: add one, like `8pm` or `20:00`.")
+    if clock == time(0, 0) and (day is None or "tonight" in cleaned.split()):
+        day = "tomorrow"  # a bare "midnight" is the coming one, at the end of today
     at = _resolve(day, clock, zone, now)
     return ParsedTime(text.strip(), at, zone)
 
@@ -162,9 +158,7 @@ def _is_relative(cleaned: str) -> bool:
 
 
 def _normalise(text: str) -> str:
-    lowered = " ".join(text.lower().replace(",", " ").split())
-    lowered = re.sub(r"(\d)\s+(am|pm)\b", r"\1\2", lowered)  # "8 pm" → "8pm"
-    lowered = re.sub(r"(\d)\.(\d{2})(am|pm)?\b", r"\1:\2\3", lowered)  # "8.30pm" → "8:30pm"
+    lowered = normalise_clock(text.replace(",", " "))
     return " ".join(token for token in lowered.split() if token not in ("at", "on", "the"))
 
 
@@ -212,33 +206,16 @@ def _read_single(token: str, whole: str) -> tuple[str, DaySpec | time]:
         return "day", ("weekday", WEEKDAYS[token], 0)
     if (iso := _ISO.match(token)) and iso.group(4) is None:
         return "day", _date(iso.group(1), iso.group(2), iso.group(3))
-    if token in ("noon", "midday"):
-        return "clock", time(12, 0)
-    if token == "midnight":
-        return "clock", time(0, 0)
-    if clock := _read_clock(token):
+    try:
+        clock = read_clock(token)
+    except TimeOfDayError as exc:
+        raise TimeParseError(str(exc)) from None
+    if clock is not None:
         return "clock", clock
     raise TimeParseError(
         f"I couldn't read {code(token)} in {code(whole)}. "
         "Try forms like `fri 8pm`, `tomorrow 19:30` or `2026-11-27 20:00`."
     )
-
-
-def _read_clock(token: str) -> time | None:
-    if match := _CLOCK_12.match(token):
-        hour, minute = int(match.group(1)), int(match.group(2) or 0)
-        if not 1 <= hour <= 12 or minute > 59:
-            raise TimeParseError(
-                f"{code(token)} isn't a time: with am/pm the hour runs 1–12 and minutes 00–59."
-            )
-        return time(hour % 12 + (12 if match.group(3) == "pm" else 0), minute)
-    if match := _CLOCK_24.match(token):
-        return _clock(match.group(1), match.group(2))
-    if token.isdigit():
-        raise TimeParseError(
-            f"{code(token)} is ambiguous: add am/pm ({code(token + 'pm')}) or use 24-hour time ({code(token + ':00')})."
-        )
-    return None
 
 
 def _clock(hour: str, minute: str) -> time:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.standin import BotProcess, Driver, StandIn
+from bot.standin.driver import Reply, message_text
 from bot.standin.server import Role
 
 from .conftest import ROOT
@@ -143,3 +145,55 @@ async def test_sandbox_answers_about_from_a_pipe(tmp_path: Path) -> None:
     assert process.returncode == 0, err.decode()
     text = out.decode()
     assert "> /about" in text and "Film club bot" in text and "Traceback" not in text + err.decode()
+
+
+async def test_film_and_zone_names_ignore_case_with_autocomplete(driver: Driver, bot: BotProcess) -> None:
+    film = await driver.command("config film", {"film": "Rush"}, member="mod")
+    assert "now discussing **Rush**" in film.content
+    zone = await driver.command("config timezone", {"zone": "europe/paris"}, member="mod")
+    try:
+        assert "Time zone set to **Europe/Paris**" in zone.content
+        films = await driver.autocomplete("config film", {"film": "RU"}, focused="film", member="mod")
+        assert [choice["value"] for choice in films] == ["rush"]
+        zones = await driver.autocomplete(
+            "config timezone", {"zone": "europe/pa"}, focused="zone", member="mod"
+        )
+        assert zones[0]["value"] == "Europe/Paris"
+        words = await driver.command("config timezone", {"zone": "new york"}, member="mod")
+        assert "Time zone set to **America/New_York**" in words.content
+    finally:
+        await driver.command("config timezone", {"zone": "UTC"}, member="mod")
+
+
+async def test_change_log_shows_real_values_and_pages_through_history(
+    driver: Driver, bot: BotProcess
+) -> None:
+    daily = {"channel": "general", "time": "noon"}
+    first = await driver.command("config trivia daily", daily, member="mod")
+    assert "every day at 12:00 (UTC time)" in first.content  # noon is a time; the reply names the zone
+    await driver.command("config trivia daily", {**daily, "time": "7pm", "days": "weekdays"}, member="mod")
+    await driver.command("config trivia daily-off", member="mod")
+    await driver.command("config watchparty reminders", {"minutes": "off"}, member="mod")
+    bad = await driver.command("config watchparty reminders", {"minutes": "-5"}, member="mod")
+    assert "\\" not in bad.content and "`-5`" in bad.content
+    await driver.command("config watchparty reminders", {"minutes": "default"}, member="mod")
+    for seconds in (10, 20, 30, 40, 50, 30):
+        await driver.command("config trivia timeout", {"seconds": seconds}, member="mod")
+    log = await driver.command("config log", member="mod")
+    page = message_text_of(log)
+    assert "(1/" in page and "updated" not in page and "`[]`" not in page
+    assert "trivia daily: #general on weekdays at 19:00, answers open for 1h → off" in _unmention(page)
+    assert "watchparty reminders: off → 60 and 10 minutes before the start" in page
+    assert "trivia timeout: 50 s per question → 30 s per question" in page
+    older = await driver.click(log.message, "Next", member="mod")
+    assert "(2/" in message_text_of(older)
+    show = await driver.command("config show", member="mod")
+    assert "/config log" in show.text()
+
+
+def message_text_of(reply: Reply) -> str:
+    return message_text(reply.original or reply.message)
+
+
+def _unmention(text: str) -> str:
+    return re.sub(r"<#\d+>", "#general", text)

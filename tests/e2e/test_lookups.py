@@ -49,10 +49,10 @@ def everything(reply: Reply) -> str:
 
 
 def later_text(film: Film) -> list[str]:
-    """Every beat summary and title, and synopsis part, past the setup."""
-    texts = [b.summary for b in film.beats if b.level > SpoilerLevel.SETUP]
-    texts += [b.title for b in film.beats if b.level > SpoilerLevel.SETUP]
-    return texts + [p.text for p in film.synopsis_full if p.level > SpoilerLevel.SETUP]
+    """Every beat summary and title, and synopsis passage, revealed after the setup."""
+    texts = [b.summary for b in film.beats if b.reveal > film.setup_end]
+    texts += [b.title for b in film.beats if b.title_reveal > film.setup_end]
+    return texts + [p.text for p in film.synopsis_full if p.reveal > film.setup_end]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -79,7 +79,7 @@ async def test_full_synopsis_tags_middle_and_ending(driver: Driver, bot: BotProc
     reply = await driver.command("synopsis", {"spoilers": True})
     visible, hidden = shown(reply), tagged(reply)
     for part in FILM.synopsis_full:
-        if part.level > SpoilerLevel.SETUP:
+        if part.reveal > FILM.setup_end:
             assert part.text not in visible and part.text in hidden
         else:
             assert part.text in visible
@@ -175,7 +175,7 @@ async def test_an_unknown_name_gets_suggestions(driver: Driver, bot: BotProcess)
 
 async def test_film_shows_disputes_and_turns_pages(driver: Driver, bot: BotProcess) -> None:
     reply = await driver.command("film")
-    first = shown(reply)
+    first, first_tagged = shown(reply), tagged(reply)  # the click edits this message in place
     assert "Release year:** 1991 (2 sources: [1][2]) · 1992 (1 source: [3])" in unescape(
         _descriptions(reply)[0]
     )
@@ -184,9 +184,11 @@ async def test_film_shows_disputes_and_turns_pages(driver: Driver, bot: BotProce
     turned = await driver.click(reply, "Next ▶")
     assert "(2/2)" in (turned.embeds[0].get("title") or "")
     assert "The review's verdict" in shown(turned)
+    both_shown, both_tagged = first + shown(turned), first_tagged + tagged(turned)
     for fact in FILM.facts.values():
-        if fact.level > SpoilerLevel.SETUP:
-            assert all(v.value not in shown(turned) for v in fact.variants)
+        assert all(v.value not in both_shown for v in fact.variants if v.reveal > FILM.setup_end)
+        if fact.label_reveal > FILM.setup_end:
+            assert fact.label not in both_shown and fact.label in both_tagged
     back = await driver.click(turned, "◀ Previous", member="member2")
     assert "(1/2)" in (back.embeds[0].get("title") or "")
 
@@ -203,18 +205,29 @@ async def test_timeline_tags_later_titles(driver: Driver, bot: BotProcess) -> No
     reply = await driver.command("plot", {"timeline": True, "private": True})
     assert reply.ephemeral
     for beat in FILM.beats:
-        assert (beat.title in shown(reply)) == (beat.level is SpoilerLevel.SETUP)
+        assert (beat.title in shown(reply)) == (beat.title_reveal <= FILM.setup_end)
         assert beat.title in unescape(reply.text())
     public = shown(await driver.command("plot"))
     assert "timeline" in public
-    assert all((b.title in public) == (b.level is SpoilerLevel.SETUP) for b in FILM.beats)
+    assert all((b.title in public) == (b.title_reveal <= FILM.setup_end) for b in FILM.beats)
 
 
-async def test_search_finds_beats_and_tags_them(driver: Driver, bot: BotProcess) -> None:
-    reply = await driver.command("plot", {"search": "heroin"})
-    assert "beats matching" in shown(reply)
-    hits = [b for b in FILM.beats if b.summary in tagged(reply) or b.summary in shown(reply)]
-    assert hits and all(b.summary not in shown(reply) for b in hits if b.level > SpoilerLevel.SETUP)
+async def test_search_covers_only_the_beats_the_reader_may_see(
+    driver: Driver, bot: BotProcess, spoiler_channel: str
+) -> None:
+    public = await driver.command("plot", {"search": "heroin"})
+    assert public.ephemeral and f"No beat up to beat {FILM.setup_end} mentions" in public.content
+    everywhere = await driver.command("plot", {"search": "heroin"}, channel=spoiler_channel)
+    assert "beats matching" in shown(everywhere)
+    hits = [b for b in FILM.beats if b.summary in shown(everywhere)]
+    assert hits and all(b.reveal > FILM.setup_end for b in hits)
+    await driver.command("progress set", {"beat": hits[0].number}, member="member2")
+    try:
+        mine = await driver.command("plot", {"search": "heroin", "private": True}, member="member2")
+        assert hits[0].summary in shown(mine)
+        assert all(b.summary not in everything(mine) for b in hits[1:])
+    finally:
+        await driver.command("progress clear", member="member2")
 
 
 @pytest.mark.parametrize(
@@ -223,7 +236,7 @@ async def test_search_finds_beats_and_tags_them(driver: Driver, bot: BotProcess)
         ({"beat": 0}, f"Beats run from 1 to {LAST}"),
         ({"beat": LAST + 1}, f"Beats run from 1 to {LAST}"),
         ({"search": "   "}, f"Beats run from 1 to {LAST}"),
-        ({"search": "zzqxv wqqpz"}, f"Beats run from 1 to {LAST}"),
+        ({"search": "zzqxv wqqpz"}, f"No beat up to beat {FILM.setup_end} mentions"),
     ],
 )
 async def test_bad_input_gets_a_short_private_answer(
@@ -254,3 +267,55 @@ async def test_page_buttons_still_work_after_a_restart(driver: Driver, bot: BotP
     await bot.restart()
     turned = await driver.click(reply, "Next ▶")
     assert turned.ephemeral and "(2/2)" in (turned.embeds[0].get("title") or "")
+
+
+async def test_cast_finds_a_character_no_source_names_an_actor_for(
+    driver: Driver, bot: BotProcess, spoiler_channel: str
+) -> None:
+    reply = await driver.command("cast", {"name": "nettles"})
+    text = everything(reply)
+    assert "not in the cast" not in text
+    assert "Nettles" in text and "not stated" in text
+    nettles = FILM.character("nettles")
+    assert nettles.description not in shown(reply) and nettles.description in tagged(reply)  # met at beat 11
+    choices = await driver.autocomplete("cast", {"name": "nett"}, focused="name", channel=spoiler_channel)
+    assert ("Nettles (actor not stated)", "Nettles") in [(c["name"], c["value"]) for c in choices]
+    # Outside a spoiler channel, autocomplete follows the member's own progress: none saved, so no Nettles.
+    choices = await driver.autocomplete("cast", {"name": "nett"}, focused="name")
+    assert all("Nettles" not in c["name"] for c in choices)
+
+
+async def test_cast_cites_every_source_that_names_the_actor(driver: Driver, bot: BotProcess) -> None:
+    reply = await driver.command("cast", {"name": "jason patric"})
+    assert "**Jason Patric** [1][2][3]" in everything(reply)
+
+
+async def test_search_ignores_stop_words_and_finds_a_person_by_any_name(
+    driver: Driver, bot: BotProcess, spoiler_channel: str
+) -> None:
+    common = await driver.command("plot", {"search": "the"})
+    assert common.ephemeral and "only common words" in common.text()
+    # Searched where every beat may be seen: the beats that call her Cates are all past the setup.
+    reply = await driver.command("plot", {"search": "kristen"}, channel=spoiler_channel)
+    text = everything(reply)
+    only_cates = [b for b in FILM.beats if "Cates" in b.summary and "Kristen" not in b.summary + b.title]
+    assert only_cates
+    for beat in only_cates[:2]:  # beats that call her Cates only, on the first page (tagged as needed)
+        assert f"Beat {beat.number}:" in text, beat.number
+
+
+async def test_beat_and_timeline_together_are_refused(driver: Driver, bot: BotProcess) -> None:
+    reply = await driver.command("plot", {"beat": 3, "timeline": True})
+    assert reply.ephemeral and "Pick one" in reply.text()
+    both = await driver.command("plot", {"search": "race", "timeline": True})
+    assert both.ephemeral and "Pick one" in both.text()
+
+
+async def test_beat_autocomplete_finds_words_being_typed(
+    driver: Driver, bot: BotProcess, spoiler_channel: str
+) -> None:
+    choices = await driver.autocomplete("plot", {"beat": "dea"}, focused="beat", channel=spoiler_channel)
+    assert choices and all(isinstance(choice["value"], int) for choice in choices)
+    assert {choice["value"] for choice in choices} >= {6, 7}  # "dealers", "dealer"
+    public = await driver.autocomplete("plot", {"beat": "dea"}, focused="beat")  # no progress: the setup
+    assert 6 in {choice["value"] for choice in public} and 7 not in {choice["value"] for choice in public}

@@ -337,3 +337,39 @@ async def test_enforced_nonce_posts_once(standin: StandIn, minibot: BotProcess) 
     assert status3 == 200 and isinstance(third, dict) and third["id"] != first["id"]
     posts = [m for m in standin.channel_messages(channel.id) if m.content == "scheduled post"]
     assert len(posts) == 2
+
+
+async def test_sandbox_lets_a_newcomer_try_everything() -> None:
+    """The real bot in the sandbox: autocomplete, a forced hidden command, label prefixes, #spoilers marked."""
+    script = "\n".join(
+        [
+            "help",
+            "complete /plot beat: dea",
+            "/config show",
+            "as member --force",
+            "/config show",
+            "/film",
+            "click Next",
+            "channel spoilers",
+            "complete /plot beat: dea",
+            "/plot beat:13",
+        ]
+    )
+    code = "import sys; from bot.sandbox import main; sys.exit(main(sys.argv[1:]))"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(script.encode()), 120)
+    text = out.decode()
+    assert process.returncode == 0, err.decode()
+    assert "#spoilers starts marked as a spoiler channel" in text
+    general, spoilers = text.split("> channel spoilers", 1)
+    # With no progress saved, autocomplete in #general offers nothing past the setup; #spoilers shows all.
+    assert "6 · Playing the couple = 6" in general and "The night before the trial" not in general
+    assert "13 · The night before the trial = 13" in spoilers
+    assert "Type `as member --force` to run it anyway" in text
+    assert "Only moderators can do that" in text
+    assert "**Rush (2/2)**" in text and text.count("(edited)") == 1
+    beat = text.split("> /plot beat:13", 1)[1]
+    assert "In a gunfight" in beat and "||In a gunfight" not in beat  # untagged in the spoiler channel

@@ -11,7 +11,14 @@ import pytest
 
 from bot.films import SpoilerLevel, SynopsisPart, load_pack, pack_problems
 from bot.films.__main__ import main
-from bot.films.check import check, check_pack, default_packs_dir, evidence_problems, format_report
+from bot.films.check import (
+    check,
+    check_pack,
+    citation_problems,
+    default_packs_dir,
+    evidence_problems,
+    format_report,
+)
 from tests.films.test_loader import TINY, mutate, write_pack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,9 +104,12 @@ def test_empty_folder_is_a_problem(tmp_path: Path) -> None:
 
 def test_cross_references_are_checked_on_built_films() -> None:
     film = load_pack(PACK)
-    spoiled = dataclasses.replace(film, synopsis_safe=(SynopsisPart(SpoilerLevel.ENDING, "It ends."),))
+    spoiled = dataclasses.replace(film, synopsis_safe=(SynopsisPart(film.last_beat, "It ends."),))
     assert pack_problems(spoiled) == [
-        ("synopsis.safe[0].level", "the spoiler-free synopsis holds setup parts only, not 'ending'")
+        (
+            "synopsis.safe[0].reveal",
+            f"the spoiler-free synopsis holds setup passages only (the setup ends at beat {film.setup_end})",
+        )
     ]
     reordered = dataclasses.replace(film, beats=film.beats[::-1])
     assert (
@@ -152,3 +162,77 @@ def test_command_line_against_the_sources() -> None:
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "found verbatim in the sources" in result.stdout
+
+
+@needs_seeds
+def test_every_source_naming_an_actor_is_cited() -> None:
+    film = load_pack(PACK)
+    assert citation_problems(film, SEEDS) == []
+    patric = next(member for member in film.cast if member.actor == "Jason Patric")
+    assert {e.source for e in patric.actor_evidence} == {"explainer", "review", "summary"}
+
+
+@needs_seeds
+def test_a_missing_citation_is_reported() -> None:
+    film = load_pack(PACK)
+    first = film.cast[0]
+    trimmed = dataclasses.replace(first, actor_evidence=first.actor_evidence[1:2])
+    problems = citation_problems(dataclasses.replace(film, cast=(trimmed, *film.cast[1:])), SEEDS)
+    assert problems and all("is not cited" in problem.message for problem in problems)
+
+
+# --- reveal points ---------------------------------------------------------------------------
+
+
+def test_text_without_a_reveal_point_is_refused(tiny: Path) -> None:
+    write_pack(tiny, mutate('title = "End"\ntitle_reveal = 2\n', 'title = "End"\n'))
+    (problem,) = check(tiny / "tiny.toml").all_problems
+    assert (problem.field, problem.message.split(" (")[0]) == (
+        "beats[1].title_reveal",
+        "missing reveal point",
+    )
+
+
+def test_a_title_may_not_reveal_a_later_beat(tiny: Path) -> None:
+    write_pack(tiny, mutate("title_reveal = 1", "title_reveal = 2"))
+    (problem,) = check(tiny / "tiny.toml").all_problems
+    assert problem.field == "beats[0].title_reveal"
+    assert "its own beat and earlier ones" in problem.message
+
+
+def test_a_reveal_point_before_the_beat_sharing_its_evidence_is_refused(tiny: Path) -> None:
+    # The character's phrase "it ends" is beat 2's own evidence, so it cannot be revealed at beat 1.
+    text = mutate('quote = "the hero" }]', 'quote = "it ends" }]')
+    write_pack(tiny, text)
+    (problem,) = check(tiny / "tiny.toml").all_problems
+    assert problem.field == "characters[0].description_reveal"
+    assert "before beat 2" in problem.message
+
+
+def test_a_reveal_point_before_the_beat_of_its_evidence_sentence_is_refused(tiny: Path) -> None:
+    # "Ann Actor plays the hero" shares a sentence with beat 1's evidence: revealing it at 0 is too early.
+    write_pack(tiny, mutate('value = "The Hero"\nreveal = 1', 'value = "The Hero"\nreveal = 0'))
+    assert check(tiny / "tiny.toml").ok  # no phrase overlap: only the documents show the problem
+    (problem,) = check(tiny / "tiny.toml", tiny).all_problems
+    assert problem.field == "cast[0].character.variants[0].reveal"
+    assert "before beat 1, whose evidence sentence it quotes" in problem.message
+
+
+def test_full_synopsis_passages_end_at_later_and_later_beats(tiny: Path) -> None:
+    text = mutate(
+        '[[synopsis.full]]\nreveal = 2\ntext = "It starts and ends."',
+        '[[synopsis.full]]\nreveal = 1\ntext = "It starts."\n\n[[synopsis.full]]\nreveal = 1\ntext = "Again."',
+    )
+    write_pack(tiny, text)
+    fields = [problem.field for problem in check(tiny / "tiny.toml").all_problems]
+    assert fields == ["synopsis.full[1].reveal", "synopsis.full"]
+
+
+def test_levels_are_ranges_of_beats(tiny: Path) -> None:
+    film = load_pack(write_pack(tiny))
+    assert film.setup_end == 1
+    assert [film.level_of(beat) for beat in (0, 1, 2)] == [
+        SpoilerLevel.SETUP,
+        SpoilerLevel.SETUP,
+        SpoilerLevel.ENDING,
+    ]

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKS = ROOT / "data" / "films"
 
 UNSTATED = "".join(
-    f'\n[[facts]]\nkey = "{key}"\nlabel = "{key}"\nvariants = []\n'
+    f'\n[[facts]]\nkey = "{key}"\nlabel = "{key}"\nlabel_reveal = 0\nvariants = []\n'
     for key in ("director", "screenplay", "novel", "studio", "runtime", "setting_place", "setting_time")
 )
 TINY = f"""
@@ -30,17 +30,21 @@ kind = "review"
 [[facts]]
 key = "title"
 label = "Title"
+label_reveal = 0
 
 [[facts.variants]]
 value = "Tiny"
+reveal = 0
 evidence = [{{ source = "doc", quote = "Tiny is a film" }}]
 
 [[facts]]
 key = "release_year"
 label = "Release year"
+label_reveal = 0
 
 [[facts.variants]]
 value = "2001"
+reveal = 0
 amount = 2001
 evidence = [{{ source = "doc", quote = "made in 2001" }}]
 {UNSTATED}
@@ -51,6 +55,7 @@ actor_evidence = [{{ source = "doc", quote = "Ann Actor" }}]
 
 [[cast.character.variants]]
 value = "The Hero"
+reveal = 1
 evidence = [{{ source = "doc", quote = "Ann Actor plays the hero" }}]
 
 [cast.role]
@@ -60,12 +65,15 @@ variants = []
 key = "hero"
 name = "The Hero"
 aliases = ["Hero"]
+reveal = 0
 description = "The lead."
+description_reveal = 1
 evidence = [{{ source = "doc", quote = "the hero" }}]
 
 [[beats]]
 number = 1
 title = "Start"
+title_reveal = 1
 level = "setup"
 summary = "It starts."
 evidence = [{{ source = "doc", quote = "it starts slowly" }}]
@@ -73,16 +81,17 @@ evidence = [{{ source = "doc", quote = "it starts slowly" }}]
 [[beats]]
 number = 2
 title = "End"
+title_reveal = 2
 level = "ending"
 summary = "It ends."
 evidence = [{{ source = "doc", quote = "it ends" }}]
 
 [[synopsis.safe]]
-level = "setup"
+reveal = 1
 text = "It starts."
 
 [[synopsis.full]]
-level = "ending"
+reveal = 2
 text = "It starts and ends."
 """
 
@@ -158,7 +167,8 @@ MALFORMED = [
         id="dup-fact",
     ),
     pytest.param(
-        TINY + '\n[[characters]]\nkey = "hero"\nname = "Again"\ndescription = "x"\n'
+        TINY
+        + '\n[[characters]]\nkey = "hero"\nname = "Again"\nreveal = 0\ndescription = "x"\ndescription_reveal = 0\n'
         'evidence = [{ source = "doc", quote = "the hero" }]\n',
         "characters[1].key",
         "duplicate character key 'hero'",
@@ -171,9 +181,9 @@ MALFORMED = [
         id="unknown-field",
     ),
     pytest.param(
-        mutate('[[synopsis.safe]]\nlevel = "setup"', '[[synopsis.safe]]\nlevel = "middle"'),
-        "synopsis.safe[0].level",
-        "setup parts only",
+        mutate("[[synopsis.safe]]\nreveal = 1", "[[synopsis.safe]]\nreveal = 2"),
+        "synopsis.safe[0].reveal",
+        "setup passages only",
         id="spoiler-in-safe-synopsis",
     ),
     pytest.param(

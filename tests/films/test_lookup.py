@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from bot.films import (
     Film,
-    SpoilerLevel,
     beat_choices,
     cast_choices,
     find_beats,
@@ -20,6 +19,7 @@ from bot.films import (
     load_pack,
     normalise,
 )
+from bot.policy import public_reader, reader_for
 
 PACK = Path(__file__).resolve().parents[2] / "data" / "films" / "rush.toml"
 
@@ -100,7 +100,8 @@ def test_cast_choices_best_first(film: Film) -> None:
 
 def test_every_choice_value_finds_its_member(film: Film) -> None:
     for _, value in cast_choices(film, ""):
-        assert find_cast(film, value).matches, value
+        lookup = find_cast(film, value)
+        assert lookup.matches or lookup.unplayed, value
 
 
 def test_choices_are_capped_at_25(film: Film) -> None:
@@ -130,11 +131,15 @@ def test_find_beats(film: Film, text: str, number: int) -> None:
     assert find_beats(film, text)[0].number == number
 
 
-def test_find_beats_respects_spoiler_level(film: Film) -> None:
-    assert find_beats(film, "shotgun", SpoilerLevel.SETUP) == ()
-    found = find_beats(film, "gaines", SpoilerLevel.MIDDLE)
+def test_find_beats_searches_only_what_the_reader_may_see(film: Film) -> None:
+    public = public_reader(film.setup_end)
+    assert find_beats(film, "shotgun", public) == ()
+    assert find_beats(film, "acquitted", public) == ()
+    found = find_beats(
+        film, "gaines", reader_for(setup_end=film.setup_end, spoiler_channel=False, private=True, progress=12)
+    )
     assert found
-    assert all(beat.level <= SpoilerLevel.MIDDLE for beat in found)
+    assert all(beat.number <= 12 for beat in found)
 
 
 @pytest.mark.parametrize("text", ["", "qwxz", "zzzzzz", "!!!"])
@@ -150,9 +155,27 @@ def test_beat_choices(film: Film) -> None:
     assert beat_choices(film, "8 · Something edited")[0][1] == 8
     assert {number for _, number in beat_choices(film, "1")} >= {1, 10, 11}
     assert beat_choices(film, "grand")[0][1] == 14
-    safe = beat_choices(film, "", SpoilerLevel.SETUP)
-    assert safe
-    assert all(film.beat(number).level is SpoilerLevel.SETUP for _, number in safe)
+
+    nothing_seen = reader_for(setup_end=film.setup_end, spoiler_channel=False, private=True, progress=0)
+    neutral = beat_choices(film, "", nothing_seen)
+    assert neutral == [(f"Beat {n}", n) for n in range(1, film.last_beat + 1)]
+    public = public_reader(film.setup_end)
+    shown = dict((number, name) for name, number in beat_choices(film, "", public))
+    assert shown[film.setup_end] == f"{film.setup_end} · {film.beat(film.setup_end).title}"
+    assert shown[film.setup_end + 1] == f"Beat {film.setup_end + 1}"
+    # Words from later beats find nothing past the reader's point; the number still does.
+    assert all(number <= film.setup_end for _, number in beat_choices(film, "grand jury", public))
+    assert all(number <= film.setup_end for _, number in beat_choices(film, "trial", public))
+    assert beat_choices(film, "14", public)[0] == ("Beat 14", 14)
+    assert beat_choices(film, "Beat 14", public)[0] == ("Beat 14", 14)
+
+
+def test_cast_choices_hide_names_the_reader_has_not_met(film: Film) -> None:
+    nothing_seen = reader_for(setup_end=film.setup_end, spoiler_channel=False, private=True, progress=0)
+    labels = [name for name, _ in cast_choices(film, "", nothing_seen)]
+    assert "Gregg Allman" in labels
+    assert not any("Gaines" in label or "Larry" in label for label in labels)
+    assert any("Gaines" in name for name, _ in cast_choices(film, "", public_reader(film.setup_end)))
 
 
 def test_index_is_built_once(film: Film) -> None:
@@ -169,3 +192,9 @@ def test_any_text_is_safe(film: Film, text: str) -> None:
         assert len(choices) <= 25
         assert all(0 < len(name) <= 100 for name, _ in choices)
     assert all(isinstance(beat.number, int) for beat in find_beats(film, text))
+
+
+def test_cast_suggestions_leave_out_names_the_reader_has_not_met(film: Film) -> None:
+    assert "Larry" in find_cast(film, "Barrymore").suggestions
+    nothing_seen = reader_for(setup_end=film.setup_end, spoiler_channel=False, private=True, progress=0)
+    assert "Larry" not in find_cast(film, "Barrymore", nothing_seen).suggestions

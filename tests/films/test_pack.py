@@ -154,8 +154,10 @@ def test_beats_run_in_order_from_setup_to_ending(film: Film) -> None:
 
 def test_synopses(film: Film) -> None:
     assert film.synopsis_safe
-    assert all(part.level is SpoilerLevel.SETUP for part in film.synopsis_safe)
-    assert {part.level for part in film.synopsis_full} == set(SpoilerLevel)
+    assert all(part.reveal <= film.setup_end for part in film.synopsis_safe)
+    ends = [part.reveal for part in film.synopsis_full]
+    assert ends == sorted(set(ends)) and ends[-1] == film.last_beat
+    assert {film.level_of(end) for end in ends} == set(SpoilerLevel)
 
 
 @needs_seeds

@@ -6,13 +6,15 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.films import load_library
+from bot.films import find_cast, load_library
 from bot.films.model import Beat, CastMember, Character, Evidence, Fact, Film, SpoilerLevel, Theme, Variant
+from bot.names import fold, person_variants
 from bot.settings import DEFAULT_FILMS_DIR
-from cogs.trivia._bank import CHOICES, Question, build_bank
+from cogs.trivia._bank import CHOICES, Question, build_bank, slug
 from cogs.trivia._engine import check_typed, pick_next
-from cogs.trivia._matching import fold
 
 E = (Evidence("s1", "a short quote"),)
 
@@ -130,11 +132,20 @@ def test_typed_aliases(rush: Film) -> None:
     bank = build_bank(rush)
     director = bank.get("director:rush")
     assert director is not None
-    for answer in ("Lili Fini Zanuck", "zanuck", "Lili Zanuck", "Zanuk"):
+    for answer in ("Lili Fini Zanuck", "zanuck", "Lili Zanuck", "Zanuk", "Lily Fini Zanuck", "Lili"):
         assert check_typed(director, answer), answer
-    assert not check_typed(director, "Lili")
+    assert not check_typed(director, "Pete Dexter")
     runtime = bank.get("runtime:rush")
-    assert runtime is not None and check_typed(runtime, "2 hours") and check_typed(runtime, "120 minutes")
+    assert runtime is not None
+    for answer in ("About 2 hours", "about 2 hours", "2 hours", "two hours", "120 minutes", "2h"):
+        assert check_typed(runtime, answer), answer
+    assert not check_typed(runtime, "2 h 30 min")
+    for question_id, answer in [
+        ("cast-actor:sam-elliott", "sam eliot"),
+        ("cast-actor:gregg-allman", "greg allman"),
+    ]:
+        question = bank.get(question_id)
+        assert question is not None and check_typed(question, answer), answer
 
 
 def test_spoiler_levels_filter(rush: Film) -> None:
@@ -194,3 +205,47 @@ def test_pick_next_never_repeats_until_the_bank_is_used_up(rush: Film) -> None:
 def test_readme_reports_the_bank_size(rush: Film) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"**{len(build_bank(rush))} questions**" in readme
+
+
+def test_every_listed_answer_and_alias_is_accepted_and_no_other_choice(rush: Film) -> None:
+    """The answer the reveal shows is always accepted; the wrong choices never are."""
+    for question in build_bank(rush).questions:
+        for accepted in (*question.answers, *question.aliases):
+            assert check_typed(question, accepted), (question.id, accepted)
+        for index, choice in enumerate(question.choices):
+            assert check_typed(question, choice) == (index in question.correct), (question.id, choice)
+
+
+def _typos(name: str) -> st.SearchStrategy[str]:
+    """A name as people type it: case changed, a letter doubled, dropped or swapped in a long word."""
+
+    def mangle(data: tuple[int, int, int]) -> str:
+        pick, at, how = data
+        words = name.split()
+        word = words[pick % len(words)]
+        if len(word) >= 6:
+            i = at % (len(word) - 1)
+            word = [
+                word[:i] + word[i + 1 :],
+                word[:i] + word[i] + word[i:],
+                word[:i] + word[i + 1] + word[i] + word[i + 2 :],
+            ][how % 3]
+        words[pick % len(words)] = word
+        return " ".join(words)
+
+    return st.tuples(st.integers(0, 9), st.integers(0, 30), st.integers(0, 2)).map(mangle)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_what_cast_finds_for_a_name_trivia_accepts_for_that_person(rush: Film, data: st.DataObject) -> None:
+    """A form of an actor's name that /cast resolves to that actor alone is a right typed answer about them."""
+    bank = build_bank(rush)
+    member = data.draw(st.sampled_from(rush.cast))
+    form = data.draw(st.sampled_from(person_variants(member.actor)))
+    typed = data.draw(st.one_of(st.just(form), st.just(form.upper()), _typos(form)))
+    found = find_cast(rush, typed).matches
+    questions = [bank.get(f"{kind}:{slug(member.actor)}") for kind in ("cast-actor", "cast-role")]
+    if [m.actor for m in found] == [member.actor]:
+        for question in filter(None, questions):
+            assert check_typed(question, typed), (question.id, typed)

@@ -85,7 +85,9 @@ def test_parsing_settings() -> None:
     assert parse_duration("1h30m") == timedelta(minutes=90)
     assert parse_duration("45") == timedelta(minutes=45)
     assert format_duration(timedelta(seconds=3725)) == "1h2m5s"
-    for bad in ("25:00", "7:61", "noon", "13pm"):
+    assert parse_time_of_day("noon") == time(12, 0)
+    assert parse_time_of_day("midnight") == time(0, 0)
+    for bad in ("25:00", "7:61", "13pm", "8", "soon"):
         with pytest.raises(ScheduleError):
             parse_time_of_day(bad)
     for bad in ("", "funday", "mo"):

@@ -261,7 +261,7 @@ def progress_saved(film: Film, reader: Reader) -> str:
 
 def nothing_found(film: Film, query: str, reader: Reader) -> str:
     """No beat the reader may see matches the search (later beats are not searched for them)."""
-    shown = f"“{escape(truncate(query, 60))}”"
+    shown = f"“{plain(query, 60)}”"
     if reader.beat is None or reader.beat >= film.last_beat:
         return f"No beat mentions {shown}. {beat_range(film)}"
     return (

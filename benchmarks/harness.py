@@ -25,7 +25,8 @@ class BenchStandIn(StandIn):
     optional Discord-like global limit on channel posts (50 per second, answered with a global 429)."""
 
     def __init__(self) -> None:
-        super().__init__(guild_name="Bench Club", heartbeat_interval_ms=41250)
+        # The bot and the bare baseline run side by side on the same (only) shard.
+        super().__init__(guild_name="Bench Club", heartbeat_interval_ms=41250, one_session_per_shard=False)
         self.callback_at: dict[int, float] = {}
         self.target: Session | None = None
         self.post_limit: int | None = None
@@ -40,6 +41,10 @@ class BenchStandIn(StandIn):
     def active_session(self) -> Session | None:
         target = self.target
         return target if target is not None and target.valid else super().active_session
+
+    def session_for(self, guild_id: int | None) -> Session | None:
+        target = self.target
+        return target if target is not None and target.valid else super().session_for(guild_id)
 
     async def _callback(self, req: _Request) -> web.StreamResponse:
         record_id = int(req.params["interaction_id"])

@@ -72,18 +72,27 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _run(settings: Settings, *, sync_only: bool) -> int:
     from bot.bot import FilmClubBot, use_endpoints
+    from bot.storage import database_for
 
     use_endpoints(settings)
     films = _load_films(settings)
     if films is None:
         return 2
-    db = Database(settings.database_path)
+    db = database_for(
+        url=settings.database_url, path=settings.database_path, pool_size=settings.database_pool_size
+    )
     try:
         await db.open()
-        await check_database(db)
+        if not settings.database_url:  # SQLite: refuse a damaged file now, not halfway through a command
+            await check_database(db)
     except (StorageError, sqlite3.Error, OSError) as exc:
         await db.close()
-        detail = str(exc) if isinstance(exc, StorageError) else describe_database_error(db.path, exc)
+        if isinstance(exc, StorageError):
+            detail = str(exc)
+        elif settings.database_url:
+            detail = f"PostgreSQL (DATABASE_URL) can't be used ({exc}). Check the server and the URL."
+        else:
+            detail = describe_database_error(settings.database_path, exc)
         print(f"error: database: {detail}", file=sys.stderr)
         return 2
     try:

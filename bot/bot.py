@@ -1,4 +1,4 @@
-"""The bot: a commands.Bot built from its settings, database and film data."""
+"""The bot: an AutoShardedBot built from its settings, database and film data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import pkgutil
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import discord
@@ -21,15 +22,27 @@ from bot.pages import Drawer, ListPageButton
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.storage import Database
-from bot.storage.jobs import Job
+from bot.storage.jobs import Job, Shards
 
 log = logging.getLogger(__name__)
 
 FILM_KEY = "film"
 TIMEZONE_KEY = "timezone"
 
-# Exactly what the bot uses: read and post in channels, embed links, create watch-party events.
-PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True, create_events=True)
+# Exactly what the bot uses: read and post in channels, embed links, create watch-party events, and run
+# the discussion rooms (threads per stage of the film, with a pinned index).
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    read_message_history=True,
+    create_events=True,
+    create_public_threads=True,
+    create_private_threads=True,
+    send_messages_in_threads=True,
+    manage_threads=True,
+    pin_messages=True,
+)
 
 
 def use_endpoints(settings: Settings) -> None:
@@ -49,8 +62,19 @@ def extension_names() -> list[str]:
     )
 
 
-class FilmClubBot(commands.Bot):
-    """The film-club bot. Feature cogs reach settings, storage and film data through it."""
+def held_shards(settings: Settings) -> Shards | None:
+    """The shards this process holds, or None when it holds every one."""
+    if settings.shard_ids is None or settings.shard_count is None:
+        return None
+    return Shards(settings.shard_count, settings.shard_ids)
+
+
+class FilmClubBot(commands.AutoShardedBot):
+    """The film-club bot. Feature cogs reach settings, storage and film data through it.
+
+    One process runs the shards it is given (all of them by default). Discord sends each guild's events and
+    interactions to the session of its shard; the scheduler here runs only the jobs of guilds on those shards.
+    """
 
     def __init__(
         self,
@@ -61,6 +85,9 @@ class FilmClubBot(commands.Bot):
         clock: Clock | None = None,
         force_sync: bool = False,
     ) -> None:
+        sharding: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids is not None:
+            sharding["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -68,12 +95,14 @@ class FilmClubBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            **sharding,
         )
         self.settings = settings
         self.db = db
         self.films = films
         self.clock: Clock = clock or SystemClock()
-        self.scheduler = Scheduler(db, self.clock, gate=self)
+        self.held = held_shards(settings)
+        self.scheduler = Scheduler(db, self.clock, self.held, gate=self)
         self.scheduler.on_failure = self._record_job_failure
         self.scheduler.on_clock_change = lambda moved: self.dispatch("clock_changed", moved)
         self.force_sync = force_sync
@@ -85,7 +114,10 @@ class FilmClubBot(commands.Bot):
         for name in extension_names():
             await self.load_extension(name)
         log.info("Loaded %d cogs: %s", len(self.cogs), ", ".join(sorted(self.cogs)))
-        await self.sync_commands(force=self.force_sync)
+        if self.force_sync or self.settings.holds_shard_zero:
+            await self.sync_commands(force=self.force_sync)
+        else:
+            log.info("Not syncing commands: the process holding shard 0 does")
         self.scheduler.start()
         if self.application_id:
             log.info("Invite link: %s", self.invite_link())
@@ -104,6 +136,13 @@ class FilmClubBot(commands.Bot):
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         self.scheduler.wake()
+
+    async def launch_shards(self) -> None:
+        """With SHARD_COUNT=auto, ask /gateway/bot for the count only: the gateway stays DISCORD_GATEWAY_URL
+        (a gateway proxy), where discord.py would otherwise connect to the URL Discord names."""
+        if self.shard_count is None and self.settings.gateway_url:
+            self.shard_count, _, _ = await self.http.get_bot_gateway()
+        await super().launch_shards()
 
     async def close(self) -> None:
         await self.scheduler.stop()

@@ -10,7 +10,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.storage import is_busy_error
+from bot.storage import DatabaseUnavailable, is_busy_error
 from bot.usertext import code
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,9 @@ class NotModerator(app_commands.CheckFailure):
     """The member lacks Manage Server and the configured moderator role."""
 
 
+UNAVAILABLE_MESSAGE = (
+    "I can't reach my database right now. Nothing was changed; please try again in a minute."
+)
 BUSY_MESSAGE = "I'm busy saving something else right now. Nothing was changed; please try again in a moment."
 DISCORD_PROBLEM = "Discord had a problem; try again in a moment."
 ALREADY_ACKNOWLEDGED = 40060  # Discord's code for a second callback to one interaction
@@ -35,6 +38,8 @@ def describe_user_error(error: BaseException) -> str | None:
         error = error.original
     if is_busy_error(error):
         return BUSY_MESSAGE
+    if isinstance(error, DatabaseUnavailable):
+        return UNAVAILABLE_MESSAGE
     if isinstance(error, UserError):
         return str(error)
     if isinstance(error, discord.HTTPException) and error.status >= 500:

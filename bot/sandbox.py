@@ -38,7 +38,9 @@ as NAME [--force]               act as another member: mod, member, member2 (now
 channel NAME                    act in another channel: general, spoilers, announcements (now: #{channel})
                                 #spoilers starts marked as a spoiler channel (plot text untagged);
                                 /config spoilers channel:spoilers marked:false unmarks it
-read [CHANNEL]                  print a channel's messages
+read [CHANNEL]                  print a channel's or thread's messages (`read stage 2` finds a room)
+threads [CHANNEL]               list a channel's threads: private or not, archived, locked, who is in
+new-channel NAME                a moderator creates a text channel (for /config discussion channel)
 wait SECONDS                    let time pass, then print what the bot posted meanwhile
 commands                        list the bot's slash commands and their options
 log                             the end of the bot's log
@@ -172,6 +174,7 @@ class Sandbox:
         names = {str(user.id): user.username for user in world.users.values()}
         for guild in world.guilds.values():
             names.update({str(c.id): c.name for c in guild.channels.values()})
+            names.update({str(t.id): t.name for t in guild.threads.values()})
             names.update({str(r.id): r.name.lstrip("@") for r in guild.roles.values()})
         return render_message(message.payload(), names=names)
 
@@ -268,7 +271,12 @@ class Sandbox:
             self.driver.default_channel = self.driver.channel(rest).name
             self.write(f"You are now in #{self.driver.default_channel}.")
         elif word == "read":
-            self._read(rest or None)
+            self._read(self._where(rest) if rest else None)
+        elif word == "threads":
+            self._threads(rest or None)
+        elif word == "new-channel":
+            channel = await self.standin.add_channel(rest.lstrip("#") or "film-talk")
+            self.write(f"Created #{channel.name}.")
         elif word == "wait":
             await asyncio.sleep(min(float(rest or 1), 3600))
         elif word == "commands":
@@ -303,6 +311,30 @@ class Sandbox:
         if message is None or message.deleted:
             raise DriverError("no message with buttons or menus yet")
         return message
+
+    def _where(self, name: str) -> str:
+        """A channel by name, or the first thread whose name contains the text (`stage 2`)."""
+        try:
+            return self.driver.channel(name).name
+        except DriverError:
+            for thread in self.driver.guild.threads.values():
+                if name.lower() in thread.name.lower():
+                    return str(thread.id)
+            raise
+
+    def _threads(self, channel: str | None) -> None:
+        parent = self.driver.channel(channel)
+        found = self.standin.threads_of(parent)
+        self.write(f"── threads of #{parent.name}: {len(found)} ──")
+        guild = self.driver.guild
+        for thread in found:
+            flags = [
+                "private" if thread.private else "public",
+                *(["archived"] if thread.archived else []),
+                *(["locked"] if thread.locked else []),
+            ]
+            members = [guild.members[m].user.username for m in sorted(thread.members) if m in guild.members]
+            self.write(f"{thread.name}  [{', '.join(flags)}]  members: {', '.join(members) or 'none'}")
 
     def _read(self, channel: str | None) -> None:
         messages = self.driver.channel_messages(channel)

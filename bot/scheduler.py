@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -19,7 +21,7 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.storage import Database
-from bot.storage.jobs import Job
+from bot.storage.jobs import Job, Shards
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,13 @@ class Scheduler:
     yet is given back untouched (not an attempt, not a failure) until `wake()` is called for it.
     """
 
-    def __init__(self, db: Database, clock: Clock, gate: JobGate | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, shards: Shards | None = None, *, gate: JobGate | None = None
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._shards = shards  # None: this process holds every shard
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"  # recorded with each lease
         self._gate = gate
         self._waiting: set[int] = set()  # guilds whose jobs wait for the guild to be cached
         self._handlers: dict[str, Handler] = {}
@@ -126,7 +132,9 @@ class Scheduler:
         ran = 0
         self._waiting = {guild for guild in self._waiting if not self._guild_ready(guild)}
         while True:
-            claimed = await self._db.jobs.claim_due(self._clock.now(), BATCH, self._waiting)
+            claimed = await self._db.jobs.claim_due(
+                self._clock.now(), BATCH, self._shards, owner=self.owner, skip_guilds=self._waiting
+            )
             if not claimed:
                 return ran
             jobs = [job for job in claimed if job.guild_id is None or self._guild_ready(job.guild_id)]
@@ -150,7 +158,7 @@ class Scheduler:
     async def _loop(self) -> None:
         if self._gate is not None:
             await self._gate.wait_ready()
-        requeued = await self._db.jobs.requeue_interrupted()
+        requeued = await self._db.jobs.requeue_interrupted(self._shards)
         if requeued:
             log.warning("Re-running %d job(s) interrupted by the last shutdown", requeued)
         offset = self._clock_offset()
@@ -182,7 +190,7 @@ class Scheduler:
         return now_offset
 
     async def _delay_until_next(self) -> float:
-        next_due = await self._db.jobs.next_due_at(self._waiting)
+        next_due = await self._db.jobs.next_due_at(self._shards, self._waiting)
         cap = MAX_SLEEP.total_seconds()
         if next_due is None:
             return cap

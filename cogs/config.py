@@ -21,6 +21,7 @@ from bot.pages import page_buttons, show_page
 from bot.readers import interaction_reader
 from bot.render import CHOICE_NAME_LIMIT, fit_embed, inline_code, truncate
 from bot.storage.config import ConfigChange
+from bot.storage.health import describe as describe_health
 from bot.usertext import plain
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,9 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         embed.add_field(name="Recent changes", value="\n".join(change_lines) or "none yet", inline=False)
         if problem_lines:
             embed.add_field(name="Recent problems", value="\n".join(problem_lines), inline=False)
+        outage = describe_health(self.bot.db.health)
+        if outage:
+            embed.add_field(name="Database", value=discord.utils.escape_markdown(outage), inline=False)
         await interaction.response.send_message(embed=fit_embed(embed), ephemeral=True)
 
     def _describe_film(self, value: Any) -> str:
@@ -255,8 +259,12 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             known = ", ".join(f"**{f.title}** (`{k}`)" for k, f in films.items())
             raise UserError(f"I have no film pack called {inline_code(film)}. Available: {known}.")
         chosen = self.bot.films.get(key)
-        await self.bot.db.config.set(_guild(interaction).id, FILM_KEY, key, actor_id=interaction.user.id)
+        guild = _guild(interaction)
+        old = await self.bot.db.config.set(guild.id, FILM_KEY, key, actor_id=interaction.user.id)
         await _confirm(interaction, f"This server is now discussing **{chosen.title}**.")
+        if (old or self.bot.films.default_key) != key:
+            # Features tied to the film (the discussion rooms) move on to the new one.
+            self.bot.dispatch("film_changed", guild.id)
 
     @film.autocomplete("film")
     async def film_autocomplete(

@@ -12,6 +12,15 @@ from bot.bot import FilmClubBot
 from bot.readers import interaction_reader
 from bot.render import fit_embed, truncate
 
+DISCUSSION_SETUP = (
+    "**Moderators:** `/config discussion channel` opens a thread per stage of the film under a channel and pins "
+    "an index with Join buttons (I need Create Public and Private Threads, Send Messages in Threads, Manage "
+    "Threads and Pin Messages there). `/config discussion stages` moves where stages begin; "
+    "`/config discussion prompts` posts an open question each week; `/discuss prompt` posts one now.\n"
+    "**Members:** `/progress set` adds you to each room as you reach it. `/rate` and `/ratings` keep the "
+    "club's verdict; reviews stay behind spoiler tags until you finish the film."
+)
+
 AppCommand = app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
 
 
@@ -52,12 +61,14 @@ class Meta(commands.Cog):
                 f"This server is discussing **{title}**. I answer questions about it without spoiling it: "
                 "public answers show the setup only, private answers (`private:true`) follow the beat you "
                 "saved with `/progress set`, and a spoiler channel shows everything; anything later stays "
-                "behind spoiler tags or is left out. I also run trivia and help pick a watch-party time.\n\n"
+                "behind spoiler tags or is left out. I also run trivia, help pick a watch-party time, give each stage of the film its own "
+                "discussion room, and keep the club's ratings.\n\n"
                 "Everything I say about the film comes from the source documents below; where they disagree I "
                 'show every version, and where they are silent I say "not stated".'
             ),
         )
         embed.add_field(name="Commands", value=truncate("\n".join(commands_list), 1024), inline=False)
+        embed.add_field(name="Discussion rooms", value=DISCUSSION_SETUP, inline=False)
         sources = [
             f"• {s.title} ({s.kind}; {s.author or 'author not stated'}; {s.date or 'date not stated'})"
             for s in film.sources

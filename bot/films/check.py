@@ -216,6 +216,7 @@ def _pack_lines(pack: PackReport) -> list[str]:
         f"{len(pack.unstated)} unstated); {pack.evidence_count} evidence phrases ({traced})",
         f"  reveal points: {sum(1 for _ in iter_texts(pack.film))} texts, each with the beat that first reveals it "
         f"(setup: beats 1-{pack.film.setup_end} of {pack.film.last_beat})",
+        f"  discussion prompts: {len(pack.film.prompts)}",
         f"  disputed ({len(pack.disputed)}):",
     ]
     for fact in pack.disputed:

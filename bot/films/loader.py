@@ -22,6 +22,7 @@ from bot.films.model import (
     Evidence,
     Fact,
     Film,
+    Prompt,
     Source,
     SpoilerLevel,
     SynopsisPart,
@@ -32,6 +33,7 @@ from bot.films.model import (
 from bot.films.reveals import reveal_problems
 
 MAX_QUOTE_WORDS = 12
+MAX_PROMPT_CHARS = 400  # a prompt is posted as the opening line of a message
 REQUIRED_FACTS = (
     "title",
     "release_year",
@@ -276,6 +278,22 @@ def _theme(node: _Node) -> Theme:
     )
 
 
+def _prompt(node: _Node) -> Prompt:
+    node.only("key", "text", "reveal", "themes", "beats", "facts")
+    beats = node.maybe("beats", list) or []
+    for index, number in enumerate(beats):
+        if type(number) is not int:
+            node.fail(f"beats[{index}]", f"wrong type: expected an integer, got {_type_name(number)}")
+    return Prompt(
+        key=node.text("key"),
+        text=node.text("text"),
+        reveal=node.need("reveal", int),
+        themes=node.strings("themes"),
+        beats=tuple(beats),
+        facts=node.strings("facts"),
+    )
+
+
 def _source(node: _Node) -> Source:
     node.only("key", "file", "title", "kind", "author", "date")
     return Source(
@@ -305,7 +323,9 @@ def _read_toml(path: Path) -> _Node:
 def parse_pack(path: Path) -> Film:
     """Read a pack's structure and types into a Film, without the cross-reference checks of `load_pack`."""
     root = _read_toml(path)
-    root.only("key", "title", "sources", "facts", "cast", "characters", "beats", "synopsis", "themes")
+    root.only(
+        "key", "title", "sources", "facts", "cast", "characters", "beats", "synopsis", "themes", "prompts"
+    )
     synopsis = root.table("synopsis")
     synopsis.only("safe", "full")
     return Film(
@@ -319,6 +339,7 @@ def parse_pack(path: Path) -> Film:
         synopsis_full=_synopsis(synopsis, "full"),
         themes=tuple(_theme(node) for node in root.tables("themes", required=False)),
         sources=tuple(_source(node) for node in root.tables("sources")),
+        prompts=tuple(_prompt(node) for node in root.tables("prompts", required=False)),
         pack_file=str(path),
     )
 
@@ -403,12 +424,48 @@ def _structure_problems(film: Film) -> Iterator[tuple[str, str]]:
             )
 
 
+def _prompt_problems(film: Film) -> Iterator[tuple[str, str]]:
+    """Each prompt reaches a real beat and draws only on themes, beats and facts the pack holds, none later."""
+    for index, key in _duplicates([prompt.key for prompt in film.prompts]):
+        yield f"prompts[{index}].key", f"duplicate prompt key {key!r}"
+    themes = {theme.name: theme for theme in film.themes}
+    last = len(film.beats)
+    for index, prompt in enumerate(film.prompts):
+        path = f"prompts[{index}]"
+        if not 1 <= prompt.reveal <= last:
+            yield f"{path}.reveal", f"beat {prompt.reveal} is not a beat of this film (1-{last})"
+            continue
+        if len(prompt.text) > MAX_PROMPT_CHARS:
+            yield f"{path}.text", f"over {MAX_PROMPT_CHARS} characters ({len(prompt.text)})"
+        if not (prompt.themes or prompt.beats or prompt.facts):
+            yield path, "names no theme, beat or fact it draws on"
+        later = f"reaches past the prompt's reveal point ({prompt.reveal})"
+        for number in prompt.beats:
+            if not 1 <= number <= last:
+                yield f"{path}.beats", f"beat {number} is not a beat of this film (1-{last})"
+            elif number > prompt.reveal:
+                yield f"{path}.beats", f"beat {number} {later}"
+        for name in prompt.themes:
+            theme = themes.get(name)
+            if theme is None:
+                yield f"{path}.themes", f"{name!r} is not a theme of this film"
+            elif max(theme.reveal, theme.description_reveal) > prompt.reveal:
+                yield f"{path}.themes", f"theme {name!r} {later}"
+        for key in prompt.facts:
+            fact = film.facts.get(key)
+            if fact is None:
+                yield f"{path}.facts", f"{key!r} is not a fact of this film"
+            elif fact.reveal > prompt.reveal:
+                yield f"{path}.facts", f"fact {key!r} (revealed at beat {fact.reveal}) {later}"
+
+
 def pack_problems(film: Film) -> list[tuple[str, str]]:
     """Cross-reference problems of a built film as (field path, problem) pairs; empty when consistent."""
     return [
         *_structure_problems(film),
         *_fact_problems(film),
         *_evidence_problems(film),
+        *_prompt_problems(film),
         *reveal_problems(film),
     ]
 

@@ -156,6 +156,18 @@ class Theme:
 
 
 @dataclass(frozen=True, slots=True)
+class Prompt:
+    """An open discussion question, revealed at a beat, drawing on named themes, beats and facts."""
+
+    key: str
+    text: str
+    reveal: int  # the beat up to which the question reaches (it may be discussed from there on)
+    themes: tuple[str, ...] = ()  # Theme.name
+    beats: tuple[int, ...] = ()  # Beat.number
+    facts: tuple[str, ...] = ()  # Fact.key
+
+
+@dataclass(frozen=True, slots=True)
 class Film:
     """Everything the bot knows about one film, loaded once at start."""
 
@@ -169,6 +181,7 @@ class Film:
     synopsis_full: tuple[SynopsisPart, ...]
     themes: tuple[Theme, ...]
     sources: tuple[Source, ...]
+    prompts: tuple[Prompt, ...] = ()
     pack_file: str = field(default="", compare=False)
 
     @property

@@ -35,6 +35,8 @@ def iter_texts(film: Film) -> Iterator[tuple[str, str, int]]:
     for index, theme in enumerate(film.themes):
         yield f"themes[{index}].name", theme.name, theme.reveal
         yield f"themes[{index}].description", theme.description, theme.description_reveal
+    for index, prompt in enumerate(film.prompts):
+        yield f"prompts[{index}].text", prompt.text, prompt.reveal
 
 
 def iter_reliance(film: Film) -> Iterator[tuple[str, int, tuple[Evidence, ...]]]:

@@ -91,11 +91,20 @@ class StandInCore:
         interaction_deadline: float = 3.0,
         reject_invalid: bool = True,
         guild_name: str = "Film Club",
+        shard_count: int = 1,
+        max_concurrency: int = 1,
+        identify_interval: float = 0.0,
+        one_session_per_shard: bool = True,
     ) -> None:
         self.host, self.port = host, port
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_deadline = interaction_deadline
         self.reject_invalid = reject_invalid
+        self.shard_count = shard_count  # what /gateway/bot recommends
+        self.max_concurrency = max_concurrency  # identifies per bucket (shard_id % this) per interval
+        self.identify_interval = identify_interval  # Discord's is 5 s; 0 lets single-bot tests restart freely
+        self.advertised_gateway_url: str | None = None  # what /gateway/bot names, if not this stand-in
+        self.one_session_per_shard = one_session_per_shard  # off: two bots may share a shard (benchmarks)
         self.ids = Snowflakes()
         self.app_id = self.ids.seeded()
         self.token = make_token(self.app_id)
@@ -112,6 +121,8 @@ class StandInCore:
         self.problems: list[Problem] = []
         self.sessions: dict[str, Session] = {}
         self.identify_count = 0
+        self.identify_rejections = 0  # identifies refused for max_concurrency
+        self._bucket_identified_at: dict[int, float] = {}
         self.resume_count = 0
         self.gateway_messages: list[dict[str, Any]] = []
         self.command_activity_at = 0.0

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from bot.settings import parse_shard_ids
 from bot.standin import render
 from bot.standin.limits import BUTTON, LABEL, LINK_STYLE, STRING_SELECT, TEXT_INPUT
 from bot.standin.server import (
@@ -33,6 +34,7 @@ from bot.standin.server import (
     Message,
     Perm,
     Role,
+    Session,
     StandIn,
 )
 
@@ -741,8 +743,8 @@ class BotNotReady(Exception):
 class BotProcess:
     """The bot as a subprocess talking to a stand-in; output goes to `log_path`.
 
-    Ready means: a new IDENTIFY after the process started, every guild dispatched to that session, and the
-    command set settled (written or read since start, or already stored and untouched for `quiet` seconds).
+    Ready means: a new IDENTIFY after the process started for every shard it holds, every guild dispatched to
+    those sessions, and (for the process holding shard 0) the command set settled (written or read since start, or already stored and untouched for `quiet` seconds).
     """
 
     def __init__(
@@ -821,19 +823,39 @@ class BotProcess:
             raise BotNotReady(f"cannot start {' '.join(self.argv)}: {error}") from error
         self.starts += 1
 
+    @property
+    def shards(self) -> list[tuple[int, int]]:
+        """The [shard_id, shard_count] pairs this process identifies with, from SHARD_COUNT and SHARD_IDS."""
+        env = self.environment()
+        raw_count = env.get("SHARD_COUNT", "").strip().lower()
+        count = int(raw_count) if raw_count.isdigit() else self.standin.shard_count
+        raw_ids = env.get("SHARD_IDS", "").strip()
+        ids = parse_shard_ids(raw_ids) if raw_ids else tuple(range(count))
+        return [(shard_id, count) for shard_id in ids]
+
+    def _sessions(self) -> list[Session]:
+        """This start's sessions, one per shard it holds, once each has been sent its guilds."""
+        found = {
+            s.shard: s
+            for s in self.standin.sessions.values()
+            if s.valid and s.number > self._identify_mark and s.connection and s.guilds_dispatched_at
+        }
+        wanted = self.shards
+        return [found[shard] for shard in wanted if shard in found] if len(found) >= len(wanted) else []
+
     def _ready(self) -> bool:
-        session = self.standin.active_session
-        if session is None or session.number <= self._identify_mark or session.connection is None:
+        sessions = self._sessions()
+        if not sessions or len(sessions) < len(self.shards):
             return False
-        if session.guilds_dispatched_at is None:
-            return False
-        if not self.require_commands:
+        # Only the process holding shard 0 syncs commands.
+        if not self.require_commands or all(shard_id != 0 for shard_id, _ in self.shards):
             return True
         if self.standin.command_requests_in_flight or not any(self.standin.commands.values()):
             return False
         if self.standin.command_activity_at >= self._started_at:
             return True
-        return asyncio.get_running_loop().time() - session.guilds_dispatched_at >= self.quiet
+        settled = max(s.guilds_dispatched_at or 0.0 for s in sessions)
+        return asyncio.get_running_loop().time() - settled >= self.quiet
 
     async def wait_ready(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until the bot is ready (see the class docstring); BotNotReady if it exits or times out."""
@@ -858,8 +880,7 @@ class BotProcess:
         raise BotNotReady(f"{' '.join(self.argv)} {reason}\n--- log ---\n{self.log_tail()}")
 
     def _readiness(self) -> str:
-        session = self.standin.active_session
-        identified = session is not None and session.number > self._identify_mark
+        identified = f"{len(self._sessions())}/{len(self.shards)} shards"
         commands = sum(len(c) for c in self.standin.commands.values())
         return f"identified={identified}, commands stored={commands}"
 

@@ -33,7 +33,7 @@ from bot.standin.model import (
     OP_RESUME,
     OP_VOICE_STATE,
 )
-from bot.standin.world import Guild
+from bot.standin.world import Guild, Perm
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,31 @@ class Session:
     valid: bool = True
     guilds_dispatched_at: float | None = None
     identified_at: float = 0.0
+    shard: tuple[int, int] = (0, 1)  # [shard_id, shard_count] from IDENTIFY
+
+    def holds(self, guild_id: int | None) -> bool:
+        """Whether this session receives the guild's events (DMs go to shard 0, as on Discord)."""
+        shard_id, count = self.shard
+        return (0 if guild_id is None else shard_of(guild_id, count)) == shard_id
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """Discord's shard formula."""
+    return (guild_id >> 22) % shard_count
+
+
+GUILDS_PER_SHARD = 2500  # above this Discord refuses an unsharded session (close code 4011)
+
+
+def _shard(raw: Any) -> tuple[int, int] | None:
+    """IDENTIFY's [shard_id, shard_count] (absent: [0, 1]); None when it is not a valid pair."""
+    if raw is None:
+        return (0, 1)
+    try:
+        shard_id, count = (int(raw[0]), int(raw[1]))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (shard_id, count) if count >= 1 and 0 <= shard_id < count else None
 
 
 class GatewayMixin(StandInCore):
@@ -122,14 +147,30 @@ class GatewayMixin(StandInCore):
         r("GET", "/gateway/bot", self._get_gateway)
 
     async def _get_gateway(self, _: _Request) -> web.StreamResponse:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1}
-        return _response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        limit = {
+            "total": 1000,
+            "remaining": 1000 - self.identify_count,
+            "reset_after": 86_400_000,
+            "max_concurrency": self.max_concurrency,
+        }
+        url = self.advertised_gateway_url or self.gateway_url
+        return _response({"url": url, "shards": self.shard_count, "session_start_limit": limit})
 
     @property
     def active_session(self) -> Session | None:
-        """The newest valid session: where interactions are sent."""
+        """The newest valid session: where interactions are sent when there is one shard."""
         valid = [s for s in self.sessions.values() if s.valid]
         return max(valid, key=lambda s: s.number) if valid else None
+
+    def session_for(self, guild_id: int | None) -> Session | None:
+        """The newest valid session holding the guild's shard: where its events and interactions go."""
+        valid = [s for s in self.sessions.values() if s.valid and s.holds(guild_id)]
+        return max(valid, key=lambda s: s.number) if valid else None
+
+    def shard_guilds(self, shard: tuple[int, int]) -> list[Guild]:
+        """The guilds a session for this [shard_id, shard_count] receives."""
+        shard_id, count = shard
+        return [g for g in self.world.guilds.values() if shard_of(g.id, count) == shard_id]
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
@@ -197,25 +238,36 @@ class GatewayMixin(StandInCore):
         if connection.session is not None:
             await connection.ws.close(code=4005, message=b"Already authenticated.")
             return
+        shard = _shard(data.get("shard"))
+        if shard is None:
+            await connection.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        if shard[1] == 1 and len(self.world.guilds) > GUILDS_PER_SHARD:
+            await connection.ws.close(code=4011, message=b"Sharding required.")
+            return
+        loop = asyncio.get_running_loop()
+        if not await self._identify_allowed(connection, shard, loop.time()):
+            return
         for old in self.sessions.values():
-            if old.connection is None:
+            if old.connection is None and old.shard == shard:
                 old.valid = False
         self.identify_count += 1
-        loop = asyncio.get_running_loop()
         session = Session(
             secrets.token_hex(16),
             self.identify_count,
             int(data.get("intents") or 0),
             min(max(int(data.get("large_threshold") or 50), 50), 250),
             identified_at=loop.time(),
+            shard=shard,
         )
         self.sessions[session.id] = session
         connection.session = session
         session.connection = connection
+        guilds = self.shard_guilds(shard)
         ready: dict[str, Any] = {
             "v": 10,
             "user": self.bot_user.payload() | {"verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.world.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -229,16 +281,35 @@ class GatewayMixin(StandInCore):
             "_trace": ["stand-in"],
         }
         if data.get("shard"):
-            ready["shard"] = data["shard"]
+            ready["shard"] = list(shard)
         await self._dispatch_to(session, "READY", ready)
         if self.guild_create_delay:  # a slow start: the guilds arrive after the client gave up waiting
             await asyncio.sleep(self.guild_create_delay)
-        for guild in list(self.world.guilds.values()):
+        for guild in guilds:
             await self._dispatch_to(
                 session, "GUILD_CREATE", self.guild_create(guild, session) | {"unavailable": False}
             )
         session.guilds_dispatched_at = loop.time()
         self.notify()
+
+    async def _identify_allowed(self, connection: _Connection, shard: tuple[int, int], now: float) -> bool:
+        """Discord's rules: one session per shard, and one identify per bucket per interval."""
+        live = [s for s in self.sessions.values() if s.valid and s.shard == shard and s.connection]
+        if live and self.one_session_per_shard:
+            self.record_problem("gateway", f"IDENTIFY shard {list(shard)}", "the shard already has a session")
+            await connection.ws.close(code=4005, message=b"Shard already has a session.")
+            return False
+        bucket = shard[0] % self.max_concurrency
+        last = self._bucket_identified_at.get(bucket)
+        if last is not None and now - last < self.identify_interval - 0.05:
+            self.identify_rejections += 1
+            log.info(
+                "identify for shard %s refused: bucket %d identified %.2fs ago", shard, bucket, now - last
+            )
+            await connection.send({"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None})
+            return False
+        self._bucket_identified_at[bucket] = now
+        return True
 
     async def _resume(self, connection: _Connection, data: dict[str, Any]) -> None:
         session = self.sessions.get(str(data.get("session_id")))
@@ -290,6 +361,15 @@ class GatewayMixin(StandInCore):
                 payload["not_found"] = [str(u) for u in wanted - {m.user.id for m in members}]
             await self._dispatch_to(session, "GUILD_MEMBERS_CHUNK", payload)
 
+    def _active_threads(self, guild: Guild) -> list[dict[str, Any]]:
+        """Threads the bot can see that are not archived, as GUILD_CREATE lists them."""
+        bot = guild.members[self.bot_user.id]
+        return [
+            thread.payload()
+            for thread in guild.threads.values()
+            if not getattr(thread, "archived", False) and guild.permissions(bot, thread) & Perm.VIEW_CHANNEL
+        ]
+
     def guild_create(self, guild: Guild, session: Session) -> dict[str, Any]:
         """The GUILD_CREATE payload a session sees (members only with the members intent, as Discord)."""
         all_members = len(guild.members) <= session.large_threshold and session.intents & INTENT_MEMBERS
@@ -302,7 +382,7 @@ class GatewayMixin(StandInCore):
             "channels": [c.payload() for c in guild.channels.values()],
             "voice_states": [],
             "presences": [],
-            "threads": [],
+            "threads": self._active_threads(guild),
             "stage_instances": [],
             "guild_scheduled_events": list(guild.events.values()),
             "soundboard_sounds": [],
@@ -317,14 +397,15 @@ class GatewayMixin(StandInCore):
                 await session.connection.send(payload)
 
     async def dispatch(self, event: str, data: Mapping[str, Any], *, intent: int = INTENT_GUILDS) -> None:
-        """Send a dispatch to every valid session whose intents include `intent`."""
+        """Send a dispatch to every valid session whose intents include `intent` and that holds the guild."""
+        guild_id = _int(data.get("guild_id")) or None
         for session in list(self.sessions.values()):
-            if session.valid and (session.intents & intent or intent == 0):
+            if session.valid and (session.intents & intent or intent == 0) and session.holds(guild_id):
                 await self._dispatch_to(session, event, data)
 
-    async def drop_gateway(self, code: int | None = 4000) -> None:
-        """Close the active session's websocket (a resumable code by default; None aborts the TCP link)."""
-        session = self.active_session
+    async def drop_gateway(self, code: int | None = 4000, *, session: Session | None = None) -> None:
+        """Close a session's websocket (a resumable code by default; None aborts the TCP link)."""
+        session = session or self.active_session
         if session is None or session.connection is None:
             raise RuntimeError("no connected gateway session to drop")
         connection = session.connection

@@ -57,7 +57,7 @@ class GuildsMixin(GatewayMixin):
         """Create a seeded guild; connected bots receive GUILD_CREATE as if they had just joined it."""
         guild = self.world.add_guild(name)
         for session in list(self.sessions.values()):
-            if session.valid:
+            if session.valid and session.holds(guild.id):
                 await self._dispatch_to(session, "GUILD_CREATE", self.guild_create(guild, session))
         self.notify()
         return guild

@@ -51,10 +51,10 @@ class InteractionsMixin(MessagesMixin):
         member: Member,
         message: Message | None = None,
     ) -> InteractionRecord:
-        """Create an interaction and dispatch INTERACTION_CREATE to the active session."""
-        session = self.active_session
+        """Create an interaction and dispatch INTERACTION_CREATE to the session holding the guild's shard."""
+        session = self.session_for(guild.id)
         if session is None:
-            raise RuntimeError("no bot has identified with the stand-in")
+            raise RuntimeError(f"no bot session holds the shard of guild {guild.name!r}")
         interaction_id = self.ids.fresh()
         token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
         user_perms = guild.permissions(member, channel)

@@ -10,7 +10,6 @@ from aiohttp import web
 
 from bot.standin import limits
 from bot.standin.core import _int, _Request, _response
-from bot.standin.guilds import GuildsMixin
 from bot.standin.model import (
     EDITABLE_FLAGS,
     FLAG_EPHEMERAL,
@@ -22,10 +21,11 @@ from bot.standin.model import (
     _merged,
     unknown,
 )
+from bot.standin.threads import ThreadsMixin
 from bot.standin.world import Channel, Guild, Member, Perm, User
 
 
-class MessagesMixin(GuildsMixin):
+class MessagesMixin(ThreadsMixin):
     """Channel messages: create, edit, delete, reactions, nonces."""
 
     def _messages_routes(self) -> None:
@@ -133,6 +133,7 @@ class MessagesMixin(GuildsMixin):
         guild, channel = self._bot_channel(req, Perm.SEND_MESSAGES)
         data = req.json if isinstance(req.json, dict) else {}
         self._message_checks(f"POST {req.path}", data, req.files)
+        self._check_thread_post(guild, channel)
         if data.get("flags") and int(data["flags"]) & FLAG_EPHEMERAL:
             self._validate(
                 f"POST {req.path}", [limits.Violation("flags", "only interaction replies can be ephemeral")]

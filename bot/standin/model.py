@@ -68,6 +68,7 @@ class Message:
     webhook_id: int | None = None
     message_reference: dict[str, Any] | None = None
     reactions: dict[str, set[int]] = field(default_factory=dict)
+    pinned: bool = False
     deleted: bool = False
     version: int = 0
 
@@ -115,7 +116,7 @@ class Message:
             "attachments": self.attachments,
             "embeds": self.embeds,
             "components": self.components,
-            "pinned": False,
+            "pinned": self.pinned,
             "type": self.type,
             "flags": self.flags,
         }

@@ -3,7 +3,7 @@
 The stand-in runs inside the caller's event loop. Everything it learns is kept in plain Python objects
 (`world`, `messages`, `interactions`, `requests`, ...) and every change wakes `wait_until` callers, so tests
 wait for events instead of sleeping. Each Discord resource lives in its own module: `gateway`, `users`,
-`guilds`, `events`, `messages`, `commands` and `interactions`, over the shared `core`; the data it keeps is
+`guilds`, `threads`, `events`, `messages`, `commands` and `interactions`, over the shared `core`; the data it keeps is
 in `world` and `model`. The names tests, benchmarks and the driver use are re-exported here.
 """
 
@@ -27,6 +27,7 @@ from bot.standin.model import (
     Problem,
     RecordedRequest,
 )
+from bot.standin.threads import Thread
 from bot.standin.users import UsersMixin
 from bot.standin.world import Channel, Guild, Member, Perm, Role, User, World
 
@@ -49,6 +50,7 @@ __all__ = [
     "Role",
     "Session",
     "StandIn",
+    "Thread",
     "User",
     "World",
     "_Request",
@@ -67,4 +69,5 @@ class StandIn(InteractionsMixin, EventsMixin, CommandsMixin, UsersMixin):
         self._interactions_routes()
         self._messages_routes()
         self._guilds_routes()
+        self._threads_routes()
         self._events_routes()

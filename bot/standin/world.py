@@ -33,10 +33,13 @@ class Perm:
     SPEAK = 1 << 21
     USE_APPLICATION_COMMANDS = 1 << 31
     MANAGE_EVENTS = 1 << 33
+    MANAGE_THREADS = 1 << 34
     CREATE_PUBLIC_THREADS = 1 << 35
+    CREATE_PRIVATE_THREADS = 1 << 36
     SEND_MESSAGES_IN_THREADS = 1 << 38
     CREATE_EVENTS = 1 << 44
-    ALL = (1 << 51) - 1
+    PIN_MESSAGES = 1 << 51
+    ALL = (1 << 52) - 1
 
     EVERYONE = (
         CREATE_INSTANT_INVITE
@@ -52,7 +55,9 @@ class Perm:
         | USE_APPLICATION_COMMANDS
         | SEND_MESSAGES_IN_THREADS
     )
-    MODERATOR = MANAGE_GUILD | MANAGE_MESSAGES | MANAGE_EVENTS | CREATE_EVENTS | MANAGE_CHANNELS
+    MODERATOR = (
+        MANAGE_GUILD | MANAGE_MESSAGES | MANAGE_EVENTS | CREATE_EVENTS | MANAGE_CHANNELS | MANAGE_THREADS
+    )
     BOT = (
         VIEW_CHANNEL
         | SEND_MESSAGES
@@ -64,7 +69,10 @@ class Perm:
         | MANAGE_EVENTS
         | CREATE_EVENTS
         | CREATE_PUBLIC_THREADS
+        | CREATE_PRIVATE_THREADS
         | SEND_MESSAGES_IN_THREADS
+        | MANAGE_THREADS
+        | PIN_MESSAGES
     )
 
 
@@ -82,9 +90,12 @@ class Snowflakes:
         self._last_ms = 0
 
     def seeded(self) -> int:
-        """The next id of the seeded world: the same sequence on every run."""
+        """The next id of the seeded world: the same sequence on every run.
+
+        Each id is a millisecond later than the one before, so guilds spread across shards as real ones do.
+        """
         n = next(self._seeded)
-        return ((SEED_EPOCH_MS + n // 4096 - DISCORD_EPOCH_MS) << 22) | (n % 4096)
+        return ((SEED_EPOCH_MS + n - DISCORD_EPOCH_MS) << 22) | (n % 4096)
 
     def fresh(self) -> int:
         """A new id whose timestamp is now, strictly increasing."""
@@ -170,6 +181,14 @@ class Channel:
     topic: str | None = None
     recipient: User | None = None
 
+    def overwrite_source(self, guild: Guild) -> Channel:
+        """The channel whose overwrites apply to this one (a thread takes its parent's)."""
+        return self
+
+    def restrict(self, member: Member, perms: int) -> int:
+        """Limits of this kind of channel on top of its overwrites (threads add their own)."""
+        return perms
+
     def payload(self) -> dict[str, Any]:
         if self.type == 1:
             recipients = [self.recipient.payload()] if self.recipient else []
@@ -236,10 +255,12 @@ class Guild:
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     events: dict[int, dict[str, Any]] = field(default_factory=dict)
+    threads: dict[int, Channel] = field(default_factory=dict)  # bot.standin.threads.Thread objects
     locale: str = "en-US"
 
     def channel(self, name_or_id: str | int) -> Channel:
-        for channel in self.channels.values():
+        """A channel or thread by name (a leading # is ignored) or id."""
+        for channel in [*self.channels.values(), *self.threads.values()]:
             if channel.name == str(name_or_id).lstrip("#") or str(channel.id) == str(name_or_id):
                 return channel
         raise KeyError(f"no channel {name_or_id!r} in guild {self.name!r}")
@@ -269,9 +290,11 @@ class Guild:
     def permissions(self, member: Member, channel: Channel | None = None) -> int:
         """Permissions of a member, in a channel if given, after overwrites (Discord's algorithm)."""
         perms = self.base_permissions(member)
-        if channel is None or perms & Perm.ADMINISTRATOR:
+        if channel is None:
             return perms
-        by_target = {(o.type, o.id): o for o in channel.overwrites}
+        if perms & Perm.ADMINISTRATOR:
+            return channel.restrict(member, perms)
+        by_target = {(o.type, o.id): o for o in channel.overwrite_source(self).overwrites}
         everyone = by_target.get((0, self.id))
         if everyone:
             perms = (perms & ~everyone.deny) | everyone.allow
@@ -284,7 +307,7 @@ class Guild:
         own = by_target.get((1, member.user.id))
         if own:
             perms = (perms & ~own.deny) | own.allow
-        return perms if perms & Perm.VIEW_CHANNEL else 0
+        return channel.restrict(member, perms) if perms & Perm.VIEW_CHANNEL else 0
 
     def summary(self) -> dict[str, Any]:
         """The guild object without members and channels (REST GET /guilds/{id})."""
@@ -382,8 +405,16 @@ class World:
         for guild in self.guilds.values():
             if channel_id in guild.channels:
                 return guild, guild.channels[channel_id]
+            if channel_id in guild.threads:
+                return guild, guild.threads[channel_id]
         dm = self.dm_channels.get(channel_id)
         return (None, dm) if dm else None
+
+    def add_text_channel(self, guild: Guild, name: str) -> Channel:
+        """A new text channel at the end of the guild's list."""
+        channel = Channel(self.ids.fresh(), guild.id, name, 0, len(guild.channels))
+        guild.channels[channel.id] = channel
+        return channel
 
     def dm_channel(self, user: User) -> Channel:
         """The bot's DM channel with a user, opened on first use."""

@@ -1,8 +1,10 @@
-"""SQLite storage: one connection owned by the bot, numbered migrations, typed stores.
+"""Storage: SQLite by default (one connection owned by the bot), PostgreSQL at scale; numbered migrations, typed stores.
 
 All SQL in the project lives in this package. Cogs call the typed methods of the
 stores hanging off `Database` (`db.config`, `db.progress`, `db.jobs`, `db.trivia`,
-`db.watchparty`) and never write SQL themselves.
+`db.watchparty`, `db.discussion`, `db.ratings`) and never write SQL themselves. The stores' SQL is accepted by both
+SQLite and PostgreSQL; `PostgresDatabase` (bot/storage/postgres.py) swaps the connection
+layer underneath the same stores. `open_database` picks one from the settings.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,8 +24,11 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.config import ConfigStore
+from bot.storage.discussion import DiscussionStore
+from bot.storage.health import Health
 from bot.storage.jobs import JobStore
 from bot.storage.progress import ProgressStore
+from bot.storage.ratings import RatingStore
 from bot.storage.trivia import TriviaStore
 from bot.storage.watchparty import WatchPartyStore
 
@@ -30,12 +36,17 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_POSTGRES_SUFFIX = ".pg.sql"  # a migration's PostgreSQL spelling, where it really differs
 # Under Discord's 3 s interaction deadline, so a member waiting on a locked database still gets an answer.
 BUSY_TIMEOUT_MS = 2000
 
 
 class StorageError(Exception):
     """The database cannot be used as it is (for example, it is newer than this code)."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database server did not answer, even after retrying with backoff."""
 
 
 def is_busy_error(error: BaseException) -> bool:
@@ -50,19 +61,27 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+    postgres: tuple[str, ...] | None = None  # from NNNN_name.pg.sql; else the statements, translated
 
 
 def load_migrations(directory: Path = MIGRATIONS_DIR) -> tuple[Migration, ...]:
     """Read the numbered .sql files in order; numbers must be unique."""
     found: dict[int, Migration] = {}
     for path in sorted(directory.glob("*.sql")):
+        if path.name.endswith(_POSTGRES_SUFFIX):
+            continue
         match = _MIGRATION_NAME.match(path.name)
         if match is None:
             raise StorageError(f"migration file {path.name} is not named NNNN_name.sql")
         version = int(match.group(1))
         if version in found:
             raise StorageError(f"two migrations are numbered {version}")
-        found[version] = Migration(version, path.name, split_statements(path.read_text(encoding="utf-8")))
+        postgres_path = path.with_name(path.name.removesuffix(".sql") + _POSTGRES_SUFFIX)
+        postgres = (
+            split_statements(postgres_path.read_text(encoding="utf-8")) if postgres_path.exists() else None
+        )
+        statements = split_statements(path.read_text(encoding="utf-8"))
+        found[version] = Migration(version, path.name, statements, postgres)
     return tuple(found[v] for v in sorted(found))
 
 
@@ -82,8 +101,29 @@ def split_statements(script: str) -> tuple[str, ...]:
     return tuple(statements)
 
 
+SCHEMA_MIGRATIONS = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+)
+RECORD_MIGRATION = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+
+
+def refuse_newer(where: str, known: Iterable[Migration], applied: set[int]) -> None:
+    """Refuse a database with migrations this code does not know (it is newer, or from other code)."""
+    versions = {m.version for m in known}
+    latest = max(versions, default=0)
+    unknown = sorted(v for v in applied if v not in versions)
+    if unknown:
+        raise StorageError(
+            f"{where} has schema version {max(unknown)}, newer than this code knows ({latest}). "
+            "Upgrade the bot; the database was left untouched."
+        )
+
+
 class Database:
     """The bot's one SQLite connection, with WAL, foreign keys and a busy timeout."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path, migrations: Iterable[Migration] | None = None) -> None:
         self.path = path
@@ -92,6 +132,7 @@ class Database:
         # Held for the whole of a write transaction; lone statements need no lock (aiosqlite runs them in
         # order on its one worker thread) and only wait on `_idle` while a transaction is open.
         self._lock = asyncio.Lock()
+        self.health = Health()
         self._idle = asyncio.Event()
         self._idle.set()
         self.config = ConfigStore(self)
@@ -99,6 +140,13 @@ class Database:
         self.jobs = JobStore(self)
         self.trivia = TriviaStore(self)
         self.watchparty = WatchPartyStore(self)
+        self.discussion = DiscussionStore(self)
+        self.ratings = RatingStore(self)
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for messages."""
+        return str(self.path)
 
     @property
     def latest_version(self) -> int:
@@ -144,29 +192,44 @@ class Database:
         async with conn.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         current = int(row[0]) if row else 0
-        if current > self.latest_version:
-            raise StorageError(
-                f"{self.path} has schema version {current}, newer than this code knows ({self.latest_version}). "
-                "Upgrade the bot; the database was left untouched."
-            )
+        async with conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ) as cursor:
+            recorded = await cursor.fetchone() is not None
+        applied: set[int] = set()
+        if recorded:
+            async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+                applied = {int(r[0]) for r in await cursor.fetchall()}
+        refuse_newer(self.location, self._migrations, applied | ({current} if current else set()))
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
         async with conn.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         current = int(row[0]) if row else 0
+        await conn.execute(SCHEMA_MIGRATIONS)
+        async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+            applied = {int(r[0]) for r in await cursor.fetchall()}
+        if not applied and current:  # a database from before migrations were recorded one by one
+            applied = {m.version for m in self._migrations if m.version <= current}
+            await conn.executemany(
+                RECORD_MIGRATION,
+                [(m.version, m.name, time.time()) for m in self._migrations if m.version in applied],
+            )
         for migration in self._migrations:
-            if migration.version <= current:
+            if migration.version in applied:
                 continue
             log.info("Applying migration %s", migration.name)
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 for statement in migration.statements:
                     await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {migration.version:d}")
+                await conn.execute(RECORD_MIGRATION, (migration.version, migration.name, time.time()))
+                await conn.execute(f"PRAGMA user_version = {max(current, migration.version):d}")
                 await conn.execute("COMMIT")
             except BaseException:
                 await _rollback(conn)
                 raise
+            current = max(current, migration.version)
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -214,6 +277,15 @@ class Database:
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"
+
+
+def database_for(*, url: str | None, path: Path, pool_size: int = 10) -> Database:
+    """PostgreSQL when a DATABASE_URL is set, else SQLite at DATABASE_PATH (the default)."""
+    if url:
+        from bot.storage.postgres import PostgresDatabase
+
+        return PostgresDatabase(url, pool_size=pool_size)
+    return Database(path)
 
 
 class Transaction:

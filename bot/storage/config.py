@@ -5,11 +5,15 @@ from __future__ import annotations
 import builtins
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.storage import Database, Transaction
+
+
+CHECK_INTERVAL = 0.5  # seconds: a change made by another process is seen within this (the promise is 1 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,26 +40,49 @@ class ConfigStore:
     """Key/value settings per server (values are JSON); every change is audited.
 
     Settings are read on nearly every interaction and change rarely, so each server's are cached in
-    memory after the first read and updated by this store's own writes. This process is the only
-    writer; a deployment with several processes sharing one database would need to drop the cache
-    (or invalidate it through the database) first.
+    memory after the first read. Several processes may share the database: every change also bumps
+    the `config` counter in the same transaction, and a reader compares that one row with the value it
+    cached under at most every `CHECK_INTERVAL` seconds, dropping its cache when another process wrote.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._db = db
         self._values: dict[int, dict[str, Any]] = {}
         self._spoiler_channels: dict[int, frozenset[int]] = {}
+        self._clock = clock
+        self._version: int | None = None
+        self._checked_at = -CHECK_INTERVAL
+
+    async def _drop_stale(self) -> None:
+        """Forget cached settings if any process changed one since the last look (one cheap read)."""
+        now = self._clock()
+        if now - self._checked_at < CHECK_INTERVAL:
+            return
+        self._checked_at = now
+        row = await self._db.fetchone("SELECT value FROM counters WHERE name = 'config'")
+        version = int(row[0]) if row else 0
+        if version != self._version:
+            self._values.clear()
+            self._spoiler_channels.clear()
+            self._version = version
+
+    def _saw_own_write(self, version: int) -> None:
+        """After our own change: the cache stays valid if no other process wrote since we last looked."""
+        if self._version is not None and version == self._version + 1:
+            self._version = version
 
     async def get_all(self, guild_id: int) -> dict[str, Any]:
         return dict(await self._settings(guild_id))
 
     async def get(self, guild_id: int, key: str, default: Any = None) -> Any:
+        await self._drop_stale()
         cached = self._values.get(guild_id)
         if cached is None:
             cached = await self._settings(guild_id)
         return cached.get(key, default)
 
     async def _settings(self, guild_id: int) -> dict[str, Any]:
+        await self._drop_stale()
         cached = self._values.get(guild_id)
         if cached is None:
             rows = await self._db.fetchall(
@@ -99,10 +126,13 @@ class ConfigStore:
                     (guild_id, key, new_json),
                 )
             await record_audit(tx, guild_id, actor_id, key, old_json, new_json, now)
+            version = await _bump_version(tx)
+        self._saw_own_write(version)
         return old_json
 
     async def spoiler_channels(self, guild_id: int) -> builtins.set[int]:
         """The server's spoiler channels; read from the database once, then kept up to date by our writes."""
+        await self._drop_stale()
         cached = self._spoiler_channels.get(guild_id)
         if cached is None:
             rows = await self._db.fetchall(
@@ -115,6 +145,7 @@ class ConfigStore:
         return set(cached)
 
     async def is_spoiler_channel(self, guild_id: int, channel_id: int) -> bool:
+        await self._drop_stale()
         cached = self._spoiler_channels.get(guild_id)
         if cached is None:
             return channel_id in await self.spoiler_channels(guild_id)
@@ -124,19 +155,23 @@ class ConfigStore:
         self, guild_id: int, channel_id: int, marked: bool, *, actor_id: int
     ) -> bool:
         """Mark or unmark a spoiler channel; returns whether anything changed."""
+        version = None
         try:
             async with self._db.transaction() as tx:
                 if marked:
-                    sql = "INSERT OR IGNORE INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?)"
+                    sql = "INSERT INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
                 else:
                     sql = "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?"
                 changed = await tx.execute(sql, (guild_id, channel_id)) > 0
                 if changed:
                     old, new = (None, str(channel_id)) if marked else (str(channel_id), None)
                     await record_audit(tx, guild_id, actor_id, "spoiler_channel", old, new, time.time())
+                    version = await _bump_version(tx)
         except BaseException:
             self._spoiler_channels.pop(guild_id, None)  # unknown outcome: read afresh next time
             raise
+        if version is not None:
+            self._saw_own_write(version)
         cached = self._spoiler_channels.get(guild_id)
         if cached is not None:  # write-through; an uncached server is read in full on first use
             self._spoiler_channels[guild_id] = cached | {channel_id} if marked else cached - {channel_id}
@@ -214,3 +249,9 @@ def _loads(raw: str | None) -> Any:
         return json.loads(raw)
     except ValueError:
         return raw
+
+
+async def _bump_version(tx: Any) -> int:
+    """Count a change, in the writing transaction: other processes drop their caches when they see it."""
+    row = await tx.fetchone("UPDATE counters SET value = value + 1 WHERE name = 'config' RETURNING value")
+    return int(row[0]) if row else 0

@@ -5,15 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.storage import Database, Transaction
-
-
-# Jobs of the guilds in the JSON list bound here are left alone (jobs of no guild never are).
-_NOT_SKIPPED = "(guild_id IS NULL OR guild_id NOT IN (SELECT value FROM json_each(?)))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +28,25 @@ class Job:
     def nonce(self) -> str:
         """A message nonce (≤ 25 chars) so a retried post is deduplicated by Discord."""
         return f"job{self.id}"
+
+
+LEASE = timedelta(minutes=2)  # a job still running after this is taken to be orphaned
+
+
+@dataclass(frozen=True, slots=True)
+class Shards:
+    """The shards one process holds: it runs the jobs of guilds on them (and guild-less jobs on shard 0)."""
+
+    count: int
+    ids: tuple[int, ...]
+
+    def holds(self, guild_id: int | None) -> bool:
+        return (0 if guild_id is None else (guild_id >> 22) % self.count) in self.ids
+
+    def sql(self) -> tuple[str, tuple[int, ...]]:
+        """A WHERE condition (SQLite and PostgreSQL alike) selecting this process's jobs, and its parameters."""
+        marks = ", ".join("?" for _ in self.ids)
+        return f"((COALESCE(guild_id, 0) >> 22) % ?) IN ({marks})", (self.count, *self.ids)
 
 
 class JobStore:
@@ -65,7 +80,7 @@ class JobStore:
     ) -> bool:
         """Like `add`, inside a transaction another store already holds."""
         changed = await tx.execute(
-            "INSERT OR IGNORE INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
         )
         return changed > 0
@@ -139,36 +154,70 @@ class JobStore:
         row = await self._db.fetchone("SELECT * FROM jobs WHERE kind = ? AND key = ?", (kind, key))
         return (_job(row), str(row["state"])) if row else None
 
-    async def next_due_at(self, skip_guilds: Collection[int] = ()) -> datetime | None:
-        """The earliest pending due time, leaving out jobs of the guilds in `skip_guilds`."""
+    async def next_due_at(
+        self, shards: Shards | None = None, skip_guilds: Collection[int] = ()
+    ) -> datetime | None:
+        """The earliest pending due time (of `shards`), leaving out jobs of the guilds in `skip_guilds`."""
+        where, params = shards.sql() if shards else ("1 = 1", ())
+        skip, skipped = _not_skipped(skip_guilds)
         row = await self._db.fetchone(
-            f"SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending' AND {_NOT_SKIPPED}",
-            (json.dumps(sorted(skip_guilds)),),
+            f"SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending' AND {where} AND {skip}",
+            (*params, *skipped),
         )
         if row is None or row["due"] is None:
             return None
         return datetime.fromtimestamp(row["due"], UTC)
 
-    async def claim_due(self, now: datetime, limit: int, skip_guilds: Collection[int] = ()) -> list[Job]:
-        """Mark up to `limit` due jobs as running and return them, oldest first (none of `skip_guilds`)."""
+    async def next_due_for(self, kind: str, guild_id: int) -> float | None:
+        """When the server's next pending job of a kind is due (unix seconds), if any."""
+        row = await self._db.fetchone(
+            "SELECT MIN(due_at) FROM jobs WHERE kind = ? AND guild_id = ? AND state = 'pending'",
+            (kind, guild_id),
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        shards: Shards | None = None,
+        *,
+        lease: timedelta = LEASE,
+        owner: str = "",
+        skip_guilds: Collection[int] = (),
+    ) -> list[Job]:
+        """Lease up to `limit` due jobs (of guilds on `shards`, if given) and return them, oldest first.
+
+        One conditional UPDATE claims them: a job is taken only while it is pending (or its lease ran out),
+        and the condition is checked again on the row itself, so two processes never take the same job.
+        A job whose lease ran out (its process died mid-job) is taken once more, with the same nonce.
+        `owner` (host:pid) is recorded with the lease, to tell which process ran a job.
+        """
+        where, params = shards.sql() if shards else ("1 = 1", ())
+        skip, skipped = _not_skipped(skip_guilds)  # guilds whose jobs wait for the guild to be cached
+        where, params = f"{where} AND {skip}", (*params, *skipped)
+        at = now.timestamp()
         async with self._db.transaction() as tx:
-            rows = await tx.fetchall(
-                f"SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? AND {_NOT_SKIPPED} "
-                "ORDER BY due_at, id LIMIT ?",
-                (now.timestamp(), json.dumps(sorted(skip_guilds)), limit),
+            await tx.execute(
+                f"{_GIVE_UP} WHERE state = 'running' AND lease_until < ? AND lease_retries > 0 AND {where}",
+                (at, *params),
             )
-            if rows:
-                await tx.executemany(
-                    "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?",
-                    [(row["id"],) for row in rows],
-                )
-        return [_job(row, attempts_delta=1) for row in rows]
+            rows = await tx.fetchall(
+                "UPDATE jobs SET attempts = attempts + 1, lease_until = ?, lease_owner = ?, "
+                "lease_retries = lease_retries + (CASE WHEN state = 'running' THEN 1 ELSE 0 END), "
+                "state = 'running' "
+                f"WHERE id IN (SELECT id FROM jobs WHERE {_CLAIMABLE} AND {where} ORDER BY due_at, id LIMIT ?) "
+                f"AND {_CLAIMABLE} RETURNING *",
+                ((now + lease).timestamp(), owner or None, at, at, *params, limit, at, at),
+            )
+        return sorted((_job(row) for row in rows), key=lambda job: (job.due_at, job.id))
 
     async def release(self, job_ids: Collection[int]) -> None:
         """Give claimed jobs back untouched (their guild isn't there yet): not an attempt, not a failure."""
         async with self._db.transaction() as tx:
             await tx.executemany(
-                "UPDATE jobs SET state = 'pending', attempts = attempts - 1 WHERE id = ? AND state = 'running'",
+                "UPDATE jobs SET state = 'pending', attempts = attempts - 1, lease_until = NULL, "
+                "lease_owner = NULL WHERE id = ? AND state = 'running'",
                 [(job_id,) for job_id in job_ids],
             )
 
@@ -190,13 +239,29 @@ class JobStore:
                 (retry_at.timestamp(), error[:500], job_id),
             )
 
-    async def requeue_interrupted(self) -> int:
-        """At boot: jobs left running by a crash go back to pending (their posts carry a nonce)."""
-        return await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
+    async def requeue_interrupted(self, shards: Shards | None = None) -> int:
+        """At boot: jobs of this process's shards left running by a crash go back to pending (their posts
+        carry a nonce), once: a job its process stopped under twice is marked failed, not run a third time.
+        Each shard runs in one process, so no other live process holds those jobs."""
+        where, params = shards.sql() if shards else ("1 = 1", ())
+        async with self._db.transaction() as tx:
+            await tx.execute(f"{_GIVE_UP} WHERE state = 'running' AND lease_retries > 0 AND {where}", params)
+            return await tx.execute(
+                "UPDATE jobs SET state = 'pending', lease_until = NULL, lease_retries = lease_retries + 1 "
+                f"WHERE state = 'running' AND {where}",
+                params,
+            )
 
     async def count(self, state: str = "pending") -> int:
         row = await self._db.fetchone("SELECT COUNT(*) FROM jobs WHERE state = ?", (state,))
         return int(row[0]) if row else 0
+
+
+_GIVE_UP = "UPDATE jobs SET state = 'failed', last_error = 'its process stopped twice while running it'"
+# Pending and due, or running under a lease that ran out and was not yet renewed once.
+_CLAIMABLE = (
+    "((state = 'pending' AND due_at <= ?) OR (state = 'running' AND lease_until < ? AND lease_retries = 0))"
+)
 
 
 def _job(row: Any, attempts_delta: int = 0) -> Job:
@@ -209,3 +274,11 @@ def _job(row: Any, attempts_delta: int = 0) -> Job:
         payload=json.loads(row["payload"]),
         attempts=int(row["attempts"]) + attempts_delta,
     )
+
+
+def _not_skipped(guild_ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
+    """A WHERE condition leaving out the jobs of these guilds (jobs of no guild are never left out)."""
+    if not guild_ids:
+        return "1 = 1", ()
+    ids = tuple(sorted(guild_ids))
+    return f"(guild_id IS NULL OR guild_id NOT IN ({', '.join('?' for _ in ids)}))", ids

@@ -60,6 +60,14 @@ class ProgressStore:
         self._remember(key, None)
         return changed > 0
 
+    async def reached(self, guild_id: int, film_key: str, beat: int) -> dict[int, int]:
+        """Members whose saved progress is at or past a beat, with their progress."""
+        rows = await self._db.fetchall(
+            "SELECT user_id, beat FROM progress WHERE guild_id = ? AND film_key = ? AND beat >= ?",
+            (guild_id, film_key, beat),
+        )
+        return {int(row["user_id"]): int(row["beat"]) for row in rows}
+
     def _remember(self, key: _Key, beat: int | None) -> None:
         if key not in self._cache and len(self._cache) >= self._cache_limit:
             del self._cache[next(iter(self._cache))]  # the oldest entry

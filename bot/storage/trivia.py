@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import json
-import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.storage.config import record_audit
+from bot.storage.dialect import INTEGRITY_ERRORS
 
 SEASON_AUDIT_KEY = "trivia_season"
 
@@ -213,7 +213,7 @@ class TriviaStore:
                         now,
                     ),
                 )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             return None
         return _round(row)
 
@@ -308,8 +308,8 @@ class TriviaStore:
                 ),
             )
             await tx.execute(
-                "INSERT OR IGNORE INTO trivia_seen (guild_id, film_key, cycle, question_id) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO trivia_seen (guild_id, film_key, cycle, question_id) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (guild_id, payload["film_key"], cycle, payload["id"]),
             )
             asked = _asked(row)
@@ -440,11 +440,7 @@ class TriviaStore:
 
     async def next_job_due(self, kind: str, guild_id: int) -> float | None:
         """When the server's next pending job of a kind is due (unix seconds), if any."""
-        row = await self._db.fetchone(
-            "SELECT MIN(due_at) FROM jobs WHERE kind = ? AND guild_id = ? AND state = 'pending'",
-            (kind, guild_id),
-        )
-        return float(row[0]) if row and row[0] is not None else None
+        return await self._db.jobs.next_due_for(kind, guild_id)
 
     async def rank_of(self, guild_id: int, user_id: int, season: int) -> int | None:
         """A member's place on the season's leaderboard (1 = top), None when they haven't played."""
@@ -496,9 +492,10 @@ async def _score(tx: Transaction, asked: Asked, scorer: Scorer) -> None:
             "INSERT INTO trivia_scores "
             "(guild_id, season, user_id, points, correct, answered, streak, best_streak) "
             "VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (guild_id, season, user_id) DO UPDATE SET "
-            "points = points + excluded.points, correct = correct + excluded.correct, "
-            "answered = answered + 1, "
-            "streak = excluded.streak, best_streak = MAX(best_streak, excluded.streak)",
+            "points = trivia_scores.points + excluded.points, "
+            "correct = trivia_scores.correct + excluded.correct, answered = trivia_scores.answered + 1, "
+            "streak = excluded.streak, best_streak = CASE WHEN excluded.streak > trivia_scores.best_streak "
+            "THEN excluded.streak ELSE trivia_scores.best_streak END",
             (
                 asked.guild_id,
                 asked.season,

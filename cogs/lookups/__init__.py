@@ -19,6 +19,7 @@ from bot.errors import UserError
 from bot.films import beat_choices, cast_choices, find_beats, find_cast, search_terms
 from bot.films.model import Beat, Film
 from bot.policy import Reader, reader_for
+from bot.ratings import film_line, summarise
 from bot.readers import interaction_reader
 from bot.render import CHOICE_NAME_LIMIT, truncate
 from cogs.lookups import _render
@@ -145,6 +146,8 @@ class Lookups(commands.Cog):
         await self.bot.db.progress.set(_guild_id(interaction), interaction.user.id, film.key, beat)
         reader = reader_for(setup_end=film.setup_end, spoiler_channel=False, private=True, progress=beat)
         await interaction.response.send_message(_render.progress_saved(film, reader), ephemeral=True)
+        # Other features follow progress (the discussion rooms add the member to the stages they reached).
+        self.bot.dispatch("progress_saved", interaction, film.key, beat)
 
     @progress_set.autocomplete("beat")
     async def progress_beat_autocomplete(
@@ -218,7 +221,19 @@ class Lookups(commands.Cog):
             if len(self._drawn) >= DRAWN_CACHE_SIZE:
                 self._drawn.clear()
             self._drawn[key] = drawn
-        return [discord.Embed.from_dict(page) for page in drawn]
+        pages = [discord.Embed.from_dict(page) for page in drawn]
+        if state.kind == "film" and interaction.guild_id:
+            line = await self.rating_line(interaction.guild_id, interaction.user.id, film)
+            if line:
+                pages[0].add_field(name="The club", value=line, inline=False)
+        return pages
+
+    async def rating_line(self, guild_id: int, user_id: int, film: Film) -> str | None:
+        """The club's average and the member's own rating, once enough members rated (not cached)."""
+        ratings = self.bot.db.ratings
+        summary = summarise(await ratings.halves(guild_id, film.key))
+        own = await ratings.get(guild_id, film.key, user_id) if summary.shown_beside_film else None
+        return film_line(summary, own.halves if own else None)
 
     def draw(self, film: Film, state: PageState, reader: Reader) -> list[discord.Embed]:
         """Render the pages; a pure function of the (immutable) film, the list and the reader's view."""

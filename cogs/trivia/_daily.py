@@ -1,108 +1,19 @@
-"""The daily question's schedule: parsing settings, computing slots, the catch-up rule. No discord import.
+"""The daily question's settings and scheduler keys. No discord import.
 
-A slot is a local time of day on chosen weekdays in the server's time zone. On a
-daylight-saving change day a local time that does not exist (inside the spring-forward
-gap) moves to the first valid instant after it (the end of the gap); a local time that
-happens twice (in the autumn overlap) means its first occurrence.
-
-Catch-up rule: when the bot comes back after missing one or more slots, it posts at most
-one late question, for the most recent missed slot, and only if that slot is less than
-CATCH_UP_LIMIT old; older missed slots are skipped. Then the next slot after now is scheduled.
+The weekly slots themselves (days, times, DST, the catch-up rule) are `bot.weekly`'s; this module adds
+the answer window and the daily question's job keys.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from bot.localtime import first_instant, gap_end
-from bot.timeofday import TimeOfDayError
-from bot.timeofday import parse_time_of_day as shared_time_of_day
-from bot.usertext import code
+from bot.weekly import ScheduleError, slot_stamp
 
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-FULL_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-EVERY_DAY = frozenset(range(7))
-NAMED_SETS = {
-    "daily": EVERY_DAY,
-    "everyday": EVERY_DAY,
-    "all": EVERY_DAY,
-    "weekdays": frozenset(range(5)),
-    "weekends": frozenset({5, 6}),
-}
-CATCH_UP_LIMIT = timedelta(hours=24)
-LATE_AFTER = timedelta(minutes=5)  # a post this long after its slot is a catch-up
 MIN_WINDOW = timedelta(seconds=10)
 MAX_WINDOW = timedelta(hours=23)
 _DURATION_PART = re.compile(r"(\d+)\s*([hms])")
-
-
-class ScheduleError(ValueError):
-    """A setting that can't be parsed; the message says how to fix it."""
-
-
-@dataclass(frozen=True, slots=True)
-class DailySpec:
-    """When the daily question is posted: a local time on some weekdays in a time zone."""
-
-    at: time
-    weekdays: frozenset[int]
-    zone: ZoneInfo
-
-
-@dataclass(frozen=True, slots=True)
-class RunPlan:
-    """What a daily job should do when it runs: post or skip, for which slot, and the next slot."""
-
-    post: bool
-    slot: datetime  # the slot the post stands for (the latest slot at or before now)
-    late: bool
-    next_slot: datetime
-
-
-def parse_time_of_day(text: str) -> time:
-    """A time of day in the grammar watch parties use too (bot.timeofday): `19:30`, `7pm`, `noon`."""
-    try:
-        return shared_time_of_day(text)
-    except TimeOfDayError as exc:
-        raise ScheduleError(str(exc)) from None
-
-
-def parse_days(text: str) -> frozenset[int]:
-    """`daily`, `weekdays`, `weekends`, or names and ranges such as `mon,wed,fri` or `mon-fri`."""
-    cleaned = text.strip().lower().replace(" ", "")
-    if cleaned in NAMED_SETS:
-        return NAMED_SETS[cleaned]
-    days: set[int] = set()
-    for part in filter(None, cleaned.split(",")):
-        start, _, end = part.partition("-")
-        first = _weekday(start)
-        days.update(_day_range(first, _weekday(end)) if end else {first})
-    if not days:
-        raise ScheduleError("Name at least one day, such as `daily`, `weekdays` or `mon,wed,fri`.")
-    return frozenset(days)
-
-
-def _weekday(name: str) -> int:
-    for index, full in enumerate(FULL_WEEKDAY_NAMES):
-        if len(name) >= 3 and full.startswith(name):
-            return index
-    raise ScheduleError(f"{code(name, 20)} isn't a day. Use mon, tue, wed, thu, fri, sat, sun.")
-
-
-def _day_range(first: int, last: int) -> set[int]:
-    span = (last - first) % 7
-    return {(first + offset) % 7 for offset in range(span + 1)}
-
-
-def format_days(days: frozenset[int]) -> str:
-    """A short human form: daily, weekdays, weekends or a list of day names."""
-    for name in ("daily", "weekdays", "weekends"):
-        if days == NAMED_SETS[name]:
-            return name
-    return ",".join(WEEKDAY_NAMES[d] for d in sorted(days))
 
 
 def parse_duration(text: str) -> timedelta:
@@ -130,49 +41,6 @@ def format_duration(value: timedelta) -> str:
     return text or "0s"
 
 
-def local_slot(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant of local time `at` on `day`: a gap moves to its end; an overlap takes the first."""
-    wall = datetime.combine(day, at)
-    return first_instant(wall, zone) or gap_end(wall, zone)
-
-
-def next_slot(after: datetime, spec: DailySpec) -> datetime:
-    """The first slot strictly after the instant `after`."""
-    start = after.astimezone(spec.zone).date() - timedelta(days=1)
-    for offset in range(9):
-        day = start + timedelta(days=offset)
-        if day.weekday() in spec.weekdays:
-            slot = local_slot(day, spec.at, spec.zone)
-            if slot > after:
-                return slot
-    raise ScheduleError("No day of the week is selected.")
-
-
-def previous_slot(at_or_before: datetime, spec: DailySpec) -> datetime | None:
-    """The latest slot at or before the instant, within the last eight days."""
-    end = at_or_before.astimezone(spec.zone).date() + timedelta(days=1)
-    for offset in range(9):
-        day = end - timedelta(days=offset)
-        if day.weekday() in spec.weekdays:
-            slot = local_slot(day, spec.at, spec.zone)
-            if slot <= at_or_before:
-                return slot
-    return None
-
-
-def plan_run(due_slot: datetime, now: datetime, spec: DailySpec) -> RunPlan:
-    """Apply the catch-up rule for a daily job due at `due_slot` that runs at `now`."""
-    latest = previous_slot(now, spec)
-    slot = max(latest, due_slot) if latest is not None else due_slot
-    slot = min(slot, now)
-    return RunPlan(
-        post=now - slot < CATCH_UP_LIMIT,
-        slot=slot,
-        late=now - slot > LATE_AFTER or slot != due_slot,
-        next_slot=next_slot(now, spec),
-    )
-
-
 def slot_key(guild_id: int, slot: datetime) -> str:
     """The scheduler key of a daily slot: one job, and so one post, per slot."""
-    return f"daily:{guild_id}:{slot.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    return f"daily:{guild_id}:{slot_stamp(slot)}"

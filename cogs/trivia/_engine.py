@@ -11,8 +11,9 @@ from typing import Any
 from bot.films.model import SpoilerLevel
 from bot.names import is_correct
 from bot.storage.trivia import AnswerRow, Asked, Scored
+from bot.weekly import ScheduleError, format_days
 from cogs.trivia._bank import Question
-from cogs.trivia._daily import ScheduleError, format_days, format_duration
+from cogs.trivia._daily import format_duration
 from cogs.trivia._scoring import Attempt, score_question
 
 DEFAULT_TIMEOUT = 30

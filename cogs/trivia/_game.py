@@ -17,9 +17,10 @@ from bot.scheduler import PermanentJobError
 from bot.storage.jobs import Job
 from bot.storage.trivia import AnswerResult, Asked, Round
 from bot.usertext import plain
+from bot.weekly import WeeklySpec, next_slot, plan_run
 from cogs.trivia import _render as render
 from cogs.trivia._bank import LETTERS, Bank, Question, build_bank
-from cogs.trivia._daily import DailySpec, next_slot, plan_run, slot_key
+from cogs.trivia._daily import slot_key
 from cogs.trivia._engine import (
     DAILY_KEY,
     DEFAULT_TIMEOUT,
@@ -324,7 +325,7 @@ class Game:
         if settings is None:
             await self.bot.db.jobs.cancel_prefix(DAILY_JOB, prefix)
             return None
-        spec = DailySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
+        spec = WeeklySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
         slot = next_slot(self.bot.clock.now(), spec)
         await self.bot.db.jobs.replace_prefix(
             DAILY_JOB, prefix, slot_key(guild_id, slot), slot, guild_id=guild_id
@@ -340,7 +341,7 @@ class Game:
         settings = await self.daily_settings(guild_id)
         if settings is None:
             return
-        spec = DailySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
+        spec = WeeklySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
         slot = next_slot(self.bot.clock.now(), spec)
         key = slot_key(guild_id, slot)
         prefix = f"daily:{guild_id}:"
@@ -356,7 +357,7 @@ class Game:
         settings = await self.daily_settings(guild_id) if guild_id is not None else None
         if guild_id is None or settings is None:
             return
-        spec = DailySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
+        spec = WeeklySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
         plan = plan_run(job.due_at, self.bot.clock.now(), spec)
         await self.bot.scheduler.schedule(
             DAILY_JOB, slot_key(guild_id, plan.next_slot), plan.next_slot, guild_id=guild_id

@@ -12,7 +12,8 @@ from bot.checks import is_moderator, moderator_only
 from bot.errors import UserError
 from bot.storage.trivia import SEASON_AUDIT_KEY
 from bot.timeofday import format_local
-from cogs.trivia._daily import ScheduleError, parse_days, parse_duration, parse_time_of_day
+from bot.weekly import ScheduleError, parse_days, parse_time_of_day
+from cogs.trivia._daily import parse_duration
 from cogs.trivia._engine import DAILY_KEY, DEFAULT_TIMEOUT, TIMEOUT_KEY, DailySettings, parse_timeout
 from cogs.trivia._game import Game, can_post
 from cogs.trivia._views import NewSeasonButton

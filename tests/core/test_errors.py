@@ -6,7 +6,8 @@ import sqlite3
 
 from discord import app_commands
 
-from bot.errors import BUSY_MESSAGE, NotModerator, UserError, describe_user_error
+from bot.errors import BUSY_MESSAGE, UNAVAILABLE_MESSAGE, NotModerator, UserError, describe_user_error
+from bot.storage import DatabaseUnavailable
 
 
 def _wrapped(error: Exception) -> app_commands.CommandInvokeError:
@@ -34,3 +35,9 @@ def test_locked_database_gets_a_retry_message_raw_or_wrapped() -> None:
 def test_our_own_bugs_are_not_described_to_the_user() -> None:
     assert describe_user_error(RuntimeError("boom")) is None
     assert describe_user_error(_wrapped(sqlite3.OperationalError("no such table: x"))) is None
+
+
+def test_an_unreachable_database_gets_a_short_try_again() -> None:
+    down = DatabaseUnavailable("PostgreSQL at postgresql://bot@db/filmclub is unreachable: OSError: refused")
+    assert describe_user_error(_wrapped(down)) == UNAVAILABLE_MESSAGE
+    assert "postgresql" not in UNAVAILABLE_MESSAGE.lower() and "try again" in UNAVAILABLE_MESSAGE

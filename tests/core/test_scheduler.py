@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,14 +13,6 @@ from bot.storage import Database
 from bot.storage.jobs import Job
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "bot.db")
-    await database.open()
-    yield database  # type: ignore[misc]
-    await database.close()
 
 
 async def test_runs_due_jobs_once(db: Database) -> None:
@@ -119,7 +110,7 @@ class Gate:
 async def test_a_job_waits_for_its_guild_without_counting_an_attempt(db: Database) -> None:
     clock = FakeClock(START)
     gate = Gate()
-    scheduler = Scheduler(db, clock, gate)
+    scheduler = Scheduler(db, clock, gate=gate)
     ran: list[tuple[str, int]] = []
     failures: list[str] = []
 
@@ -139,7 +130,7 @@ async def test_a_job_waits_for_its_guild_without_counting_an_attempt(db: Databas
     assert sorted(ran) == [("global", 1), ("other", 1)]
     found = await db.jobs.get("post", "waits")
     assert found is not None and found[1] == "pending" and found[0].attempts == 0
-    assert await db.jobs.next_due_at({1}) is None  # the loop does not spin on the waiting job
+    assert await db.jobs.next_due_at(None, {1}) is None  # the loop does not spin on the waiting job
     assert await scheduler.run_due() == 0
     gate.guilds.add(1)
     assert await scheduler.run_due() == 1
@@ -149,7 +140,7 @@ async def test_a_job_waits_for_its_guild_without_counting_an_attempt(db: Databas
 async def test_the_loop_runs_nothing_before_the_bot_is_ready(db: Database) -> None:
     gate = Gate()
     gate.guilds.add(1)
-    scheduler = Scheduler(db, SystemClock(), gate)
+    scheduler = Scheduler(db, SystemClock(), gate=gate)
     ran = asyncio.Event()
 
     async def post(job: Job) -> None:
@@ -199,10 +190,12 @@ async def test_only_due_jobs_are_read(db: Database) -> None:
     await db.jobs.add("daily", "due", START - timedelta(seconds=1))
     claimed = await db.jobs.claim_due(clock.now(), 100)
     assert [j.key for j in claimed] == ["due"]
-    plan = await db.fetchall(
-        "EXPLAIN QUERY PLAN SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id",
-        (0,),
-    )
+    query = "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id"
+    if db.dialect == "sqlite":
+        plan = await db.fetchall("EXPLAIN QUERY PLAN " + query, (0,))
+    else:
+        await db.execute("ANALYZE jobs")
+        plan = await db.fetchall("EXPLAIN " + query, (0.0,))
     assert any("jobs_due" in str(tuple(row)) for row in plan)
 
 
@@ -220,7 +213,9 @@ async def test_a_clock_change_is_noticed_in_either_direction(db: Database) -> No
     assert [round(m / 3600) for m in moves] == [-3, 48]
 
 
-async def test_replacing_a_job_by_prefix_is_one_transaction(db: Database) -> None:
+async def test_replacing_a_job_by_prefix_is_one_transaction(db: Database, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("the failing write is staged with an SQLite trigger")
     await db.jobs.add("daily", "daily:1:a", START, guild_id=1)
     await db.jobs.add("daily", "daily:2:a", START, guild_id=2)
     await db.conn.execute(

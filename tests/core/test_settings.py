@@ -103,3 +103,53 @@ def test_token_from_dotenv_file(tmp_path: Path) -> None:
     result = _run_bot(tmp_path, {"PYTHONPATH": str(REPO)})
     assert result.returncode == 2
     assert "DISCORD_TOKEN" in result.stderr
+
+
+def test_shard_settings_default_to_auto_and_every_shard() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN})
+    assert settings.shard_count is None and settings.shard_ids is None
+    assert settings.holds_shard_zero
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [("0-3", (0, 1, 2, 3)), ("4,5,6,7", (4, 5, 6, 7)), ("7, 0-1", (0, 1, 7)), ("5", (5,))],
+)
+def test_shard_ids_parse(ids: str, expected: tuple[int, ...]) -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN, "SHARD_COUNT": "8", "SHARD_IDS": ids})
+    assert settings.shard_count == 8 and settings.shard_ids == expected
+    assert settings.holds_shard_zero is (0 in expected)
+
+
+@pytest.mark.parametrize(
+    ("env", "key", "says"),
+    [
+        ({"SHARD_COUNT": "zero"}, "SHARD_COUNT", "or auto"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT", "1 to"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "0-"}, "SHARD_IDS", "like 0-3"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "3-1"}, "SHARD_IDS", "like 0-3"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "2-4"}, "SHARD_IDS", "ids run 0-3"),
+        ({"SHARD_IDS": "0-1"}, "SHARD_IDS", "SHARD_COUNT set to a number"),
+        ({"SHARD_COUNT": "auto", "SHARD_IDS": "0"}, "SHARD_IDS", "SHARD_COUNT set to a number"),
+    ],
+)
+def test_bad_shard_settings_say_what_is_wrong(env: dict[str, str], key: str, says: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN, **env})
+    assert info.value.key == key and says in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_database_url_selects_postgres_and_is_never_echoed() -> None:
+    assert Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN}).database_url is None
+    url = "postgresql://bot:s3cret@db.internal:5432/filmclub"
+    settings = Settings.from_env(
+        {"DISCORD_TOKEN": GOOD_TOKEN, "DATABASE_URL": url, "DATABASE_POOL_SIZE": "20"}
+    )
+    assert settings.database_url == url and settings.database_pool_size == 20
+    assert "s3cret" not in repr(settings)
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN, "DATABASE_URL": "mysql://bot:s3cret@db/filmclub"})
+    assert info.value.key == "DATABASE_URL" and "s3cret" not in str(info.value)
+    with pytest.raises(SettingsError, match="DATABASE_POOL_SIZE"):
+        Settings.from_env({"DISCORD_TOKEN": GOOD_TOKEN, "DATABASE_POOL_SIZE": "0"})

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.timeofday import TimeOfDayError, parse_time_of_day
-from cogs.trivia._daily import ScheduleError
-from cogs.trivia._daily import parse_time_of_day as daily_time
+from bot.weekly import ScheduleError
+from bot.weekly import parse_time_of_day as daily_time
 from cogs.watchparty._timeparse import TimeParseError, parse_moment
 
 ZONE = ZoneInfo("America/New_York")

@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.standin import BotProcess, Driver, DriverError, StandIn
+from bot.standin.gateway import shard_of
 from bot.standin.server import Perm
 
 from .conftest import MINIBOT_ARGV, ROOT, start_bot
@@ -286,7 +287,16 @@ async def test_gateway_protocol(standin: StandIn, minibot: BotProcess) -> None:
             raw_gateway = RawGateway(ws)
             assert (await raw_gateway.receive())["op"] == 10
             await ws.send_json(
-                {"op": 2, "d": {"token": standin.token, "intents": 1 | 2, "large_threshold": 250}}
+                {
+                    "op": 2,
+                    "d": {
+                        "token": standin.token,
+                        "intents": 1 | 2,
+                        "large_threshold": 250,
+                        # The minibot holds [0, 1]; one session per shard, so this one is the guild's of two.
+                        "shard": [shard_of(standin.guild.id, 2), 2],
+                    },
+                }
             )
             ready = await raw_gateway.until("READY")
             assert ready["d"]["resume_gateway_url"] == standin.gateway_url

@@ -9,22 +9,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cogs.trivia._daily import (
+from bot.weekly import (
     CATCH_UP_LIMIT,
     EVERY_DAY,
-    DailySpec,
     ScheduleError,
     format_days,
-    format_duration,
     local_slot,
     next_slot,
     parse_days,
-    parse_duration,
     parse_time_of_day,
     plan_run,
     previous_slot,
-    slot_key,
 )
+from bot.weekly import WeeklySpec as DailySpec
+from cogs.trivia._daily import format_duration, parse_duration, slot_key
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")

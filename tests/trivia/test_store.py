@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -14,14 +12,9 @@ from bot.storage import Database
 from bot.storage.trivia import AnswerResult, TriviaStore
 from cogs.trivia._bank import build_bank
 from cogs.trivia._engine import scorer
+from tests.backends import handle
 
 GUILD, CHANNEL = 10, 20
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "bot.db") as database:
-        yield database
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +140,25 @@ async def test_new_season_keeps_the_old_one(db: Database, payload: dict[str, obj
     assert len(await db.trivia.leaderboard(GUILD, 1)) == 1
     total = await db.trivia.all_time(GUILD, 1)
     assert total is not None and total.points > 0
+
+
+async def test_answers_racing_the_reveal_from_another_process_are_scored_or_refused(
+    db_and_location: tuple[Database, str], backend: str, payload: dict[str, object]
+) -> None:
+    """Two writers: one process records answers while another reveals. Every answer told "recorded" is
+    scored; the rest are told the question closed. None is recorded and then left out of the scores."""
+    db, where = db_and_location
+    _, asked = await _round_question(db.trivia, payload)
+    async with handle(backend, where) as other:
+        for user in range(20):  # some answers are in before the reveal starts
+            await db.trivia.record_answer(asked.id, user, "0", True, 1.0)
+        late = [other.trivia.record_answer(asked.id, user, "0", True, 1.0) for user in range(20, 220)]
+        *results, reveal = await asyncio.gather(*late, db.trivia.reveal(asked.id, scorer))
+    assert reveal is not None and reveal.first
+    recorded = {20 + n for n, r in enumerate(results) if r is AnswerResult.RECORDED}
+    refused = {20 + n for n, r in enumerate(results) if r is AnswerResult.CLOSED}
+    assert recorded | refused == set(range(20, 220))
+    stored = await db.trivia.answers(asked.id)
+    assert {a.user_id for a in stored} == set(range(20)) | recorded
+    unscored = [a.user_id for a in stored if a.points is None]
+    assert unscored == [], f"recorded after the reveal read the answers, never scored: {unscored}"

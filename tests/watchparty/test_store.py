@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.storage import Database
 from bot.storage.watchparty import (
@@ -20,16 +16,9 @@ from bot.storage.watchparty import (
     NewPoll,
     Poll,
 )
+from tests.backends import handle
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "bot.db")
-    await database.open()
-    yield database
-    await database.close()
 
 
 async def make_poll(db: Database, slots: int = 3, guild_id: int = 1) -> Poll:
@@ -80,9 +69,12 @@ async def test_a_hundred_concurrent_toggles_end_in_the_right_counts(db: Database
     assert sorted(voters[0]) == list(range(100)) and 1 not in voters
 
 
-async def test_concurrent_toggles_from_two_connections_lose_nothing(db: Database, tmp_path: Path) -> None:
+async def test_concurrent_toggles_from_two_connections_lose_nothing(
+    db_and_location: tuple[Database, str], backend: str
+) -> None:
+    db, where = db_and_location
     poll = await make_poll(db)
-    other = Database(tmp_path / "bot.db")
+    other = handle(backend, where)
     await other.open()
     try:
         await asyncio.gather(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import math
 import statistics
@@ -10,10 +11,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
-from bot.standin import BotProcess, StandIn
+from bot.standin import BotProcess, InteractionRecord, StandIn
 from bot.standin.server import Session, _Request
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +34,9 @@ class BenchStandIn(StandIn):
         self.post_limit: int | None = None
         self.post_window: tuple[int, int] = (0, 0)  # (second, posts in it)
         self.limited_posts = 0
+        self._answered: dict[int, asyncio.Future[None]] = {}
+        self.recording = False
+        self.first_versions: dict[int, dict[str, Any]] = {}
 
     async def __aenter__(self) -> BenchStandIn:
         await self.start()
@@ -48,8 +53,23 @@ class BenchStandIn(StandIn):
 
     async def _callback(self, req: _Request) -> web.StreamResponse:
         record_id = int(req.params["interaction_id"])
-        self.callback_at.setdefault(record_id, asyncio.get_running_loop().time())
-        return await super()._callback(req)
+        loop = asyncio.get_running_loop()
+        self.callback_at.setdefault(record_id, loop.time())
+        try:
+            return await super()._callback(req)
+        finally:
+            done = self._answered.setdefault(record_id, loop.create_future())
+            if not done.done():
+                done.set_result(None)
+
+    async def wait_answered(self, record: InteractionRecord, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait for the bot's callback to one interaction (one future each: cheap with hundreds in flight)."""
+        done = self._answered.setdefault(record.id, asyncio.get_running_loop().create_future())
+        try:
+            if record.callback_type is None and not record.errors:
+                await asyncio.wait_for(done, timeout)
+        finally:
+            self._answered.pop(record.id, None)
 
     async def _create_message(self, req: _Request) -> web.StreamResponse:
         if self.post_limit is not None and not self._take_post_slot():
@@ -59,7 +79,16 @@ class BenchStandIn(StandIn):
             headers = {"Retry-After": f"{retry:.3f}", "X-RateLimit-Global": "true", "Via": "1.1 google"}
             headers["Content-Type"] = "application/json"  # exactly, or discord.py reads the body as text
             return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
-        return await super()._create_message(req)
+        known = set(self.messages) if self.recording else None
+        response = await super()._create_message(req)
+        if known is not None:  # keep each new message as first posted (later edits close trivia questions)
+            for message_id in set(self.messages) - known:
+                message = self.messages[message_id]
+                self.first_versions[message_id] = {
+                    "content": message.content, "embeds": copy.deepcopy(message.embeds),
+                    "components": copy.deepcopy(message.components), "flags": message.flags,
+                }  # fmt: skip
+        return response
 
     def _take_post_slot(self) -> bool:
         second = int(time.time())
@@ -118,3 +147,13 @@ def rss_kib(pid: int) -> tuple[int, int]:
         if key in ("VmRSS", "VmHWM"):
             values[key] = int(rest.split()[0])
     return values["VmRSS"], values["VmHWM"]
+
+
+async def wait_answered(standin: StandIn, record: InteractionRecord, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """Wait for an interaction's answer: a future per interaction on the benchmark stand-in, else a predicate."""
+    if isinstance(standin, BenchStandIn):
+        await standin.wait_answered(record, timeout)
+    else:
+        await standin.wait_until(
+            lambda: record.callback_type is not None or bool(record.errors), timeout, what="a click answer"
+        )

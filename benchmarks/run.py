@@ -1,42 +1,48 @@
 """Run every benchmark in one process and write docs/benchmarks.md.
 
-`python -m benchmarks` (about 4 minutes on 2 cores) or `python -m benchmarks --quick` (a smoke run).
+`python -m benchmarks` (about 15 minutes on 2 shared cores) or `python -m benchmarks --quick` (a smoke run).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import os
+import pickle
 import sqlite3
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 if __package__ in (None, ""):  # `python benchmarks/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import latency, report, scheduler, startup, throughput
-from benchmarks.harness import ROOT, BenchStandIn, minibot_process, session_of
+from benchmarks import cpu, latency, report, scheduler, startup, throughput
+from benchmarks.harness import ROOT, BenchStandIn
 from bot.standin import BotProcess, Driver
+from bot.standin.server import Guild
 
 log = logging.getLogger("benchmarks")
 
 
 @dataclass
 class Settings:
-    single_rounds: int = 30
-    concurrent_rounds: int = 4
+    rounds: int = 5
+    per_burst: int = 200
     clicks: int = 3000
     starts: int = 3
-    guilds: int = 1000
+    guilds: int = 2500
     fan_out: int = 250
     ticks: tuple[tuple[int, int], ...] = ((1000, 10), (10000, 10), (50000, 10), (10000, 100), (10000, 1000))
+    cases: tuple[str, ...] = ()
 
 
-QUICK = Settings(3, 1, 300, 1, 100, 60, ((1000, 10), (5000, 10), (5000, 100)))
+QUICK = Settings(2, 12, 300, 1, 100, 60, ((1000, 10), (5000, 10), (5000, 100)))
 
 
 @dataclass
@@ -45,120 +51,135 @@ class Results:
 
     settings: Settings
     command: str
+    pinning: str = ""
+    load: dict[str, str] = field(default_factory=dict)
+    cases: list[cpu.CaseResult] = field(default_factory=list)
     starts: dict[str, list[startup.Start]] = field(default_factory=dict)
     memory: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
-    rows: list[latency.Row] = field(default_factory=list)
     bursts: dict[str, throughput.Burst] = field(default_factory=dict)
     ticks: list[scheduler.Tick] = field(default_factory=list)
     fan_out: scheduler.FanOut | None = None
     integrity: str = ""
     seconds: float = 0.0
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    commit: str = field(default_factory=report.commit_now)
 
 
-async def measure_starts(
-    standin: BenchStandIn, work: Path, settings: Settings, results: Results
-) -> BotProcess:
-    """Fresh starts (sync), then warm starts (no sync) of the bot; the baseline syncs every start."""
-    driver = Driver(standin, timeout=30.0)
-    results.starts = {"bot fresh": [], "bot warm": [], "baseline": []}
-    for n in range(settings.starts):
-        fresh = BotProcess(standin, workdir=startup.fresh_workdir(work, f"fresh{n}"), name="bot")
-        results.starts["bot fresh"].append(await startup.timed_start(standin, fresh, "about", driver))
-        await startup.stop(fresh, standin)
-    bot = BotProcess(standin, workdir=startup.fresh_workdir(work, f"fresh{settings.starts - 1}"), name="bot")
-    for _ in range(settings.starts):
-        results.starts["bot warm"].append(await startup.timed_start(standin, bot, "about", driver))
-        await startup.stop(bot, standin)
-    return bot
+class Pinning:
+    """The stand-in and driver (this process) on one core, the bot under test on another, where possible."""
 
+    def __init__(self) -> None:
+        cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        self.harness, self.bots = ({cores[0]}, {cores[1]}) if len(cores) >= 2 else (None, None)
+        if self.harness is not None:
+            os.sched_setaffinity(0, self.harness)
 
-async def measure_baseline_starts(
-    standin: BenchStandIn, work: Path, settings: Settings, results: Results, guild_driver: Driver
-) -> BotProcess:
-    base = minibot_process(standin, startup.fresh_workdir(work, "minibot"), guild_driver.guild.id)
-    for _ in range(settings.starts):
-        results.starts["baseline"].append(await startup.timed_start(standin, base, "ping", guild_driver))
-        await startup.stop(base, standin)
-    return base
+    def pin(self, pid: int) -> None:
+        if self.bots is not None:
+            os.sched_setaffinity(pid, self.bots)
 
-
-async def start_pair(
-    standin: BenchStandIn, bot: BotProcess, base: BotProcess, base_driver: Driver
-) -> tuple[int, int]:
-    """Start the bot, then the baseline; the identify marks before each (to find their sessions)."""
-    bot_mark = standin.identify_count
-    await startup.timed_start(standin, bot, "about", Driver(standin))
-    base_mark = standin.identify_count
-    await startup.timed_start(standin, base, "ping", base_driver)
-    standin.target = None
-    return bot_mark, base_mark
-
-
-async def measure_latency(
-    standin: BenchStandIn,
-    bot_side: latency.Side,
-    base_side: latency.Side,
-    settings: Settings,
-    results: Results,
-) -> None:
-    for command in latency.COMMANDS:
-        log.info("latency %s", command.name)
-        results.rows.append(
-            await latency.measure(standin, bot_side, base_side, command, 1, settings.single_rounds)
+    def describe(self) -> str:
+        if self.harness is None:
+            return "not pinned (one core available)"
+        return (
+            f"stand-in + driver pinned to CPU {min(self.harness)}; each bot pinned to CPU {min(self.bots or {0})} "
+            "(the two bots take turns, so only one is busy at a time)"
         )
-        if command.concurrent:
-            row = await latency.measure(
-                standin, bot_side, base_side, command, latency.CONCURRENT, settings.concurrent_rounds
-            )
-            results.rows.append(row)
 
 
-async def measure_memory(
-    standin: BenchStandIn,
-    sides: dict[str, tuple[BotProcess, latency.Side, str]],
-    guilds: int,
-    results: Results,
-) -> None:
-    """RSS after the latency runs, then after `guilds` guilds joined (GUILD_CREATE to both bots)."""
-    for name, (process, _, _) in sides.items():
-        results.memory.setdefault(name, {})["after commands"] = startup.memory(process)
-    await startup.join_guilds(standin, guilds)
-    for name, (process, side, command) in sides.items():
-        standin.target = side.session
-        await side.driver.command(command)  # answered only after every GUILD_CREATE before it was processed
-        results.memory[name][f"after {guilds} guilds joined"] = startup.memory(process)
+def load_line() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def bare_process(standin: BenchStandIn, workdir: Path, replies: Path) -> BotProcess:
+    argv = [sys.executable, str(ROOT / "benchmarks" / "bare.py")]
+    env = {"BARE_REPLIES": str(replies)}
+    return BotProcess(
+        standin, argv, workdir=workdir, name="bare", env=env, dev_guild=False, require_commands=False
+    )
+
+
+async def start_stage(
+    standin: BenchStandIn, process: BotProcess, guild: Guild, prefix: str, pinning: Pinning
+) -> tuple[cpu.Stage, startup.Start]:
+    driver = Driver(standin, guild=guild, timeout=30.0)
+    started = await startup.timed_start(standin, process, "about", driver, pinning.pin)
+    session = standin.target
+    assert session is not None and process.pid is not None
+    side = await latency.prepare_side(standin, session, guild, prefix)
+    stage = cpu.Stage(side, process.pid, prefix)
+    stage.fresh = cpu.fresh_members(standin, guild, f"{prefix}new")
+    return stage, started
+
+
+async def restarts(
+    standin: BenchStandIn, process: BotProcess, guild: Guild, count: int, pinning: Pinning
+) -> tuple[list[startup.Start], tuple[float, float]]:
+    """Restart `count` times with every guild present; RSS after the last start's first answer."""
+    found = []
+    for _ in range(count):
+        await startup.stop(process, standin)
+        found.append(
+            await startup.timed_start(standin, process, "about", Driver(standin, guild=guild), pinning.pin)
+        )
+    return found, startup.memory(process)
 
 
 async def run(settings: Settings, results: Results) -> None:
     started = time.perf_counter()
+    pinning = Pinning()
+    results.pinning = pinning.describe()
+    results.load["start"] = load_line()
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
-        work = Path(folder)
+        work = Path(
+            os.environ.get("BENCH_DIR") or folder
+        )  # BENCH_DIR keeps the logs and replies to look into
         async with BenchStandIn() as standin:
             base_guild = await standin.add_guild("Baseline Club")
-            base_driver = Driver(standin, guild=base_guild, timeout=30.0)
-            log.info("start-up")
-            bot = await measure_starts(standin, work, settings, results)
-            base = await measure_baseline_starts(standin, work, settings, results, base_driver)
-            bot_mark, base_mark = await start_pair(standin, bot, base, base_driver)
+            bot = BotProcess(standin, workdir=startup.fresh_workdir(work, "bot"), name="bot")
+            bot_stage, first = await start_stage(standin, bot, standin.guild, "b", pinning)
+            results.starts = {"bot": [first], "bare": []}
+            await bot_stage.side.driver.command("config trivia timeout", {"seconds": 300}, member="mod")
+            log.info("recording the film bot's answers")
+            wanted = (*settings.cases, "/about")  # the bare bot's start-up answers /about
+            found = [c for c in cpu.cases() if not settings.cases or any(w in c.name for w in wanted)]
+            answers = await cpu.record_answers(standin, bot_stage, found)
+            bot_stage.expected = {k: cpu.shape(a["type"], a["data"]) for k, a in answers.items()}
+            replies = work / "replies.json"
+            replies.write_text(json.dumps(answers), encoding="utf-8")
+            standin.commands[base_guild.id] = dict(standin.commands[standin.guild.id])
+            bare = bare_process(standin, startup.fresh_workdir(work, "bare"), replies)
+            bare_stage, first = await start_stage(standin, bare, base_guild, "m", pinning)
+            bare_stage.expected = bot_stage.expected
+            results.starts["bare"].append(first)
             results.memory = {
-                "bot": {"idle": startup.memory(bot)},
-                "baseline": {"idle": startup.memory(base)},
+                "bot": {"after start": startup.memory(bot)},
+                "bare": {"after start": startup.memory(bare)},
             }
-            bot_session = session_of(standin, bot_mark, base_mark)
-            bot_side = await latency.prepare_side(standin, bot_session, standin.guild, "b")
-            base_side = await latency.prepare_side(standin, session_of(standin, base_mark), base_guild, "m")
-            log.info("latency")
-            await measure_latency(standin, bot_side, base_side, settings, results)
+            log.info("warm-up round")
+            await cpu.run_rounds(standin, bot_stage, bare_stage, found, 1, max(2, settings.per_burst // 10))
+            log.info("%d rounds of %d cases", settings.rounds, len(found))
+            results.cases = await cpu.run_rounds(
+                standin, bot_stage, bare_stage, found, settings.rounds, settings.per_burst, log.info
+            )
+            results.load["after the rounds"] = load_line()
+            results.memory["bot"]["after the rounds"] = startup.memory(bot)
+            results.memory["bare"]["after the rounds"] = startup.memory(bare)
             log.info("trivia throughput")
             results.bursts["bot"] = await throughput.trivia_burst(
-                standin, bot_side, bot.database_path, settings.clicks
+                standin, bot_stage.side, bot.database_path, settings.clicks, pid=bot_stage.pid
             )
-            results.bursts["baseline"] = await throughput.baseline_burst(standin, base_side, settings.clicks)
-            log.info("memory with many guilds")
-            sides = {"bot": (bot, bot_side, "about"), "baseline": (base, base_side, "ping")}
-            await measure_memory(standin, sides, settings.guilds, results)
-            await base.stop()
-            await bot.stop()
+            results.bursts["bare"] = await throughput.bare_burst(
+                standin, bare_stage.side, settings.clicks, pid=bare_stage.pid
+            )
+            log.info("start-up and memory with %d servers", settings.guilds)
+            await startup.join_guilds(standin, settings.guilds)
+            for name, process, guild in (("bot", bot, standin.guild), ("bare", bare, base_guild)):
+                starts, rss = await restarts(standin, process, guild, settings.starts, pinning)
+                results.starts[f"{name}, {len(standin.world.guilds):,} servers"] = starts
+                results.memory[name][f"after a start with {len(standin.world.guilds):,} servers"] = rss
+                await startup.stop(process, standin)
             with sqlite3.connect(bot.database_path) as conn:
                 results.integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
             log.info("scheduler")
@@ -168,6 +189,7 @@ async def run(settings: Settings, results: Results) -> None:
                 g.channel("general").id for g in list(standin.world.guilds.values())[-settings.fan_out :]
             ]
             results.fan_out = await scheduler.fan_out(standin, channels)
+    results.load["end"] = load_line()
     results.seconds = time.perf_counter() - started
 
 
@@ -177,14 +199,43 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="a smoke run with few samples (not for the report)"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="where to write")
+    parser.add_argument("--rounds", type=int, help="alternating rounds per case (default 5)")
+    parser.add_argument("--per-burst", type=int, help="interactions per burst (default 200)")
+    parser.add_argument(
+        "--save", type=Path, help="also keep the measurements here (pickle), to re-render later"
+    )
+    parser.add_argument(
+        "--render", type=Path, help="write the report from saved measurements, without running"
+    )
+    parser.add_argument("--cases", nargs="*", default=[], help="only cases whose name contains one of these")
+    parser.add_argument("--skip-scheduler", action="store_true", help="leave out the scheduler measurements")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("bot.standin").setLevel(logging.ERROR)
     logging.getLogger("discord").setLevel(logging.ERROR)
     settings = QUICK if args.quick else Settings()
+    if args.rounds:
+        settings = replace(settings, rounds=args.rounds)
+    if args.per_burst:
+        settings = replace(settings, per_burst=args.per_burst)
+    if args.cases:
+        settings = replace(settings, cases=tuple(args.cases))
+    if args.skip_scheduler:
+        settings = replace(settings, ticks=settings.ticks[:2], fan_out=20)
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
-    results = Results(settings, command)
-    asyncio.run(run(settings, results))
+    command += "".join(
+        f" --{k.replace('_', '-')} {v}"
+        for k, v in (("rounds", args.rounds), ("per_burst", args.per_burst))
+        if v
+    )
+    command += " --skip-scheduler" if args.skip_scheduler else ""
+    if args.render:
+        results = pickle.loads(args.render.read_bytes())
+    else:
+        results = Results(settings, command)
+        asyncio.run(run(settings, results))
+        if args.save:
+            args.save.write_bytes(pickle.dumps(results))
     text = report.render(results)
     args.out.write_text(text, encoding="utf-8")
     print(text)

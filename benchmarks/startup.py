@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,11 @@ class Start:
 
 
 async def timed_start(
-    standin: BenchStandIn, process: BotProcess, first_command: str, guild_driver: Driver
+    standin: BenchStandIn,
+    process: BotProcess,
+    first_command: str,
+    guild_driver: Driver,
+    pin: Callable[[int], None] = lambda _: None,
 ) -> Start:
     """Start the process and time it from the stand-in's side: READY dispatched with every guild after a new
     IDENTIFY (commands are synced before IDENTIFY, in setup_hook), then the first slash command answered."""
@@ -29,6 +34,8 @@ async def timed_start(
     loop = asyncio.get_running_loop()
     started = loop.time()
     await process.start()
+    assert process.pid is not None
+    pin(process.pid)
 
     def ready() -> Session | None:
         found = [s for s in standin.sessions.values() if s.number > mark_identify and s.guilds_dispatched_at]

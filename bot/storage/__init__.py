@@ -14,12 +14,13 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -247,13 +248,14 @@ class Database:
             conn = self.conn
             self._idle.clear()
             try:
-                await conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield Transaction(conn)
                 except BaseException:
-                    await _rollback(conn)
+                    if conn.in_transaction:
+                        await conn.execute("ROLLBACK")
                     raise
-                await conn.execute("COMMIT")
+                if conn.in_transaction:
+                    await conn.execute("COMMIT")
             finally:
                 self._idle.set()
 
@@ -272,7 +274,25 @@ class Database:
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement (atomic on its own, no explicit transaction); returns the rows changed."""
-        return await _rowcount(await self._statement_turn(), sql, params)
+        conn = await self._statement_turn()
+        return await _in_worker(conn, partial(_run, sql=sql, params=tuple(params), begin=False))
+
+    async def atomic(self, work: Callable[[Atomic], T]) -> T:
+        """Run `work` (plain code, no awaits) in one write transaction on the database thread: one hand-off
+        for a read-check-write sequence; committed when it returns, rolled back if it raises."""
+        conn = await self._statement_turn()
+        return await _in_worker(conn, partial(_atomic, work=work))
+
+    async def batch(
+        self, statements: Sequence[tuple[str, Iterable[Any]]], *, chained: bool = False
+    ) -> list[int]:
+        """Run write statements in one transaction with one hand-off; the rows each changed.
+
+        With `chained`, a statement that changes nothing ends the batch (the rest depend on it), still committed.
+        """
+        conn = await self._statement_turn()
+        prepared = [(sql, tuple(params)) for sql, params in statements]
+        return await _in_worker(conn, partial(_batch, statements=prepared, chained=chained))
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")
@@ -289,30 +309,106 @@ def database_for(*, url: str | None, path: Path, pool_size: int = 10) -> Databas
 
 
 class Transaction:
-    """Statements inside `Database.transaction()`; each is one hand-off to the database thread."""
+    """Statements inside `Database.transaction()`: each is one hand-off to the database thread, and the
+    transaction begins (BEGIN IMMEDIATE) in the same hand-off as its first statement."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        return next(iter(await self._conn.execute_fetchall(sql, tuple(params))), None)
+        return next(iter(await self.fetchall(sql, params)), None)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+        begin = not self._conn.in_transaction
+        return await _in_worker(self._conn, partial(_fetch, sql=sql, params=tuple(params), begin=begin))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement; returns the rows changed."""
-        return await _rowcount(self._conn, sql, params)
+        begin = not self._conn.in_transaction
+        return await _in_worker(self._conn, partial(_run, sql=sql, params=tuple(params), begin=begin))
 
     async def executemany(self, sql: str, params: Iterable[Iterable[Any]]) -> None:
-        await self._conn.executemany(sql, [tuple(p) for p in params])
+        rows = [tuple(p) for p in params]
+        await _in_worker(self._conn, partial(_many, sql=sql, rows=rows, begin=not self._conn.in_transaction))
 
 
-async def _rowcount(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> int:
-    # One hand-off: the statement runs to completion in execute(); reading rowcount needs no thread, and
-    # the finished cursor is simply dropped (closing it would cost a second hand-off for nothing).
-    cursor = await conn.execute(sql, tuple(params))
-    return int(cursor.rowcount)
+T = TypeVar("T")
+
+
+class Atomic:
+    """The statements of `Database.atomic` work, run where the connection lives (plain calls, no awaits)."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        row: aiosqlite.Row | None = self._raw.execute(sql, tuple(params)).fetchone()
+        return row
+
+    def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        return self._raw.execute(sql, tuple(params)).fetchall()
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        return int(self._raw.execute(sql, tuple(params)).rowcount)
+
+
+def _atomic(raw: sqlite3.Connection, *, work: Callable[[Atomic], T]) -> T:
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(Atomic(raw))
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return result
+
+
+async def _in_worker(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run `work(sqlite3 connection)` on aiosqlite's worker thread: one hand-off, however many statements.
+
+    aiosqlite's own helpers (execute_fetchall, execute_insert, cursors) all go through this same
+    `Connection._execute` queue; calling it directly lets a transaction's BEGIN travel with its first
+    statement and a write batch travel whole.
+    """
+    result: T = await conn._execute(work, conn._conn)
+    return result
+
+
+def _fetch(raw: sqlite3.Connection, *, sql: str, params: tuple[Any, ...], begin: bool) -> list[aiosqlite.Row]:
+    if begin:
+        raw.execute("BEGIN IMMEDIATE")
+    return raw.execute(sql, params).fetchall()
+
+
+def _run(raw: sqlite3.Connection, *, sql: str, params: tuple[Any, ...], begin: bool) -> int:
+    if begin:
+        raw.execute("BEGIN IMMEDIATE")
+    return int(raw.execute(sql, params).rowcount)
+
+
+def _many(raw: sqlite3.Connection, *, sql: str, rows: list[tuple[Any, ...]], begin: bool) -> None:
+    if begin:
+        raw.execute("BEGIN IMMEDIATE")
+    raw.executemany(sql, rows)
+
+
+def _batch(
+    raw: sqlite3.Connection, *, statements: list[tuple[str, tuple[Any, ...]]], chained: bool
+) -> list[int]:
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        counts: list[int] = []
+        for sql, params in statements:
+            counts.append(int(raw.execute(sql, params).rowcount))
+            if chained and counts[-1] == 0:
+                break
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return counts
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:

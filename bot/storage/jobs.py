@@ -65,8 +65,7 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Schedule a job unless one with the same kind and key exists; returns whether it was added."""
-        async with self._db.transaction() as tx:
-            return await self.add_in(tx, kind, key, due_at, guild_id=guild_id, payload=payload)
+        return await self._db.execute(*self.insert(kind, key, due_at, guild_id=guild_id, payload=payload)) > 0
 
     async def add_in(
         self,
@@ -79,11 +78,22 @@ class JobStore:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Like `add`, inside a transaction another store already holds."""
-        changed = await tx.execute(
+        return await tx.execute(*self.insert(kind, key, due_at, guild_id=guild_id, payload=payload)) > 0
+
+    @staticmethod
+    def insert(
+        kind: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The statement that schedules a job unless (kind, key) exists, for a batch or an atomic unit."""
+        return (
             "INSERT INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
         )
-        return changed > 0
 
     async def replace(
         self,

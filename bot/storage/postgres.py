@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from bot.storage import (
+    Atomic,
     Database,
     DatabaseUnavailable,
     Migration,
@@ -74,6 +75,22 @@ async def run(conn: asyncpg.Connection, sql: str, params: tuple[Any, ...]) -> in
     if returns_rows(sql):
         return len(await conn.fetch(query, *params))
     return rowcount(await conn.execute(query, *params))
+
+
+class _BridgedAtomic:
+    """`Atomic`'s plain calls, each run as the transaction's async statement on the event loop."""
+
+    def __init__(self, tx: Transaction, loop: asyncio.AbstractEventLoop) -> None:
+        self._tx, self._loop = tx, loop
+
+    def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        return asyncio.run_coroutine_threadsafe(self._tx.fetchone(sql, params), self._loop).result()
+
+    def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        return asyncio.run_coroutine_threadsafe(self._tx.fetchall(sql, params), self._loop).result()
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        return asyncio.run_coroutine_threadsafe(self._tx.execute(sql, params), self._loop).result()
 
 
 class PostgresDatabase(Database):
@@ -185,6 +202,25 @@ class PostgresDatabase(Database):
                 raise DatabaseUnavailable(f"PostgreSQL went away while committing: {error}") from error
         finally:
             await self.pool.release(conn)
+
+    async def batch(
+        self, statements: Sequence[tuple[str, Iterable[Any]]], *, chained: bool = False
+    ) -> list[int]:
+        """Write statements in one transaction (see `Database.batch`)."""
+        counts: list[int] = []
+        async with self.transaction() as tx:
+            for sql, params in statements:
+                counts.append(await tx.execute(sql, params))
+                if chained and counts[-1] == 0:
+                    break
+        return counts
+
+    async def atomic(self, work: Callable[[Atomic], T]) -> T:
+        """Run `work` in one transaction (see `Database.atomic`). Its plain calls are bridged to this
+        transaction's async statements: `work` runs in a worker thread and waits for each on the loop."""
+        loop = asyncio.get_running_loop()
+        async with self.transaction() as tx:
+            return await asyncio.to_thread(work, _BridgedAtomic(tx, loop))  # type: ignore[arg-type]
 
     async def _read(self, query: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         async with self.pool.acquire() as conn:

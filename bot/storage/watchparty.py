@@ -6,13 +6,14 @@ cancelled. Every change of state is a compare-and-set inside one transaction, so
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.storage import Database, Transaction
+    from bot.storage import Atomic, Database, Transaction
 
 OPEN = "open"
 TIED = "tied"
@@ -91,11 +92,32 @@ class VoteResult:
 Decider = Callable[[Poll, list[int]], Decision]
 
 
+POLL_CACHE_LIMIT = 5000
+
+
 class WatchPartyStore:
-    """SQL for the watchparty cog."""
+    """SQL for the watchparty cog.
+
+    Every button click on a poll reads the poll, and a poll changes only through this store's own
+    writes, so polls are cached by id; each write drops the poll's entry (and a read that overlapped a
+    write is not kept). Votes are not part of `Poll`, so voting leaves the cache alone.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._polls: dict[int, Poll] = {}
+        self._writes: dict[int, int] = {}  # poll id -> writes started, to spot reads that overlapped one
+
+    @contextmanager
+    def _changing(self, poll_id: int) -> Iterator[None]:
+        """Around a write: the cached poll is dropped, and reads overlapping the write are not cached."""
+        self._polls.pop(poll_id, None)
+        self._writes[poll_id] = self._writes.get(poll_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._polls.pop(poll_id, None)
+            self._writes[poll_id] += 1
 
     async def create(self, new: NewPoll, close_kind: str, close_key: Callable[[int], str]) -> Poll:
         """Store a poll, its slots and its closing job (keyed by the new poll's id) in one transaction."""
@@ -126,56 +148,67 @@ class WatchPartyStore:
 
     async def delete(self, poll_id: int) -> None:
         """Forget a poll entirely (used when its message could not be posted)."""
-        await self._db.execute("DELETE FROM wp_polls WHERE id = ?", (poll_id,))
+        with self._changing(poll_id):
+            await self._db.execute("DELETE FROM wp_polls WHERE id = ?", (poll_id,))
 
     async def set_message(self, poll_id: int, message_id: int) -> None:
-        await self._db.execute("UPDATE wp_polls SET message_id = ? WHERE id = ?", (message_id, poll_id))
+        with self._changing(poll_id):
+            await self._db.execute("UPDATE wp_polls SET message_id = ? WHERE id = ?", (message_id, poll_id))
 
     async def get(self, poll_id: int) -> Poll | None:
         """A poll with its slots, or None."""
+        cached = self._polls.get(poll_id)
+        if cached is not None:
+            return cached
+        writes = self._writes.get(poll_id, 0)
         row = await self._db.fetchone("SELECT * FROM wp_polls WHERE id = ?", (poll_id,))
         if row is None:
             return None
         slots = await self._db.fetchall(
             "SELECT slot, starts_at, label FROM wp_slots WHERE poll_id = ? ORDER BY slot", (poll_id,)
         )
-        return _poll(row, slots)
+        poll = _poll(row, slots)
+        if self._writes.get(poll_id, 0) == writes:
+            if len(self._polls) >= POLL_CACHE_LIMIT:
+                del self._polls[next(iter(self._polls))]
+            self._polls[poll_id] = poll
+        return poll
 
     async def live(self, guild_id: int) -> list[Poll]:
         """Open, tied and scheduled polls in a server, oldest first (two queries, however many polls)."""
         rows = await self._db.fetchall(
-            "SELECT * FROM wp_polls WHERE guild_id = ? AND state IN (?, ?, ?) ORDER BY id",
+            "SELECT p.*, s.slot AS s_slot, s.starts_at AS s_starts_at, s.label AS s_label FROM wp_polls p "
+            "LEFT JOIN wp_slots s ON s.poll_id = p.id "
+            "WHERE p.guild_id = ? AND p.state IN (?, ?, ?) ORDER BY p.id, s.slot",
             (guild_id, *LIVE_STATES),
-        )
-        slot_rows = await self._db.fetchall(
-            "SELECT s.poll_id, s.slot, s.starts_at, s.label FROM wp_slots s JOIN wp_polls p ON p.id = s.poll_id "
-            "WHERE p.guild_id = ? AND p.state IN (?, ?, ?) ORDER BY s.poll_id, s.slot",
-            (guild_id, *LIVE_STATES),
-        )
-        slots: dict[int, list[Any]] = {}
-        for slot in slot_rows:
-            slots.setdefault(int(slot["poll_id"]), []).append(slot)
-        return [_poll(row, slots.get(int(row["id"]), [])) for row in rows]
+        )  # one query: each poll's row repeats once per slot
+        polls: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+        for row in rows:
+            _, slots = polls.setdefault(int(row["id"]), (row, []))
+            if row["s_slot"] is not None:
+                slots.append(
+                    {"slot": row["s_slot"], "starts_at": row["s_starts_at"], "label": row["s_label"]}
+                )
+        return [_poll(row, slots) for row, slots in polls.values()]
 
     async def toggle_vote(self, poll_id: int, slot: int, user_id: int, now: datetime) -> VoteResult | None:
         """Approve a slot, or withdraw an approval, in one transaction; None when the poll isn't open."""
-        async with self._db.transaction() as tx:
-            if not await _is_open_slot(tx, poll_id, slot):
+
+        def toggle(tx: Atomic) -> VoteResult | None:
+            if tx.fetchone(_OPEN_SLOT, (poll_id, slot, OPEN)) is None:
                 return None
+            key = (poll_id, slot, user_id)
             withdrew = (
-                await tx.execute(
-                    "DELETE FROM wp_votes WHERE poll_id = ? AND slot = ? AND user_id = ?",
-                    (poll_id, slot, user_id),
-                )
-                > 0
+                tx.execute("DELETE FROM wp_votes WHERE poll_id = ? AND slot = ? AND user_id = ?", key) > 0
             )
             if not withdrew:
-                await tx.execute(
+                tx.execute(
                     "INSERT INTO wp_votes (poll_id, slot, user_id, voted_at) VALUES (?, ?, ?, ?)",
-                    (poll_id, slot, user_id, now.timestamp()),
+                    (*key, now.timestamp()),
                 )
-            counts = await _counts(tx, poll_id)
-        return VoteResult(not withdrew, counts)
+            return VoteResult(not withdrew, [int(row["n"]) for row in tx.fetchall(_COUNTS, (poll_id,))])
+
+        return await self._db.atomic(toggle)
 
     async def counts(self, poll_id: int) -> list[int]:
         """Votes per slot, in slot order."""
@@ -193,14 +226,14 @@ class WatchPartyStore:
 
     async def toggle_ping(self, poll_id: int, user_id: int) -> bool:
         """Opt in to (or out of) being mentioned when the party is set; returns whether now opted in."""
-        async with self._db.transaction() as tx:
-            if (
-                await tx.execute("DELETE FROM wp_pings WHERE poll_id = ? AND user_id = ?", (poll_id, user_id))
-                > 0
-            ):
+
+        def toggle(tx: Atomic) -> bool:
+            if tx.execute("DELETE FROM wp_pings WHERE poll_id = ? AND user_id = ?", (poll_id, user_id)) > 0:
                 return False
-            await tx.execute("INSERT INTO wp_pings (poll_id, user_id) VALUES (?, ?)", (poll_id, user_id))
-        return True
+            tx.execute("INSERT INTO wp_pings (poll_id, user_id) VALUES (?, ?)", (poll_id, user_id))
+            return True
+
+        return await self._db.atomic(toggle)
 
     async def opted_in_voters(self, poll_id: int, slot: int) -> list[int]:
         """Voters for a slot who opted in to being mentioned, earliest vote first."""
@@ -217,58 +250,56 @@ class WatchPartyStore:
         poll = await self.get(poll_id)
         if poll is None or poll.state != OPEN:
             return None
-        async with self._db.transaction() as tx:
-            counts = await _counts(tx, poll_id)
-            decision = decide(poll, counts)
-            changed = await tx.execute(
-                "UPDATE wp_polls SET state = ?, winner_slot = ?, tie_due_at = ?, closed_at = ? "
-                "WHERE id = ? AND state = ?",
-                (
-                    decision.state,
-                    decision.winner_slot,
-                    _ts(decision.tie_due_at),
-                    now.timestamp(),
-                    poll_id,
-                    OPEN,
-                ),
-            )
-            if changed == 0:
-                return None
-        return await self.get(poll_id)
+        with self._changing(poll_id):
+            async with self._db.transaction() as tx:
+                counts = await _counts(tx, poll_id)
+                decision = decide(poll, counts)
+                changed = await tx.execute(
+                    "UPDATE wp_polls SET state = ?, winner_slot = ?, tie_due_at = ?, closed_at = ? "
+                    "WHERE id = ? AND state = ?",
+                    (
+                        decision.state,
+                        decision.winner_slot,
+                        _ts(decision.tie_due_at),
+                        now.timestamp(),
+                        poll_id,
+                        OPEN,
+                    ),
+                )
+                if changed == 0:
+                    return None
+            return await self.get(poll_id)
 
     async def settle_tie(self, poll_id: int, slot: int | None) -> bool:
         """Pick a tied poll's winner (or close it with none); False when it was no longer tied."""
-        state = SCHEDULED if slot is not None else CLOSED
-        changed = await self._db.execute(
-            "UPDATE wp_polls SET state = ?, winner_slot = ? WHERE id = ? AND state = ?",
-            (state, slot, poll_id, TIED),
-        )
-        return changed > 0
+        with self._changing(poll_id):
+            state = SCHEDULED if slot is not None else CLOSED
+            changed = await self._db.execute(
+                "UPDATE wp_polls SET state = ?, winner_slot = ? WHERE id = ? AND state = ?",
+                (state, slot, poll_id, TIED),
+            )
+            return changed > 0
 
     async def cancel(self, poll_id: int) -> bool:
         """Cancel a live poll or party; False when it had already ended."""
-        changed = await self._db.execute(
-            "UPDATE wp_polls SET state = ? WHERE id = ? AND state IN (?, ?, ?)",
-            (CANCELLED, poll_id, *LIVE_STATES),
-        )
-        return changed > 0
+        with self._changing(poll_id):
+            changed = await self._db.execute(
+                "UPDATE wp_polls SET state = ? WHERE id = ? AND state IN (?, ?, ?)",
+                (CANCELLED, poll_id, *LIVE_STATES),
+            )
+            return changed > 0
 
     async def set_event(self, poll_id: int, event_id: int) -> None:
-        await self._db.execute("UPDATE wp_polls SET event_id = ? WHERE id = ?", (event_id, poll_id))
+        with self._changing(poll_id):
+            await self._db.execute("UPDATE wp_polls SET event_id = ? WHERE id = ?", (event_id, poll_id))
 
     async def set_announced(self, poll_id: int, state: str) -> None:
         """Record that the channel has been told about this state."""
-        await self._db.execute("UPDATE wp_polls SET announced = ? WHERE id = ?", (state, poll_id))
+        with self._changing(poll_id):
+            await self._db.execute("UPDATE wp_polls SET announced = ? WHERE id = ?", (state, poll_id))
 
 
-async def _is_open_slot(tx: Transaction, poll_id: int, slot: int) -> bool:
-    row = await tx.fetchone(
-        "SELECT 1 FROM wp_polls p JOIN wp_slots s ON s.poll_id = p.id "
-        "WHERE p.id = ? AND s.slot = ? AND p.state = ?",
-        (poll_id, slot, OPEN),
-    )
-    return row is not None
-
+_OPEN_SLOT = "SELECT 1 FROM wp_polls p JOIN wp_slots s ON s.poll_id = p.id WHERE p.id = ? AND s.slot = ? AND p.state = ?"
 
 _COUNTS = (
     "SELECT s.slot, COUNT(v.user_id) AS n FROM wp_slots s "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -194,3 +195,16 @@ async def test_lone_statements_wait_for_an_open_transaction_and_stay_outside_it(
 async def test_concurrent_reads_are_not_serialised_behind_a_lock(db: Database) -> None:
     results = await asyncio.gather(*(db.fetchone("SELECT ?", (n,)) for n in range(200)))
     assert [r[0] for r in results if r is not None] == list(range(200))
+
+
+async def test_a_batch_is_one_transaction_and_chained_batches_stop_at_no_change(db: Database) -> None:
+    insert = ("INSERT INTO meta (key, value) VALUES (?, ?)", ("a", "1"))
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.batch([insert, ("INSERT INTO meta (key, value) VALUES (?, ?)", ("a", "2"))])
+    assert await db.config.get_meta("a") is None  # the first insert was rolled back with the second
+    counts = await db.batch(
+        [("UPDATE meta SET value = 'x' WHERE key = 'missing'", ()), insert], chained=True
+    )
+    assert counts == [0] and await db.config.get_meta("a") is None
+    assert await db.batch([insert, ("UPDATE meta SET value = '3' WHERE key = 'a'", ())]) == [1, 1]
+    assert await db.config.get_meta("a") == "3"

@@ -1,0 +1,258 @@
+"""The fair baseline: a bare discord.py client that answers every benchmarked interaction from memory.
+
+It gets the film bot's recorded answers (a JSON file named by BARE_REPLIES) and, for each interaction,
+sends a reply of the same shape and size through discord.py's public API: the same content, embeds,
+components, ephemerality and follow-ups, built once at start-up where discord.py allows (embeds) and per
+reply where its objects are single-use (views, modals). It uses the film bot's intents and member cache
+settings, so the difference between the two is the project's own cost.
+
+Same contract as `python -m bot`: DISCORD_TOKEN, DISCORD_API_BASE, DISCORD_GATEWAY_URL.
+Run it as a script: `python benchmarks/bare.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+
+log = logging.getLogger("bare")
+
+CHANNEL_MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL = (
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+)
+EPHEMERAL = 1 << 6
+
+
+def interaction_key(kind: int, data: dict[str, Any]) -> str:
+    """What identifies a benchmarked case: a command path and its options, or a custom_id, numbers left out
+    (they are ids that differ between runs: polls, questions, channels)."""
+    if kind in (2, 4):  # application command, autocomplete
+        words, options = [str(data.get("name"))], list(data.get("options") or ())
+        while options and options[0].get("type") in (1, 2):
+            words.append(str(options[0]["name"]))
+            options = list(options[0].get("options") or ())
+        focused = [str(o["name"]) for o in options if o.get("focused")]
+        names = sorted(f"{o['name']}={re.sub(r'[0-9]+', '#', str(o.get('value')))}" for o in options)
+        prefix = "auto" if kind == 4 else "cmd"
+        return f"{prefix}:{' '.join(words)}({','.join(names)}){'@' + focused[0] if focused else ''}"
+    return f"{'modal' if kind == 5 else 'component'}:{re.sub(r'[0-9]+', '#', str(data.get('custom_id')))}"
+
+
+@dataclass
+class Message:
+    """One message's worth of reply: content, embeds built once, components as plain data."""
+
+    content: str | None
+    embeds: list[discord.Embed]
+    components: list[dict[str, Any]]
+    ephemeral: bool
+
+    @classmethod
+    def of(cls, data: dict[str, Any] | None) -> Message:
+        data = data or {}
+        return cls(
+            data.get("content") or None,
+            [discord.Embed.from_dict(e) for e in data.get("embeds") or ()],
+            list(data.get("components") or ()),
+            bool(int(data.get("flags") or 0) & EPHEMERAL),
+        )
+
+    def view(self) -> discord.ui.View | None:
+        if not self.components:
+            return None
+        view = discord.ui.View(timeout=None)
+        for row, container in enumerate(self.components):
+            for item in container.get("components") or ():
+                view.add_item(_item(item, row))
+        view.stop()  # answered here from memory; nothing for discord.py to keep dispatching to
+        return view
+
+    def kwargs(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"content": self.content}
+        if self.embeds:
+            found["embeds"] = self.embeds
+        view = self.view()
+        if view is not None:
+            found["view"] = view
+        return found
+
+
+def _item(data: dict[str, Any], row: int) -> discord.ui.Item[Any]:
+    if data["type"] == 2:
+        emoji = data.get("emoji")
+        return discord.ui.Button(
+            style=discord.ButtonStyle(int(data.get("style") or 2)),
+            label=data.get("label"),
+            custom_id=data.get("custom_id"),
+            url=data.get("url"),
+            disabled=bool(data.get("disabled")),
+            emoji=emoji.get("name") if isinstance(emoji, dict) else None,
+            row=row,
+        )
+    options = [
+        discord.SelectOption(
+            label=o["label"],
+            value=o["value"],
+            description=o.get("description"),
+            default=bool(o.get("default")),
+        )
+        for o in data.get("options") or ()
+    ]
+    return discord.ui.Select(
+        custom_id=data.get("custom_id") or discord.utils.MISSING,
+        placeholder=data.get("placeholder"),
+        min_values=int(data.get("min_values", 1)),
+        max_values=int(data.get("max_values", 1)),
+        options=options,
+        disabled=bool(data.get("disabled")),
+        row=row,
+    )
+
+
+@dataclass
+class Answer:
+    """The recorded answer to one case: the callback, the final original message if deferred, follow-ups."""
+
+    kind: int
+    message: Message
+    choices: list[dict[str, Any]]
+    modal: dict[str, Any]
+    original: Message | None
+    followups: list[Message]
+    posts: list[Message]
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Answer:
+        original = data.get("original")
+        return cls(
+            int(data["type"]),
+            Message.of(data.get("data")),
+            list((data.get("data") or {}).get("choices") or ()),
+            dict(data.get("data") or {}),
+            Message.of(original) if original is not None else None,
+            [Message.of(m) for m in data.get("followups") or ()],
+            [Message.of(m) for m in data.get("posts") or ()],
+        )
+
+    async def send(self, interaction: discord.Interaction) -> None:
+        response = interaction.response
+        if self.kind == CHANNEL_MESSAGE:
+            await response.send_message(**self.message.kwargs(), ephemeral=self.message.ephemeral)
+        elif self.kind == UPDATE_MESSAGE:
+            await response.edit_message(**self.message.kwargs())
+        elif self.kind == AUTOCOMPLETE_RESULT:
+            await response.autocomplete(
+                [discord.app_commands.Choice(name=c["name"], value=c["value"]) for c in self.choices]
+            )
+        elif self.kind == MODAL:
+            await response.send_modal(_modal(self.modal))
+        elif self.kind in (DEFERRED_MESSAGE, DEFERRED_UPDATE):
+            if self.kind == DEFERRED_MESSAGE:
+                ephemeral = self.original.ephemeral if self.original else False
+                await response.defer(ephemeral=ephemeral, thinking=True)
+            else:
+                await response.defer()
+            if self.original is not None:
+                await interaction.edit_original_response(**self.original.kwargs())
+        for message in self.followups:
+            await interaction.followup.send(**_sendable(message), ephemeral=message.ephemeral)
+        channel = interaction.channel
+        for message in self.posts:
+            if isinstance(channel, discord.abc.Messageable):
+                await channel.send(**_sendable(message))
+
+
+def _sendable(message: Message) -> dict[str, Any]:
+    found = message.kwargs()
+    if found.get("content") is None:
+        found.pop("content")
+    return found
+
+
+def _modal(data: dict[str, Any]) -> discord.ui.Modal:
+    modal = discord.ui.Modal(title=str(data.get("title") or "Form"), custom_id=str(data.get("custom_id")))
+    for container in data.get("components") or ():
+        inner = container.get("component")
+        fields = [inner] if inner else list(container.get("components") or ())
+        for field in fields:
+            modal.add_item(
+                discord.ui.TextInput(
+                    label=str(container.get("label") or field.get("label") or "Answer"),
+                    custom_id=str(field.get("custom_id")),
+                    style=discord.TextStyle(int(field.get("style") or 1)),
+                    max_length=field.get("max_length"),
+                    min_length=field.get("min_length"),
+                    required=bool(field.get("required", True)),
+                    placeholder=field.get("placeholder"),
+                )
+            )
+    modal.stop()
+    return modal
+
+
+class Bare(discord.Client):
+    """Answers from memory; the same intents and caches as the film bot."""
+
+    def __init__(self, answers: dict[str, Answer]) -> None:
+        super().__init__(
+            intents=discord.Intents(guilds=True),
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.answers = answers
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        key = interaction_key(interaction.type.value, dict(interaction.data or {}))
+        answer = self.answers.get(key)
+        if answer is None:
+            log.warning("no recorded answer for %s", key)
+            await interaction.response.send_message("not recorded", ephemeral=True)
+            return
+        await answer.send(interaction)
+
+
+def load_answers(path: Path) -> dict[str, Answer]:
+    return {key: Answer.of(data) for key, data in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
+async def run(token: str, answers: dict[str, Answer]) -> None:
+    client = Bare(answers)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(client.close()))
+    async with client:
+        await client.start(token)
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    if os.environ.get("DISCORD_API_BASE"):
+        discord.http.Route.BASE = os.environ["DISCORD_API_BASE"].rstrip("/")
+    if os.environ.get("DISCORD_GATEWAY_URL"):
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
+    replies = os.environ.get("BARE_REPLIES")
+    answers = load_answers(Path(replies)) if replies else {}
+    asyncio.run(run(os.environ["DISCORD_TOKEN"], answers))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,495 @@
+"""CPU time per interaction, for every command and button, beside a bare discord.py bot giving the same reply.
+
+Each case is run in alternating rounds (bot, bare, bot, bare… with the order flipped every round). A burst
+sends `n` interactions, `window` in flight, and reads the bot process's CPU time (user + system, summed over
+its threads from /proc/<pid>/task/*/schedstat, in ns) before the burst and once the process has gone quiet
+after it. Latency (INTERACTION_CREATE dispatched → callback received, in the stand-in) is kept per sample.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bare import interaction_key
+from benchmarks.harness import BenchStandIn, wait_answered
+from benchmarks.latency import COMMANDS, Command, Side
+from bot.standin import InteractionRecord, Message, Reply
+from bot.standin.server import DEFERRED_MESSAGE, MESSAGE_COMPONENT, Member
+
+QUIET_NS = 2_000_000  # the bot counts as idle again when it used under 2 ms of CPU in the last 50 ms
+SKIPPED = ("trivia start", "trivia stop", "watchparty cancel")  # run as their own cases below
+TRIVIA_CHANNEL = "spoilers"
+
+
+def cpu_ns(pid: int) -> int:
+    """A process's CPU time so far (every live thread's run time: user + system), in nanoseconds."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended between listing and reading
+    return total
+
+
+async def settle(pid: int) -> int:
+    """Wait until the process stops working on the burst (follow-ups, posts); its CPU time then."""
+    before = cpu_ns(pid)
+    for _ in range(40):
+        await asyncio.sleep(0.05)
+        now = cpu_ns(pid)
+        if now - before < QUIET_NS:
+            return now
+        before = now
+    return before
+
+
+@dataclass
+class Cell:
+    """One case on one bot, over every round: CPU per interaction for each round, and latencies."""
+
+    cpu_per_round: list[float] = field(default_factory=list)  # seconds per interaction
+    latencies: list[float] = field(default_factory=list)
+    interactions: int = 0
+    errors: int = 0
+    mismatched: int = 0  # replies whose shape differs from the recorded one (callback, flags, embeds, rows)
+
+
+@dataclass
+class CaseResult:
+    name: str
+    kind: str
+    bot: Cell = field(default_factory=Cell)
+    bare: Cell = field(default_factory=Cell)
+
+    def ratios(self) -> list[float]:
+        """Per-round ratio of CPU per interaction, bot / bare (rounds paired in order)."""
+        return [b / a for b, a in zip(self.bot.cpu_per_round, self.bare.cpu_per_round, strict=False) if a > 0]
+
+
+@dataclass
+class Stage:
+    """One bot in the run: its side (session, driver, members), its pid, and case-to-case state."""
+
+    side: Side
+    pid: int
+    name: str
+    polls: list[int] = field(default_factory=list)
+    fresh: Callable[[int], Awaitable[list[Member]]] | None = None
+    prepared: Prepared | None = None
+    members_for_burst: list[Member] = field(default_factory=list)
+    burst_size: int = 0
+    expected: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # reply shapes recorded, by case key
+
+
+Burst = Callable[[BenchStandIn, Stage, int, int], Awaitable[tuple[list[InteractionRecord], int]]]
+
+
+@dataclass
+class Prepared:
+    """A message with the button to press, the reply that made it, and how to clean up afterwards."""
+
+    message: Message
+    reply: Reply
+    teardown: Callable[[], Awaitable[list[Reply]]]
+
+
+Setup = Callable[[BenchStandIn, Stage], Awaitable[Prepared]]
+
+
+@dataclass
+class Case:
+    """What to run: `burst(standin, stage, n, window)` returns its records and the interactions sent.
+
+    `setup` (buttons) makes the message to click before the CPU clock starts; it is torn down after.
+    """
+
+    name: str
+    kind: str
+    burst: Burst
+    record: Callable[[BenchStandIn, Stage], Awaitable[list[Reply]]]
+    window: int = 10
+    setup: Setup | None = None
+
+
+# --- running interactions --------------------------------------------------------------------------------
+
+
+def answered(record: InteractionRecord) -> bool:
+    return record.callback_type is not None or bool(record.errors)
+
+
+async def windowed(count: int, window: int, one: Callable[[int], Awaitable[Any]]) -> list[Any]:
+    """Run `one(i)` for i in range(count), at most `window` at a time, results in order."""
+    results: list[Any] = [None] * count
+    numbers = iter(range(count))
+
+    async def worker() -> None:
+        for i in numbers:
+            results[i] = await one(i)
+
+    await asyncio.gather(*(worker() for _ in range(min(window, count))))
+    return results
+
+
+def _member(stage: Stage, command: Command, i: int) -> Member:
+    pool = stage.side.moderators if command.moderator else stage.side.members
+    return pool[i % len(pool)]
+
+
+def command_burst(command: Command) -> Burst:
+    async def burst(
+        standin: BenchStandIn, stage: Stage, n: int, window: int
+    ) -> tuple[list[InteractionRecord], int]:
+        async def one(i: int) -> InteractionRecord:
+            reply = await stage.side.driver.command(
+                command.path, command.options(), member=_member(stage, command, i), force=True
+            )
+            if command.path == "watchparty poll":
+                stage.polls.extend(_poll_ids(reply))
+            return reply.interaction
+
+        return await windowed(n, window, one), n
+
+    return burst
+
+
+def _poll_ids(reply: Reply) -> list[int]:
+    return [int(m) for m in re.findall(r"Poll #(\d+)", reply.text())][:1]
+
+
+async def cancel_burst(
+    standin: BenchStandIn, stage: Stage, n: int, window: int
+) -> tuple[list[InteractionRecord], int]:
+    """Cancel the polls this bot's poll burst made (the bare bot answers with the recorded reply)."""
+    polls = list(stage.polls)
+    stage.polls.clear()
+    count = min(n, len(polls))
+
+    async def one(i: int) -> InteractionRecord:
+        moderator = stage.side.moderators[i % len(stage.side.moderators)]  # may cancel any member's poll
+        reply = await stage.side.driver.command(
+            "watchparty cancel", {"poll": polls[i]}, member=moderator, force=True
+        )
+        return reply.interaction
+
+    return await windowed(count, window, one), count
+
+
+async def trivia_pairs(
+    standin: BenchStandIn, stage: Stage, n: int, window: int
+) -> tuple[list[InteractionRecord], int]:
+    """`/trivia start` then `/trivia stop` in one channel, `n` times (one round per channel at a time)."""
+    records: list[InteractionRecord] = []
+    driver = stage.side.driver
+    for _ in range(n):
+        start = await driver.command("trivia start", {"questions": 1}, channel=TRIVIA_CHANNEL, force=True)
+        stop = await stop_round(stage)
+        records += [start.interaction, stop.interaction]
+    return records, 2 * n
+
+
+def is_scoreboard(message: Message) -> bool:
+    return any(str(e.get("title", "")).endswith(": scoreboard") for e in message.embeds)
+
+
+async def stop_round(stage: Stage) -> Reply:
+    """`/trivia stop`, then wait for the round's scoreboard (the bot ends the round after acknowledging)."""
+    stop = await stage.side.driver.command("trivia stop", channel=TRIVIA_CHANNEL, force=True)
+    await stage.side.driver.wait_for_message(TRIVIA_CHANNEL, is_scoreboard, 20, after=stop.interaction.id)
+    return stop
+
+
+async def click(
+    standin: BenchStandIn, stage: Stage, message: Message, custom_id: str, member: Member
+) -> InteractionRecord:
+    driver = stage.side.driver
+    record = await standin.send_interaction(
+        MESSAGE_COMPONENT,
+        {"custom_id": custom_id, "component_type": 2},
+        guild=driver.guild,
+        channel=driver.channel(message.channel_id),
+        member=member,
+        message=message,
+    )
+    await wait_answered(standin, record)
+    return record
+
+
+def button_ids(message: Message) -> list[str]:
+    return [c.get("custom_id") or "" for row in message.components for c in row.get("components") or ()]
+
+
+def button_case(
+    name: str, setup: Setup, pattern: str, *, fresh_members: bool = False, window: int = 10
+) -> Case:
+    """Members click the first button matching `pattern` on the message `setup` makes (then tears down)."""
+
+    async def burst(
+        standin: BenchStandIn, stage: Stage, n: int, w: int
+    ) -> tuple[list[InteractionRecord], int]:
+        assert stage.prepared is not None
+        message = stage.prepared.message
+        custom_id = _button(message, pattern)
+        members = stage.members_for_burst
+
+        async def one(i: int) -> InteractionRecord:
+            who = members[i] if members else stage.side.members[i % len(stage.side.members)]
+            return await click(standin, stage, message, custom_id, who)
+
+        return await windowed(n, w, one), n
+
+    async def prepare(standin: BenchStandIn, stage: Stage) -> Prepared:
+        prepared = await setup(standin, stage)
+        fresh = fresh_members and stage.fresh is not None
+        stage.members_for_burst = await stage.fresh(stage.burst_size) if fresh and stage.fresh else []
+        return prepared
+
+    async def record(standin: BenchStandIn, stage: Stage) -> list[Reply]:
+        prepared = await setup(standin, stage)
+        custom_id = _button(prepared.message, pattern)
+        members = await stage.fresh(1) if fresh_members and stage.fresh else stage.side.members[:1]
+        try:
+            found = await click(standin, stage, prepared.message, custom_id, members[0])
+        finally:
+            after = await prepared.teardown()
+        return [prepared.reply, Reply(standin, found), *after]
+
+    return Case(name, "button", burst, record, window, prepare)
+
+
+def _button(message: Message, pattern: str) -> str:
+    found = [i for i in button_ids(message) if re.fullmatch(pattern, i)]
+    if not found:
+        raise RuntimeError(f"no button like {pattern!r} on message {message.id}: {button_ids(message)}")
+    return found[0]
+
+
+async def _nothing() -> list[Reply]:
+    return []
+
+
+def command_setup(path: str, options: dict[str, Any], channel: str | None = None) -> Setup:
+    async def setup(standin: BenchStandIn, stage: Stage) -> Prepared:
+        reply = await stage.side.driver.command(path, options, channel=channel, force=True)
+        return Prepared(reply.message, reply, _nothing)
+
+    return setup
+
+
+async def poll_setup(standin: BenchStandIn, stage: Stage) -> Prepared:
+    reply = await stage.side.driver.command("watchparty poll", _poll_options(), force=True)
+    polls = _poll_ids(reply)
+
+    async def teardown() -> list[Reply]:
+        return [
+            await stage.side.driver.command("watchparty cancel", {"poll": poll}, force=True) for poll in polls
+        ]
+
+    poll = await stage.side.driver.wait_for_message(
+        reply.interaction.channel_id, lambda m: any(i.startswith("wp:vote:") for i in button_ids(m)), 20,
+        after=reply.interaction.id,
+    )  # fmt: skip
+    return Prepared(poll, reply, teardown)
+
+
+def _poll_options() -> dict[str, Any]:
+    return next(c for c in COMMANDS if c.path == "watchparty poll").options()
+
+
+def trivia_setup(mode: str) -> Setup:
+    async def setup(standin: BenchStandIn, stage: Stage) -> Prepared:
+        driver = stage.side.driver
+        reply = await driver.command(
+            "trivia start", {"questions": 1, "mode": mode}, channel=TRIVIA_CHANNEL, force=True
+        )
+        try:
+            question = await driver.wait_for_message(
+                TRIVIA_CHANNEL,
+                lambda m: any(i.startswith("trivia:") for i in button_ids(m)),
+                20,
+                after=reply.message,
+            )
+        except TimeoutError:
+            raise RuntimeError(
+                f"{stage.name}: no question after /trivia start mode:{mode}: {reply.text()[:300]}"
+            ) from None
+
+        async def teardown() -> list[Reply]:
+            return [await stop_round(stage)]
+
+        return Prepared(question, reply, teardown)
+
+    return setup
+
+
+async def record_command(command: Command, standin: BenchStandIn, stage: Stage) -> list[Reply]:
+    reply = await stage.side.driver.command(
+        command.path, command.options(), member=_member(stage, command, 0), force=True
+    )
+    stage.polls.extend(_poll_ids(reply) if command.path == "watchparty poll" else ())
+    return [reply]
+
+
+async def record_cancel(standin: BenchStandIn, stage: Stage) -> list[Reply]:
+    reply = await stage.side.driver.command("watchparty poll", _poll_options(), force=True)
+    [poll] = _poll_ids(reply)
+    return [await stage.side.driver.command("watchparty cancel", {"poll": poll}, force=True)]
+
+
+async def record_trivia(standin: BenchStandIn, stage: Stage) -> list[Reply]:
+    driver = stage.side.driver
+    start = await driver.command("trivia start", {"questions": 1}, channel=TRIVIA_CHANNEL, force=True)
+    await driver.wait_for_message(
+        TRIVIA_CHANNEL, lambda m: any(i.startswith("trivia:") for i in button_ids(m)), 20, after=start.message
+    )
+    stop = await stop_round(stage)
+    return [start, stop]
+
+
+def cases() -> list[Case]:
+    """Every command (as latency.COMMANDS lists them) and every button a member can press repeatedly."""
+    found: list[Case] = []
+    for command in COMMANDS:
+        if command.path in SKIPPED or not command.concurrent:
+            continue
+        found.append(Case(command.name, "command", command_burst(command), partial(record_command, command)))
+        if command.path == "watchparty poll":
+            found.append(Case("/watchparty cancel poll:<own poll>", "command", cancel_burst, record_cancel))
+    found.append(
+        Case(
+            "/trivia start questions:1, then /trivia stop (pairs)", "command", trivia_pairs, record_trivia, 1
+        )
+    )
+    found += [
+        button_case("button: lookup page Next ▶ (/film)", command_setup("film", {}),
+                    r"plot:page:film:[^:]+:[pe]:1:.*"),
+        button_case("button: trivia answer (A–D)", trivia_setup("buttons"), r"trivia:answer:\d+:0",
+                    fresh_members=True),
+        button_case("button: trivia Answer (opens the typed-answer form)", trivia_setup("typed"),
+                    r"trivia:typed:\d+"),
+        button_case("button: watch-party vote (toggles)", poll_setup, r"wp:vote:\d+:0"),
+        button_case("button: watch-party voters", poll_setup, r"wp:voters:\d+"),
+        button_case("button: watch-party ping me (toggles)", poll_setup, r"wp:ping:\d+"),
+    ]  # fmt: skip
+    return found
+
+
+# --- recording the film bot's answers for the bare bot -----------------------------------------------------
+
+
+def shape(kind: int | None, data: dict[str, Any] | None) -> tuple[Any, ...]:
+    """What must match between the two bots' replies: callback type, ephemerality, embeds, component rows."""
+    data = data or {}
+    return (
+        kind,
+        int(data.get("flags") or 0) & 64,
+        len(data.get("embeds") or ()),
+        len(data.get("components") or ()),
+    )
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    return {"content": message.content, "embeds": message.embeds, "components": message.components,
+            "flags": message.flags}  # fmt: skip
+
+
+def answer_of(standin: BenchStandIn, reply: Reply, posts: list[Message]) -> dict[str, Any]:
+    record = reply.interaction
+    original = reply.original if record.callback_type == DEFERRED_MESSAGE else None
+    return {
+        "type": record.callback_type,
+        "data": record.callback_data,
+        "original": message_data(original) if original is not None else None,
+        "followups": [message_data(m) for m in reply.followups],
+        "posts": [standin.first_versions.get(m.id) or message_data(m) for m in posts],
+    }
+
+
+def posted(standin: BenchStandIn, reply: Reply, replies: list[Reply]) -> list[Message]:
+    """Channel messages the bot posted after answering (a trivia question, a poll), before the next reply."""
+    record = reply.interaction
+    until = min((r.interaction.id for r in replies if r.interaction.id > record.id), default=None)
+    related = {record.original_message_id, *record.followup_ids}
+    return [
+        m for m in standin.channel_messages(record.channel_id)
+        if m.id > record.id and (until is None or m.id < until) and m.id not in related
+        and m.interaction_id is None and m.author.id == standin.bot_user.id
+    ]  # fmt: skip
+
+
+async def record_answers(standin: BenchStandIn, stage: Stage, found: list[Case]) -> dict[str, dict[str, Any]]:
+    """Run each case once on the film bot and keep what it answered, keyed as the bare bot looks them up."""
+    answers: dict[str, dict[str, Any]] = {}
+    standin.target = stage.side.session
+    standin.recording = True
+    for case in found:
+        replies = await case.record(standin, stage)
+        for reply in replies:
+            key = interaction_key(reply.interaction.type, reply.interaction.data)
+            answers.setdefault(key, answer_of(standin, reply, posted(standin, reply, replies)))
+    standin.recording = False
+    return answers
+
+
+# --- the rounds ----------------------------------------------------------------------------------------------
+
+
+async def run_burst(standin: BenchStandIn, stage: Stage, case: Case, n: int, cell: Cell) -> None:
+    standin.target = stage.side.session
+    stage.burst_size = n
+    stage.prepared = await case.setup(standin, stage) if case.setup is not None else None
+    await settle(stage.pid)
+    before = cpu_ns(stage.pid)
+    records, count = await case.burst(standin, stage, n, case.window)
+    after = await settle(stage.pid)
+    if stage.prepared is not None:
+        await stage.prepared.teardown()
+    if count:
+        cell.cpu_per_round.append((after - before) / 1e9 / count)
+    cell.interactions += count
+    for record in records:
+        if record.errors or record.callback_type is None:
+            cell.errors += 1
+        expected = stage.expected.get(interaction_key(record.type, record.data))
+        if expected is not None and shape(record.callback_type, record.callback_data) != expected:
+            cell.mismatched += 1
+        at = standin.callback_at.get(record.id)
+        if at is not None:
+            cell.latencies.append(at - record.created_at)
+
+
+async def run_rounds(
+    standin: BenchStandIn, bot: Stage, bare: Stage, found: list[Case], rounds: int, n: int,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[CaseResult]:  # fmt: skip
+    """Every case, `rounds` times, alternating which bot goes first; `n` interactions per burst."""
+    results = [CaseResult(case.name, case.kind) for case in found]
+    for number in range(rounds):
+        started = time.perf_counter()
+        for case, result in zip(found, results, strict=True):
+            pairs = [(bot, result.bot), (bare, result.bare)]
+            for stage, cell in pairs if number % 2 == 0 else reversed(pairs):
+                size = max(1, n // 2) if case.burst is trivia_pairs else n
+                await run_burst(standin, stage, case, size, cell)
+        progress(f"round {number + 1}/{rounds} in {time.perf_counter() - started:.0f} s")
+    return results
+
+
+def fresh_members(
+    standin: BenchStandIn, stage_guild: Any, prefix: str
+) -> Callable[[int], Awaitable[list[Member]]]:
+    counter = itertools.count()
+
+    async def make(count: int) -> list[Member]:
+        return await standin.add_members(count, guild=stage_guild, prefix=f"{prefix}{next(counter)}x")
+
+    return make

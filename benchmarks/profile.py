@@ -1,0 +1,126 @@
+"""Profile the film bot under the benchmark's cases with py-spy: where its busy time goes.
+
+`python -m benchmarks.profile [--cases WORD ...] [--bursts N] [--per-burst N]` starts the stand-in and the bot
+(pinned as in the benchmark), samples the bot process with `py-spy record` while the chosen cases run, and
+prints the share of samples per function (self time) and per project function (inclusive), plus a split by
+area (discord.py, asyncio, aiohttp, JSON, SQLite, the project). Needs `pip install py-spy`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import logging
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks import cpu, startup
+from benchmarks.harness import BenchStandIn
+from benchmarks.run import Pinning, start_stage
+from bot.standin import BotProcess
+
+AREAS = (
+    ("SQLite (aiosqlite + sqlite3)", ("aiosqlite/", "sqlite3/")),
+    ("discord.py", ("discord/",)),
+    ("aiohttp / yarl / multidict", ("aiohttp/", "yarl/", "multidict/")),
+    ("JSON", ("json/",)),
+    ("asyncio", ("asyncio/",)),
+    ("the project (bot/, cogs/)", ("(bot/", "(cogs/")),
+)
+
+
+# Leaves that are waiting, not working: the event loop's select and aiosqlite's worker waiting for a query.
+IDLE = (
+    "EpollSelector.select",
+    "_connection_worker_thread (aiosqlite/core.py:59)",
+    "Condition.wait (threading",
+)
+
+
+def parse(raw: Path) -> tuple[collections.Counter[str], collections.Counter[str], int]:
+    """(self samples per frame, inclusive samples per project frame, total) from py-spy's raw format."""
+    own: collections.Counter[str] = collections.Counter()
+    project: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        n = int(count)
+        frames = stack.split(";")
+        if any(idle in frames[-1] for idle in IDLE):
+            continue
+        total += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            if "(bot/" in frame or "(cogs/" in frame:
+                project[frame] += n
+    return own, project, total
+
+
+def area_of(frame: str) -> str:
+    for name, needles in AREAS:
+        if any(needle in frame for needle in needles):
+            return name
+    return "other (stdlib, interpreter)"
+
+
+def report(raw: Path, top: int) -> str:
+    own, project, total = parse(raw)
+    areas: collections.Counter[str] = collections.Counter()
+    for frame, n in own.items():
+        areas[area_of(frame)] += n
+    lines = [f"{total} samples", "", "By area (self time):"]
+    lines += [f"  {n / total:6.1%}  {name}" for name, n in areas.most_common()]
+    lines += ["", "Top functions (self time):"]
+    lines += [f"  {n / total:6.1%}  {frame}" for frame, n in own.most_common(top)]
+    lines += ["", "Project functions (inclusive):"]
+    lines += [f"  {n / total:6.1%}  {frame}" for frame, n in project.most_common(top)]
+    return "\n".join(lines)
+
+
+async def run(words: list[str], bursts: int, per_burst: int, out: Path) -> None:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    pinning = Pinning()
+    with tempfile.TemporaryDirectory(prefix="profile-") as folder:
+        async with BenchStandIn() as standin:
+            bot = BotProcess(standin, workdir=startup.fresh_workdir(Path(folder), "bot"), name="bot")
+            stage, _ = await start_stage(standin, bot, standin.guild, "b", pinning)
+            await stage.side.driver.command("config trivia timeout", {"seconds": 300}, member="mod")
+            chosen = [c for c in cpu.cases() if not words or any(w.lower() in c.name.lower() for w in words)]
+            for case in chosen:  # warm caches outside the profile
+                await cpu.run_burst(standin, stage, case, 2, cpu.Cell())
+            sampler = await asyncio.create_subprocess_exec(
+                spy, "record", "--pid", str(stage.pid), "--rate", "250",
+                "--format", "raw", "--output", str(out),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+            await asyncio.sleep(1.0)  # py-spy attaches
+            for _ in range(bursts):
+                for case in chosen:
+                    await cpu.run_burst(standin, stage, case, per_burst, cpu.Cell())
+            sampler.send_signal(signal.SIGINT)
+            await sampler.wait()
+            await bot.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__)
+    parser.add_argument("--cases", nargs="*", default=[], help="only cases whose name contains one of these")
+    parser.add_argument("--bursts", type=int, default=2)
+    parser.add_argument("--per-burst", type=int, default=100)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "bot-profile.txt")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(run(args.cases, args.bursts, args.per_burst, args.out))
+    print(report(args.out, args.top))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

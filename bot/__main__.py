@@ -7,13 +7,17 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
 import discord
 from dotenv import load_dotenv
 
+from bot.films import FilmLibrary, PackError, load_library
 from bot.settings import Settings, SettingsError, configure_logging
+from bot.startup import describe_database_error, login_when_reachable
+from bot.storage import Database, StorageError
 
 log = logging.getLogger("bot")
 
@@ -68,30 +72,36 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _run(settings: Settings, *, sync_only: bool) -> int:
     from bot.bot import FilmClubBot, use_endpoints
-    from bot.films import PackError, load_library
-    from bot.storage import StorageError, database_for
+    from bot.storage import database_for
 
     use_endpoints(settings)
+    films = _load_films(settings)
+    if films is None:
+        return 2
+    db = database_for(
+        url=settings.database_url, path=settings.database_path, pool_size=settings.database_pool_size
+    )
     try:
-        films = load_library(settings.films_dir)
-    except PackError as exc:
-        print(f"error: film data: {exc}", file=sys.stderr)
+        await db.open()
+        if not settings.database_url:  # SQLite: refuse a damaged file now, not halfway through a command
+            await check_database(db)
+    except (StorageError, sqlite3.Error, OSError) as exc:
+        await db.close()
+        if isinstance(exc, StorageError):
+            detail = str(exc)
+        elif settings.database_url:
+            detail = f"PostgreSQL (DATABASE_URL) can't be used ({exc}). Check the server and the URL."
+        else:
+            detail = describe_database_error(settings.database_path, exc)
+        print(f"error: database: {detail}", file=sys.stderr)
         return 2
     try:
-        async with (
-            database_for(
-                url=settings.database_url, path=settings.database_path, pool_size=settings.database_pool_size
-            ) as db,
-            FilmClubBot(settings, db, films, force_sync=sync_only) as bot,
-        ):
+        async with FilmClubBot(settings, db, films, force_sync=sync_only) as bot:
+            await login_when_reachable(bot, settings.token)  # setup_hook loads the cogs (and syncs)
             if sync_only:
-                await bot.login(settings.token)  # setup_hook loads the cogs and syncs
                 return 0
             _close_on_signals(bot)
-            await bot.start(settings.token)
-    except StorageError as exc:
-        print(f"error: database: {exc}", file=sys.stderr)
-        return 2
+            await bot.connect()
     except discord.LoginFailure:
         print(
             "error: DISCORD_TOKEN was rejected by Discord. Reset it on the Bot page and update .env.",
@@ -103,8 +113,34 @@ async def _run(settings: Settings, *, sync_only: bool) -> int:
             "error: Discord refused the gateway intents; this bot needs no privileged ones.", file=sys.stderr
         )
         return 2
+    finally:
+        await db.close()
     log.info("Shut down cleanly")
     return 0
+
+
+def _load_films(settings: Settings) -> FilmLibrary | None:
+    """The film packs, or None after printing the one line that says why they can't be read."""
+    try:
+        return load_library(settings.films_dir)
+    except PackError as exc:
+        print(f"error: film data: {exc}", file=sys.stderr)
+    except (RecursionError, MemoryError, ValueError, OSError) as exc:
+        print(
+            f"error: film data in {settings.films_dir} can't be read ({type(exc).__name__}). "
+            "Check the packs with: python -m bot.films check",
+            file=sys.stderr,
+        )
+    return None
+
+
+async def check_database(db: Database) -> None:
+    """A quick structural check, so a damaged file is refused at start and not halfway through a command."""
+    result = await db.fetchone("PRAGMA quick_check")
+    if result is None or str(result[0]) != "ok":
+        raise sqlite3.DatabaseError(
+            f"database disk image is malformed: {result[0] if result else 'no answer'}"
+        )
 
 
 def _close_on_signals(bot: discord.Client) -> None:

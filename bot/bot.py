@@ -102,8 +102,9 @@ class FilmClubBot(commands.AutoShardedBot):
         self.films = films
         self.clock: Clock = clock or SystemClock()
         self.held = held_shards(settings)
-        self.scheduler = Scheduler(db, self.clock, self.held)
+        self.scheduler = Scheduler(db, self.clock, self.held, gate=self)
         self.scheduler.on_failure = self._record_job_failure
+        self.scheduler.on_clock_change = lambda moved: self.dispatch("clock_changed", moved)
         self.force_sync = force_sync
         self.page_drawers: dict[str, Drawer] = {}  # paged lists by kind, see bot.pages
         self.tree.error(on_tree_error)
@@ -120,6 +121,21 @@ class FilmClubBot(commands.AutoShardedBot):
         self.scheduler.start()
         if self.application_id:
             log.info("Invite link: %s", self.invite_link())
+
+    async def wait_ready(self) -> None:
+        """For the scheduler: jobs start once the gateway is ready."""
+        await self.wait_until_ready()
+
+    def guild_ready(self, guild_id: int) -> bool:
+        """For the scheduler: a guild's jobs run once the guild and the bot's member in it are cached."""
+        guild = self.get_guild(guild_id)
+        return guild is not None and not guild.unavailable and guild.me is not None
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        self.scheduler.wake()  # jobs waiting for this guild can run now
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.scheduler.wake()
 
     async def launch_shards(self) -> None:
         """With SHARD_COUNT=auto, ask /gateway/bot for the count only: the gateway stays DISCORD_GATEWAY_URL

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.storage import DatabaseUnavailable, is_busy_error
+from bot.usertext import code
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ UNAVAILABLE_MESSAGE = (
     "I can't reach my database right now. Nothing was changed; please try again in a minute."
 )
 BUSY_MESSAGE = "I'm busy saving something else right now. Nothing was changed; please try again in a moment."
+DISCORD_PROBLEM = "Discord had a problem; try again in a moment."
+ALREADY_ACKNOWLEDGED = 40060  # Discord's code for a second callback to one interaction
 
 
 def describe_user_error(error: BaseException) -> str | None:
@@ -39,6 +42,8 @@ def describe_user_error(error: BaseException) -> str | None:
         return UNAVAILABLE_MESSAGE
     if isinstance(error, UserError):
         return str(error)
+    if isinstance(error, discord.HTTPException) and error.status >= 500:
+        return DISCORD_PROBLEM
     if isinstance(error, NotModerator):
         return "Only moderators can do that: you need Manage Server or the server's moderator role."
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -48,7 +53,7 @@ def describe_user_error(error: BaseException) -> str | None:
     if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         return str(error)
     if isinstance(error, app_commands.TransformerError):
-        return f"I couldn't understand {error.value!r} for that option. Pick one of the suggestions or check the format."
+        return f"I couldn't understand {code(str(error.value), 60)} for that option. Pick one of the suggestions or check the format."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use that command here."
     return None
@@ -65,8 +70,32 @@ async def send_ephemeral(interaction: discord.Interaction[Any], message: str) ->
         log.warning("Could not deliver an error message for interaction %s", interaction.id)
 
 
+def already_landed(error: BaseException) -> bool:
+    """Discord refused a retried callback because the first try landed (its answer got lost on the way back)."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    return isinstance(error, discord.HTTPException) and error.code == ALREADY_ACKNOWLEDGED
+
+
+async def defer(interaction: discord.Interaction[Any], *, ephemeral: bool) -> None:
+    """Acknowledge now ("thinking…"), before work that can take a while; followups finish the answer."""
+    try:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    except discord.HTTPException as error:
+        if not already_landed(error):
+            raise
+        log.info("The deferral of interaction %s landed before an error reply; carrying on", interaction.id)
+
+
 async def report_error(interaction: discord.Interaction[Any], error: BaseException, where: str) -> None:
     """Short ephemeral help for user mistakes; log and apologise, with an error id, for the rest."""
+    if already_landed(error):
+        log.info(
+            "The answer to interaction %s in %s landed before an error reply; nothing to do",
+            interaction.id,
+            where,
+        )
+        return
     message = describe_user_error(error)
     if message is None:
         error_id = secrets.token_hex(4)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.usertext import code
+
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
@@ -36,8 +38,7 @@ def truncate(text: str, limit: int) -> str:
 def inline_code(text: str, limit: int = 60) -> str:
     """User text echoed as inline code: shown as typed (markdown escapes would show as backslashes),
     cut to `limit`, with backticks and line breaks swapped out so it can't leave the code span."""
-    cleaned = " ".join(text.split()).replace("`", "ʹ")
-    return f"`{truncate(cleaned, limit) or ' '}`"
+    return code(text, limit)  # the one user-text helper (bot/usertext.py)
 
 
 def fit_embed(embed: discord.Embed) -> discord.Embed:

@@ -195,4 +195,4 @@ def configure_logging(level: str) -> None:
         level=level,
         format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
     )
-    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
+    logging.getLogger("discord").setLevel(level)  # LOG_LEVEL=DEBUG shows discord.py's own debug lines too

@@ -12,6 +12,8 @@ import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.usertext import code
+
 NAMED = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
 EXAMPLES = "`19:30`, `7:30pm`, `noon` or `midnight`"
 _CLOCK_12 = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
@@ -36,16 +38,18 @@ def read_clock(token: str) -> time | None:
     if match := _CLOCK_12.match(token):
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         if not 1 <= hour <= 12 or minute > 59:
-            raise TimeOfDayError(f"`{token}` isn't a time: with am/pm the hour runs 1–12 and minutes 00–59.")
+            raise TimeOfDayError(
+                f"{code(token)} isn't a time: with am/pm the hour runs 1–12 and minutes 00–59."
+            )
         return time(hour % 12 + (12 if match.group(3) == "pm" else 0), minute)
     if match := _CLOCK_24.match(token):
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour > 23 or minute > 59:
-            raise TimeOfDayError(f"`{token}` isn't a time: hours run 00–23 and minutes 00–59.")
+            raise TimeOfDayError(f"{code(token)} isn't a time: hours run 00–23 and minutes 00–59.")
         return time(hour, minute)
     if token.isdigit() and len(token) <= 2:
         raise TimeOfDayError(
-            f"`{token}` is ambiguous: add am/pm (`{token}pm`) or use 24-hour time (`{token}:00`)."
+            f"{code(token)} is ambiguous: add am/pm ({code(token + 'pm')}) or use 24-hour time ({code(token + ':00')})."
         )
     return None
 
@@ -56,7 +60,7 @@ def parse_time_of_day(text: str) -> time:
     found = read_clock(cleaned) if cleaned and " " not in cleaned else None
     if found is None:
         shown = " ".join(text.split())[:40].replace("`", "ʹ")
-        raise TimeOfDayError(f"`{shown}` isn't a time of day I can read. Write it like {EXAMPLES}.")
+        raise TimeOfDayError(f"{code(shown)} isn't a time of day I can read. Write it like {EXAMPLES}.")
     return found
 
 

@@ -22,6 +22,7 @@ from bot.readers import interaction_reader
 from bot.render import CHOICE_NAME_LIMIT, fit_embed, inline_code, truncate
 from bot.storage.config import ConfigChange
 from bot.storage.health import describe as describe_health
+from bot.usertext import plain
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +112,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         if await config.count_changes(guild.id) > RECENT_CHANGES:
             change_lines.append("Older changes: `/config log`.")
         problems = await config.recent_problems(guild.id)
-        problem_lines = [
-            f"{_ts(p.at)} {p.feature}: {discord.utils.escape_markdown(p.message)}" for p in problems
-        ]
+        problem_lines = [f"{_ts(p.at)} {p.feature}: {plain(p.message)}" for p in problems]
         embed = discord.Embed(title="Server settings", description="\n".join(lines))
         embed.add_field(name="Recent changes", value="\n".join(change_lines) or "none yet", inline=False)
         if problem_lines:

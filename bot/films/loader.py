@@ -315,6 +315,8 @@ def _read_toml(path: Path) -> _Node:
         raise PackError(str(path), "(file)", "is not UTF-8 text") from error
     except tomllib.TOMLDecodeError as error:
         raise PackError(str(path), "(file)", f"is not valid TOML: {error}") from error
+    except RecursionError:
+        raise PackError(str(path), "(file)", "nests arrays or tables too deeply to read") from None
     return _Node(str(path), "", data)
 
 

@@ -60,6 +60,8 @@ class _Injected429:
     path_prefix: str | None
     method: str | None
     retry_after: float
+    status: int = 429
+    after_handling: bool = False  # serve the request, then answer with the error anyway
 
 
 def _response(data: Any = None, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -126,6 +128,7 @@ class StandInCore:
         self.command_activity_at = 0.0
         self.command_requests_in_flight = 0
         self._injected: list[_Injected429] = []
+        self.guild_create_delay = 0.0  # seconds between READY and the GUILD_CREATEs after an IDENTIFY
         self._connections: set[_Connection] = set()
         self._changed = asyncio.Event()
         self.version = 0  # counts changes: every `notify`
@@ -256,6 +259,26 @@ class StandInCore:
         """Answer the next `count` matching REST requests with a 429 like Discord's (with `Via`)."""
         self._injected.append(_Injected429(count, path_prefix, method, retry_after))
 
+    def inject_error(
+        self,
+        count: int = 1,
+        status: int = 500,
+        *,
+        path_prefix: str | None = None,
+        method: str | None = None,
+        after_handling: bool = False,
+    ) -> None:
+        """Answer the next `count` matching REST requests with a server error such as 500 or 503.
+
+        With `after_handling` the request takes effect first (a callback lands, a message is posted) and
+        the error comes back anyway, as when Discord's edge fails after its backend did the work.
+        """
+        self._injected.append(_Injected429(count, path_prefix, method, 0.0, status, after_handling))
+
+    def clear_injected(self) -> None:
+        """Drop every injected fault not used up yet."""
+        self._injected.clear()
+
     def _take_injected(self, method: str, path: str) -> _Injected429 | None:
         for injected in self._injected:
             if injected.remaining <= 0:
@@ -325,8 +348,14 @@ class StandInCore:
             self.record_problem("unhandled route", f"{request.method} {request.path}", "not under /api/v10")
             raise ApiError(404, 0, "404: Not Found")
         injected = self._take_injected(record.method, record.path)
-        if injected is not None:
-            return _rate_limited(record.path, injected.retry_after)
+        if injected is not None and not injected.after_handling:
+            return _injected_response(record.path, injected)
+        response = await self._serve(request, record, body, files)
+        return response if injected is None else _injected_response(record.path, injected)
+
+    async def _serve(
+        self, request: web.Request, record: RecordedRequest, body: Any, files: list[dict[str, Any]]
+    ) -> web.StreamResponse:
         for route in self._routes:
             match = route.pattern.match(record.path)
             if match is None or route.method != record.method:
@@ -371,6 +400,13 @@ def _ratelimit_headers(bucket: str) -> dict[str, str]:
         "X-RateLimit-Reset-After": "1.000",
         "X-RateLimit-Bucket": hashlib.md5(bucket.encode()).hexdigest()[:16],
     }
+
+
+def _injected_response(path: str, injected: _Injected429) -> web.Response:
+    if injected.status == 429:
+        return _rate_limited(path, injected.retry_after)
+    body = {"message": f"{injected.status}: injected server error", "code": 0}
+    return _response(body, injected.status)
 
 
 def _rate_limited(path: str, retry_after: float) -> web.Response:

@@ -283,6 +283,8 @@ class GatewayMixin(StandInCore):
         if data.get("shard"):
             ready["shard"] = list(shard)
         await self._dispatch_to(session, "READY", ready)
+        if self.guild_create_delay:  # a slow start: the guilds arrive after the client gave up waiting
+            await asyncio.sleep(self.guild_create_delay)
         for guild in guilds:
             await self._dispatch_to(
                 session, "GUILD_CREATE", self.guild_create(guild, session) | {"unavailable": False}

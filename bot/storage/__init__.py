@@ -228,7 +228,7 @@ class Database:
                 await conn.execute(f"PRAGMA user_version = {max(current, migration.version):d}")
                 await conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await _rollback(conn)
                 raise
             current = max(current, migration.version)
 
@@ -409,3 +409,9 @@ def _batch(
             raw.execute("ROLLBACK")
         raise
     return counts
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """Roll back unless SQLite already did (it does on a full disk), so the first error is the one raised."""
+    if conn.in_transaction:
+        await conn.execute("ROLLBACK")

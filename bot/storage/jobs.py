@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -112,6 +113,38 @@ class JobStore:
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
         )
 
+    async def replace_prefix(
+        self,
+        kind: str,
+        key_prefix: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        keep_sooner: bool = False,
+    ) -> bool:
+        """In one transaction, drop the pending jobs of a kind whose key starts with the prefix and add one.
+
+        A crash or error part-way leaves the old job in place, never neither. With `keep_sooner`, only
+        jobs due after `due_at` are replaced: one due sooner (an overdue catch-up) or running stays, and
+        then nothing is added. Returns whether the new job was added.
+        """
+        match = "kind = ? AND substr(key, 1, ?) = ?"
+        scope = (kind, len(key_prefix), key_prefix)
+        async with self._db.transaction() as tx:
+            later = "AND due_at > ?" if keep_sooner else ""
+            await tx.execute(
+                f"DELETE FROM jobs WHERE {match} AND state = 'pending' {later}",
+                (*scope, due_at.timestamp()) if keep_sooner else scope,
+            )
+            if keep_sooner:
+                left = await tx.fetchone(
+                    f"SELECT 1 FROM jobs WHERE {match} AND state IN ('pending', 'running') LIMIT 1", scope
+                )
+                if left is not None:
+                    return False
+            return await self.add_in(tx, kind, key, due_at, guild_id=guild_id)
+
     async def cancel(self, kind: str, key: str) -> bool:
         """Drop a job that has not run yet."""
         changed = await self._db.execute(
@@ -131,10 +164,15 @@ class JobStore:
         row = await self._db.fetchone("SELECT * FROM jobs WHERE kind = ? AND key = ?", (kind, key))
         return (_job(row), str(row["state"])) if row else None
 
-    async def next_due_at(self, shards: Shards | None = None) -> datetime | None:
+    async def next_due_at(
+        self, shards: Shards | None = None, skip_guilds: Collection[int] = ()
+    ) -> datetime | None:
+        """The earliest pending due time (of `shards`), leaving out jobs of the guilds in `skip_guilds`."""
         where, params = shards.sql() if shards else ("1 = 1", ())
+        skip, skipped = _not_skipped(skip_guilds)
         row = await self._db.fetchone(
-            f"SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending' AND {where}", params
+            f"SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending' AND {where} AND {skip}",
+            (*params, *skipped),
         )
         if row is None or row["due"] is None:
             return None
@@ -156,6 +194,7 @@ class JobStore:
         *,
         lease: timedelta = LEASE,
         owner: str = "",
+        skip_guilds: Collection[int] = (),
     ) -> list[Job]:
         """Lease up to `limit` due jobs (of guilds on `shards`, if given) and return them, oldest first.
 
@@ -165,6 +204,8 @@ class JobStore:
         `owner` (host:pid) is recorded with the lease, to tell which process ran a job.
         """
         where, params = shards.sql() if shards else ("1 = 1", ())
+        skip, skipped = _not_skipped(skip_guilds)  # guilds whose jobs wait for the guild to be cached
+        where, params = f"{where} AND {skip}", (*params, *skipped)
         at = now.timestamp()
         async with self._db.transaction() as tx:
             await tx.execute(
@@ -180,6 +221,15 @@ class JobStore:
                 ((now + lease).timestamp(), owner or None, at, at, *params, limit, at, at),
             )
         return sorted((_job(row) for row in rows), key=lambda job: (job.due_at, job.id))
+
+    async def release(self, job_ids: Collection[int]) -> None:
+        """Give claimed jobs back untouched (their guild isn't there yet): not an attempt, not a failure."""
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE jobs SET state = 'pending', attempts = attempts - 1, lease_until = NULL, "
+                "lease_owner = NULL WHERE id = ? AND state = 'running'",
+                [(job_id,) for job_id in job_ids],
+            )
 
     async def finish(self, job_id: int, now: datetime) -> None:
         await self._db.execute(
@@ -234,3 +284,11 @@ def _job(row: Any, attempts_delta: int = 0) -> Job:
         payload=json.loads(row["payload"]),
         attempts=int(row["attempts"]) + attempts_delta,
     )
+
+
+def _not_skipped(guild_ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
+    """A WHERE condition leaving out the jobs of these guilds (jobs of no guild are never left out)."""
+    if not guild_ids:
+        return "1 = 1", ()
+    ids = tuple(sorted(guild_ids))
+    return f"(guild_id IS NULL OR guild_id NOT IN ({', '.join('?' for _ in ids)}))", ids

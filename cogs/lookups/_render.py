@@ -14,6 +14,7 @@ from bot.films.model import Beat, CastMember, Character, Fact, Film, Variant
 from bot.policy import Reader
 from bot.render import EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, FOOTER_LIMIT, fit_embed, truncate
 from bot.spoilers import Segment, escape, paginate, split_segment
+from bot.usertext import plain
 
 NOT_STATED = "not stated"
 # Room kept free in every embed for the title, the footer and the page marker.
@@ -221,7 +222,7 @@ def search_pages(film: Film, query: str, beats: Sequence[Beat], reader: Reader) 
     """`/plot search:<text>`: the matching beats, each tagged as the reader needs."""
     blocks = [block for beat in beats for block in beat_blocks(film, beat, reader)]
     keys = [key for beat in beats for key in beat_sources(beat)]
-    title = f"{film.title}: beats matching “{truncate(query, 60)}”"
+    title = f"{film.title}: beats matching “{plain(query, 60)}”"
     return _pages(title, blocks, source_footer(film, keys), per_page=SEARCH_PER_PAGE)
 
 
@@ -260,7 +261,7 @@ def progress_saved(film: Film, reader: Reader) -> str:
 
 def nothing_found(film: Film, query: str, reader: Reader) -> str:
     """No beat the reader may see matches the search (later beats are not searched for them)."""
-    shown = f"“{escape(truncate(query, 60))}”"
+    shown = f"“{plain(query, 60)}”"
     if reader.beat is None or reader.beat >= film.last_beat:
         return f"No beat mentions {shown}. {beat_range(film)}"
     return (
@@ -339,7 +340,7 @@ def cast_pages(film: Film, reader: Reader) -> list[discord.Embed]:
 
 def not_in_cast(name: str, suggestions: Sequence[str]) -> str:
     """The ephemeral answer for a name nobody in the cast matches."""
-    shown = escape(truncate(name.strip(), 60)) or "That"
+    shown = plain(name, 60) or "That"
     if not suggestions:
         return f"“{shown}” is not in the cast. Try `/cast` to see everyone."
     names = ", ".join(f"**{escape(s)}**" for s in suggestions[:3])

@@ -56,6 +56,22 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Film tri
         if settings is not None:
             await self.game.schedule_daily(guild_id, settings)
 
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """At start (and after a clock change while down), each daily question points at its next slot."""
+        await self._retime_all()
+
+    @commands.Cog.listener()
+    async def on_clock_changed(self, moved: float) -> None:
+        await self._retime_all()
+
+    async def _retime_all(self) -> None:
+        for guild in list(self.bot.guilds):
+            try:
+                await self.game.retime_daily(guild.id)
+            except Exception:
+                log.exception("Could not re-time the daily question of guild %s", guild.id)
+
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ChoiceButton, TypedAnswerButton, NewSeasonButton)
         self.bot.scheduler.unregister(CLOSE_JOB)

@@ -16,6 +16,7 @@ from bot.readers import channel_reader, is_spoiler_place
 from bot.scheduler import PermanentJobError
 from bot.storage.jobs import Job
 from bot.storage.trivia import AnswerResult, Asked, Round
+from bot.usertext import plain
 from bot.weekly import WeeklySpec, next_slot, plan_run
 from cogs.trivia import _render as render
 from cogs.trivia._bank import LETTERS, Bank, Question, build_bank
@@ -313,20 +314,42 @@ class Game:
         result = await self.store.record_answer(
             asked_id, interaction.user.id, cleaned, check_typed(question, cleaned), self.now()
         )
-        shown = discord.utils.escape_markdown(cleaned)
+        shown = plain(cleaned, 100)
         await send_ephemeral(interaction, _ack(result, asked, f"“{shown}”"))
 
     # --- the daily question ------------------------------------------------------------------
 
     async def schedule_daily(self, guild_id: int, settings: DailySettings | None) -> datetime | None:
         """Replace the server's pending daily job with one for the next slot (none when switched off)."""
-        await self.bot.db.jobs.cancel_prefix(DAILY_JOB, f"daily:{guild_id}:")
+        prefix = f"daily:{guild_id}:"
         if settings is None:
+            await self.bot.db.jobs.cancel_prefix(DAILY_JOB, prefix)
             return None
         spec = WeeklySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
         slot = next_slot(self.bot.clock.now(), spec)
-        await self.bot.scheduler.schedule(DAILY_JOB, slot_key(guild_id, slot), slot, guild_id=guild_id)
+        await self.bot.db.jobs.replace_prefix(
+            DAILY_JOB, prefix, slot_key(guild_id, slot), slot, guild_id=guild_id
+        )
+        self.bot.scheduler.wake()
         return slot
+
+    async def retime_daily(self, guild_id: int) -> None:
+        """Move the server's daily job back to the next local slot if it points past it (the clock moved).
+
+        An overdue job stays for the catch-up rule, and so does one that is running.
+        """
+        settings = await self.daily_settings(guild_id)
+        if settings is None:
+            return
+        spec = WeeklySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
+        slot = next_slot(self.bot.clock.now(), spec)
+        key = slot_key(guild_id, slot)
+        prefix = f"daily:{guild_id}:"
+        if await self.bot.db.jobs.replace_prefix(
+            DAILY_JOB, prefix, key, slot, guild_id=guild_id, keep_sooner=True
+        ):
+            log.info("Daily question of guild %s re-timed to %s", guild_id, slot)
+            self.bot.scheduler.wake()
 
     async def on_daily(self, job: Job) -> None:
         """Scheduler job for one daily slot: schedule the next slot first, then post (at most once)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -18,9 +19,10 @@ from discord.ext import commands
 
 from bot.bot import FilmClubBot
 from bot.checks import is_moderator
-from bot.errors import UserError
+from bot.errors import DISCORD_PROBLEM, UserError, defer
 from bot.pages import page_buttons, show_page
 from bot.storage.watchparty import OPEN, SCHEDULED, TIED, NewPoll, Poll
+from bot.usertext import code
 from cogs.config import Config
 from cogs.watchparty import _render as render
 from cogs.watchparty._lifecycle import (
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 LIST_PAGES = "wp"  # kind of the /watchparty list pages (bot.pages)
 
 _CHANNEL_REF = re.compile(r"<#(\d+)>|(\d{15,20})")
+ANSWER_WITHIN = timedelta(seconds=2.5)  # a final answer inside Discord's 3 s, even when posting fails
+MIN_POST_BUDGET = 0.5
 
 
 @app_commands.guild_only()
@@ -121,23 +125,34 @@ class WatchParty(
             slots=tuple((slot.at, slot.text) for slot in plan.slots),
             created_at=now,
         )
+        # Posting can be retried by discord.py for many seconds: answer first, within Discord's deadline.
+        await defer(interaction, ephemeral=True)
         stored = await self.bot.db.watchparty.create(new, CLOSE_KIND, close_key)
-        await self._post_poll(interaction, stored)
+        await self._post_poll(stored, answer_by=interaction.created_at + ANSWER_WITHIN)
         self.bot.scheduler.wake()
-        await interaction.response.send_message(render.poll_created_note(stored, zone), ephemeral=True)
+        await interaction.followup.send(render.poll_created_note(stored, zone), ephemeral=True)
 
-    async def _post_poll(self, interaction: discord.Interaction[FilmClubBot], poll: Poll) -> None:
+    async def _post_poll(self, poll: Poll, *, answer_by: datetime) -> None:
+        """Post the poll and record its message, or leave neither behind (the member hears why)."""
         counts = [0] * len(poll.slots)
         channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
+        budget = max(MIN_POST_BUDGET, (answer_by - discord.utils.utcnow()).total_seconds())
         try:
-            message = await channel.send(embed=render.poll_embed(poll, counts), view=poll_view(poll, counts))
-        except discord.HTTPException as exc:
+            message = await asyncio.wait_for(
+                channel.send(
+                    embed=render.poll_embed(poll, counts), view=poll_view(poll, counts), nonce=f"wp{poll.id}"
+                ),
+                budget,
+            )
+        except (discord.HTTPException, TimeoutError) as exc:
             await self.bot.scheduler.cancel(CLOSE_KIND, close_key(poll.id))
             await self.bot.db.watchparty.delete(poll.id)
-            log.warning("Could not post watch-party poll in channel %s: %s", poll.channel_id, exc)
-            raise UserError(
-                "I can't post in this channel. Try another one, or ask a moderator to let me."
-            ) from None
+            log.warning("Could not post watch-party poll in channel %s: %r", poll.channel_id, exc)
+            if isinstance(exc, discord.Forbidden | discord.NotFound):
+                raise UserError(
+                    "I can't post in this channel. Try another one, or ask a moderator to let me."
+                ) from None
+            raise UserError(f"{DISCORD_PROBLEM} The poll wasn't created.") from None
         await self.bot.db.watchparty.set_message(poll.id, message.id)
 
     @poll.autocomplete("where")
@@ -179,13 +194,21 @@ class WatchParty(
         await self._require_creator_or_moderator(interaction, found, "cancel it")
         if not await self.bot.db.watchparty.cancel(found.id):
             raise UserError(f"Poll #{found.id} has already ended; there's nothing to cancel.")
-        await self.lifecycle.cancel(found)
+        await self.lifecycle.cancel_jobs(found)
         await self._audit(interaction, found, "watchparty_cancel", found.state, "cancelled")
         what = "watch party" if found.state == SCHEDULED else "watch-party poll"
-        await interaction.response.send_message(
+        await interaction.response.send_message(  # answered first: the clean-up below talks to Discord
             f"❌ The {what} **{render.title_text(found)}** (#{found.id}) "
             f"was cancelled by {interaction.user.mention}."
         )
+        try:
+            await self.lifecycle.clean_up(found)
+        except discord.HTTPException as exc:
+            log.warning("Cleaning up cancelled watch-party poll %d failed: %r", found.id, exc)
+            await interaction.followup.send(
+                f"{DISCORD_PROBLEM} The poll is cancelled, but its server event or message may still show.",
+                ephemeral=True,
+            )
 
     @cancel.autocomplete("poll")
     async def cancel_autocomplete(
@@ -330,7 +353,7 @@ def _resolve_where(guild: discord.Guild, where: str | None) -> tuple[int | None,
         if isinstance(channel, discord.VoiceChannel):
             return channel.id, None
         raise PlanError(
-            f"`{text}` isn't a voice channel in this server. Pick one from the list, or type a place."
+            f"{code(text)} isn't a voice channel in this server. Pick one from the list, or type a place."
         )
     name = text.lstrip("#🔊 ").strip().lower()
     for channel in guild.voice_channels:

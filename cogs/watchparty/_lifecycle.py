@@ -26,6 +26,7 @@ from cogs.watchparty._tally import (
     can_schedule,
     decide,
     event_end,
+    reminder_still_due,
     reminder_times,
     tie_deadline,
     tie_fallback,
@@ -101,8 +102,9 @@ class Lifecycle:
         minutes = int(job.payload["minutes"])
         if poll is None or poll.state != SCHEDULED or poll.winner is None:
             return
-        if self.bot.clock.now() >= poll.winner.starts_at:
-            log.info("Skipping the %d-minute reminder for poll %d: the party has started", minutes, poll.id)
+        offsets = await self.reminders(poll.guild_id)
+        if not reminder_still_due(minutes, offsets, poll.winner.starts_at, self.bot.clock.now()):
+            log.info("Skipping the %d-minute reminder for poll %d: its moment has passed", minutes, poll.id)
             return
         users = await self.store.opted_in_voters(poll.id, poll.winner.index)
         content, mentioned = render.mentioned_prefix(users, render.reminder_content(poll, minutes))
@@ -135,11 +137,14 @@ class Lifecycle:
         except discord.NotFound:
             log.info("The message of watch-party poll %d is gone; not redrawing it", poll_id)
 
-    async def cancel(self, poll: Poll) -> None:
-        """Drop a cancelled poll's jobs and its Discord event, and redraw its message."""
+    async def cancel_jobs(self, poll: Poll) -> None:
+        """Drop a cancelled poll's jobs (database only, so it comes before the reply)."""
         await self.bot.scheduler.cancel(CLOSE_KIND, close_key(poll.id))
         await self.bot.scheduler.cancel(TIE_KIND, tie_key(poll.id))
         await self.bot.db.jobs.cancel_prefix(REMIND_KIND, f"{REMIND_KIND}:{poll.id}:")
+
+    async def clean_up(self, poll: Poll) -> None:
+        """Cancel a cancelled poll's Discord event and redraw its message (REST calls, after the reply)."""
         if poll.event_id is not None:
             await self._cancel_event(poll)
         await self.refresh_message(poll.id)

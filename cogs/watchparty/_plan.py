@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.usertext import code
 from cogs.watchparty._timeparse import MAX_AHEAD, ParsedTime, TimeParseError, parse_deadline, parse_moment
 
 MAX_SLOTS = 10
@@ -112,11 +113,4 @@ def check_place(place: str) -> str:
 
 def _refuse_mentions(text: str, name: str) -> None:
     if _MASS_MENTION.search(text) or _ROLE_MENTION.search(text):
-        raise PlanError(
-            f"{name} can't contain @everyone, @here or a role mention. Understood: `{_defuse(text)}`"
-        )
-
-
-def _defuse(text: str) -> str:
-    """Show text back without it being able to mention anyone even if allowed mentions were wrong."""
-    return text.replace("@", "@\u200b").replace("`", "'")
+        raise PlanError(f"{name} can't contain @everyone, @here or a role mention. Understood: {code(text)}")

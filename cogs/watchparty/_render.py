@@ -13,6 +13,7 @@ from bot.pages import split_lines
 from bot.policy import public_reader
 from bot.render import CONTENT_LIMIT, FIELD_VALUE_LIMIT, fit_embed, inline_code, truncate
 from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Poll, Slot
+from bot.usertext import plain
 from cogs.watchparty._timeparse import format_local, timestamp_tag
 
 ZONE_NOTE = "Times show in your own time zone."
@@ -24,7 +25,7 @@ COLOUR = discord.Colour.blurple()
 
 def title_text(poll: Poll) -> str:
     """A poll's title, safe inside markdown."""
-    return discord.utils.escape_markdown(poll.title)
+    return plain(poll.title)
 
 
 def where_text(poll: Poll) -> str:
@@ -32,7 +33,7 @@ def where_text(poll: Poll) -> str:
     if poll.voice_channel_id is not None:
         return f"🔊 <#{poll.voice_channel_id}>"
     if poll.place:
-        return f"📍 {discord.utils.escape_markdown(poll.place)}"
+        return f"📍 {plain(poll.place)}"
     return "📍 not set"
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.usertext import code
+
 TIE_GRACE = timedelta(hours=6)
 TIE_MARGIN = timedelta(minutes=30)
 DEFAULT_RUNTIME_MINUTES = 120
@@ -90,6 +92,17 @@ def reminder_times(start: datetime, minutes: Iterable[int], now: datetime) -> li
     return [(m, at) for m, at in due if at > now]
 
 
+def reminder_still_due(minutes: int, offsets: Iterable[int], start: datetime, now: datetime) -> bool:
+    """Whether the reminder `minutes` before `start` should still be posted at `now`.
+
+    Not once the party has started; and not when a later reminder (fewer minutes before) is due as well,
+    as after a restart that missed both: the missed ones collapse into the latest.
+    """
+    if now >= start:
+        return False
+    return not any(m < minutes and start - timedelta(minutes=m) <= now for m in offsets)
+
+
 def parse_reminders(text: str) -> tuple[int, ...]:
     """`60, 10` → (60, 10); `off` → (); `default` → the defaults. ValueError says what is wrong."""
     cleaned = text.strip().lower()
@@ -103,7 +116,9 @@ def parse_reminders(text: str) -> tuple[int, ...]:
             continue
         number = part.removesuffix("m").removesuffix("min")
         if not number.isdigit() or not 1 <= int(number) <= MAX_REMINDER_MINUTES:
-            raise ValueError(f"`{part}` isn't a number of minutes between 1 and {MAX_REMINDER_MINUTES}.")
+            raise ValueError(
+                f"{code(part, 30)} isn't a number of minutes between 1 and {MAX_REMINDER_MINUTES}."
+            )
         values.add(int(number))
     if not values:
         raise ValueError("Give minutes before the start, like `60, 10`, or `off`.")

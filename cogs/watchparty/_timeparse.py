@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.localtime import first_instant, gap_length
 from bot.timeofday import TimeOfDayError, format_local, read_clock
 from bot.timeofday import normalise as normalise_clock
+from bot.usertext import code
 
 MAX_AHEAD = timedelta(days=366)
 
@@ -83,7 +84,7 @@ class ParsedTime:
 
     def describe(self) -> str:
         """`fri 8pm` → Fri 27 Nov 2026 20:00 Europe/London, for echoing back what was understood."""
-        return f"`{self.text}` → {format_local(self.at, self.zone)}"
+        return f"{code(self.text)} → {format_local(self.at, self.zone)}"
 
 
 DaySpec = str | date | tuple[str, int, int]
@@ -118,7 +119,7 @@ def parse_moment(text: str, zone: ZoneInfo, now: datetime) -> ParsedTime:
         raise TimeParseError("an empty time: write something like `fri 8pm` or `2026-11-27 20:00`.")
     day, clock = _read_pieces(cleaned)
     if clock is None:
-        raise TimeParseError(f"`{text.strip()}` has no time of day: add one, like `8pm` or `20:00`.")
+        raise TimeParseError(f"{code(text.strip())} has no time of day: add one, like `8pm` or `20:00`.")
     if clock == time(0, 0) and (day is None or "tonight" in cleaned.split()):
         day = "tomorrow"  # a bare "midnight" is the coming one, at the end of today
     at = _resolve(day, clock, zone, now)
@@ -140,13 +141,13 @@ def parse_duration(text: str) -> timedelta:
     for amount, unit in _RELATIVE_PART.findall(cleaned):
         if unit not in UNITS:
             raise TimeParseError(
-                f"`{unit}` isn't a unit I know: use minutes, hours, days or weeks (`2h`, `30m`)."
+                f"{code(unit)} isn't a unit I know: use minutes, hours, days or weeks (`2h`, `30m`)."
             )
         minutes += int(amount) * UNITS[unit]
     if minutes <= 0:
-        raise TimeParseError(f"`{text.strip()}` is no time at all: give a positive duration like `2h`.")
+        raise TimeParseError(f"{code(text.strip())} is no time at all: give a positive duration like `2h`.")
     if minutes > MAX_AHEAD.total_seconds() // 60:
-        raise TimeParseError(f"`{text.strip()}` is too far ahead (the limit is a year).")
+        raise TimeParseError(f"{code(text.strip())} is too far ahead (the limit is a year).")
     return timedelta(minutes=minutes)
 
 
@@ -172,7 +173,7 @@ def _read_pieces(cleaned: str) -> tuple[DaySpec | None, time | None]:
         if kind in found:
             what = "time of day" if kind == "clock" else "day"
             raise TimeParseError(
-                f"`{cleaned}` gives more than one {what}: give one day and one time per slot."
+                f"{code(cleaned)} gives more than one {what}: give one day and one time per slot."
             )
         found[kind] = value
         index += used
@@ -212,7 +213,7 @@ def _read_single(token: str, whole: str) -> tuple[str, DaySpec | time]:
     if clock is not None:
         return "clock", clock
     raise TimeParseError(
-        f"I couldn't read `{token}` in `{whole}`. "
+        f"I couldn't read {code(token)} in {code(whole)}. "
         "Try forms like `fri 8pm`, `tomorrow 19:30` or `2026-11-27 20:00`."
     )
 

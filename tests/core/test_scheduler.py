@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import FakeClock
+import pytest
+
+from bot.clock import FakeClock, SystemClock
 from bot.scheduler import MAX_ATTEMPTS, PermanentJobError, Scheduler
 from bot.storage import Database
 from bot.storage.jobs import Job
@@ -62,7 +65,97 @@ async def test_failure_is_recorded_retried_and_does_not_stop_others(db: Database
         await scheduler.run_due()
     found = await db.jobs.get("flaky", "x")
     assert found is not None and found[1] == "failed"
-    assert len(failures) == MAX_ATTEMPTS
+    assert failures == ["x:channel vanished"]  # recorded once, when the scheduler gave up
+
+
+async def test_a_failure_that_a_retry_fixes_records_no_problem(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler = Scheduler(db, clock)
+    failures: list[str] = []
+    tries: list[int] = []
+
+    async def once_flaky(job: Job) -> None:
+        tries.append(job.attempts)
+        if job.attempts == 1:
+            raise RuntimeError("Discord had a hiccup")
+
+    async def on_failure(job: Job, exc: BaseException) -> None:
+        failures.append(job.key)
+
+    scheduler.register("post", once_flaky)
+    scheduler.on_failure = on_failure
+    await scheduler.schedule("post", "p", START)
+    await scheduler.run_due()
+    clock.advance(timedelta(minutes=1))
+    await scheduler.run_due()
+    found = await db.jobs.get("post", "p")
+    assert tries == [1, 2] and found is not None and found[1] == "done"
+    assert failures == []
+
+
+class Gate:
+    """A job gate the test opens by hand."""
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+        self.guilds: set[int] = set()
+
+    async def wait_ready(self) -> None:
+        await self.ready.wait()
+
+    def guild_ready(self, guild_id: int) -> bool:
+        return guild_id in self.guilds
+
+
+async def test_a_job_waits_for_its_guild_without_counting_an_attempt(db: Database) -> None:
+    clock = FakeClock(START)
+    gate = Gate()
+    scheduler = Scheduler(db, clock, gate=gate)
+    ran: list[tuple[str, int]] = []
+    failures: list[str] = []
+
+    async def post(job: Job) -> None:
+        ran.append((job.key, job.attempts))
+
+    async def on_failure(job: Job, exc: BaseException) -> None:
+        failures.append(job.key)
+
+    scheduler.register("post", post)
+    scheduler.on_failure = on_failure
+    await scheduler.schedule("post", "waits", START, guild_id=1)
+    await scheduler.schedule("post", "other", START, guild_id=2)
+    await scheduler.schedule("post", "global", START)
+    gate.guilds.add(2)
+    assert await scheduler.run_due() == 2
+    assert sorted(ran) == [("global", 1), ("other", 1)]
+    found = await db.jobs.get("post", "waits")
+    assert found is not None and found[1] == "pending" and found[0].attempts == 0
+    assert await db.jobs.next_due_at(None, {1}) is None  # the loop does not spin on the waiting job
+    assert await scheduler.run_due() == 0
+    gate.guilds.add(1)
+    assert await scheduler.run_due() == 1
+    assert ran[-1] == ("waits", 1) and failures == []
+
+
+async def test_the_loop_runs_nothing_before_the_bot_is_ready(db: Database) -> None:
+    gate = Gate()
+    gate.guilds.add(1)
+    scheduler = Scheduler(db, SystemClock(), gate=gate)
+    ran = asyncio.Event()
+
+    async def post(job: Job) -> None:
+        ran.set()
+
+    scheduler.register("post", post)
+    await scheduler.schedule("post", "due", datetime.now(UTC) - timedelta(seconds=1), guild_id=1)
+    scheduler.start()
+    try:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(ran.wait()), 0.3)
+        gate.ready.set()
+        await asyncio.wait_for(ran.wait(), 5)
+    finally:
+        await scheduler.stop()
 
 
 async def test_permanent_failure_is_not_retried(db: Database) -> None:
@@ -104,3 +197,50 @@ async def test_only_due_jobs_are_read(db: Database) -> None:
         await db.execute("ANALYZE jobs")
         plan = await db.fetchall("EXPLAIN " + query, (0.0,))
     assert any("jobs_due" in str(tuple(row)) for row in plan)
+
+
+async def test_a_clock_change_is_noticed_in_either_direction(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler = Scheduler(db, clock)
+    moves: list[float] = []
+    scheduler.on_clock_change = moves.append
+    offset = scheduler._clock_offset()
+    offset = scheduler._notice_clock_change(offset)  # no change: nothing said
+    clock.advance(timedelta(hours=-3))
+    offset = scheduler._notice_clock_change(offset)
+    clock.advance(timedelta(days=2))
+    scheduler._notice_clock_change(offset)
+    assert [round(m / 3600) for m in moves] == [-3, 48]
+
+
+async def test_replacing_a_job_by_prefix_is_one_transaction(db: Database, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("the failing write is staged with an SQLite trigger")
+    await db.jobs.add("daily", "daily:1:a", START, guild_id=1)
+    await db.jobs.add("daily", "daily:2:a", START, guild_id=2)
+    await db.conn.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON jobs WHEN NEW.key = 'daily:1:b' "
+        "BEGIN SELECT RAISE(ABORT, 'disk gave out'); END"
+    )
+    with pytest.raises(Exception, match="disk gave out"):
+        await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:b", START + timedelta(days=1), guild_id=1)
+    assert await db.jobs.get("daily", "daily:1:a") is not None  # the old job is still there
+    await db.conn.execute("DROP TRIGGER refuse")
+    assert await db.jobs.replace_prefix(
+        "daily", "daily:1:", "daily:1:b", START + timedelta(days=1), guild_id=1
+    )
+    assert (
+        await db.jobs.get("daily", "daily:1:a") is None
+        and await db.jobs.get("daily", "daily:2:a") is not None
+    )
+
+
+async def test_keep_sooner_leaves_an_overdue_job_for_the_catch_up(db: Database) -> None:
+    await db.jobs.add("daily", "daily:1:old", START, guild_id=1)
+    later = START + timedelta(days=1)
+    assert not await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:new", later, keep_sooner=True)
+    assert await db.jobs.get("daily", "daily:1:old") is not None
+    far = "daily:1:far"
+    await db.jobs.replace_prefix("daily", "daily:1:", far, START + timedelta(days=11))
+    assert await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:new", later, keep_sooner=True)
+    assert await db.jobs.get("daily", far) is None and await db.jobs.get("daily", "daily:1:new") is not None

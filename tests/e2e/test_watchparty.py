@@ -270,8 +270,9 @@ async def test_reminders_are_configurable_and_posted_exactly_once(
     await driver.command("config watchparty reminders", {"minutes": "default"}, member="mod")
     cancelled = await driver.command("watchparty cancel", {"poll": pid}, member="mod")
     assert "cancelled" in cancelled.content
-    (event,) = events_named(standin, "Reminded")
-    assert event["status"] == 4  # cancelled
+    await standin.wait_until(  # the reply comes first; the event is cancelled right after it
+        lambda: [e["status"] for e in events_named(standin, "Reminded")] == [4], 10, what="the event cancelled"
+    )
 
 
 @pytest.mark.parametrize(

@@ -130,11 +130,6 @@ def message_strings(payload: dict[str, Any]) -> Iterator[str]:
         yield str((embed.get("author") or {}).get("name") or "")
 
 
-def unescaped_spoiler_marks(text: str) -> int:
-    """How many `||` spoiler marks Discord would read in the text (backslash escapes removed first)."""
-    return re.sub(r"\\.", "", text).count("||")
-
-
 def mention_problems(payload: dict[str, Any], opted_in: set[int]) -> list[str]:
     """Why this payload could ping someone it should not (an empty list when it cannot)."""
     allowed = payload.get("allowed_mentions")

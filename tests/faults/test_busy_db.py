@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import BUSY_MESSAGE
 from bot.standin import BotProcess, Driver, Reply, StandIn
 from tests.faults.helpers import (
     TRACEBACK_MARKS,
     assert_clean_reply,
+    db_rows,
     set_trivia_timeout,
     slot_text,
     start_round,
@@ -67,14 +69,22 @@ async def test_commands_and_clicks_while_another_writer_holds_the_database(
     await set_trivia_timeout(driver, 5)
 
 
-async def test_a_lock_held_past_the_busy_timeout_gets_a_clear_answer(
+async def test_a_lock_held_past_the_busy_timeout_gets_the_busy_message_and_changes_nothing(
     standin: StandIn, bot: BotProcess, driver: Driver
 ) -> None:
+    saved = await driver.command("progress set", {"beat": 2})
+    assert "beat 2" in saved.text(), saved.text()
+    user = driver.member("member").user.id
+    progress = "SELECT beat FROM progress WHERE user_id = ?"
+    assert db_rows(bot.database_path, progress, (user,)) == [(2,)]
     with write_lock(bot.database_path):
         work = asyncio.ensure_future(driver.command("progress set", {"beat": 4}))
         await asyncio.wait({work}, timeout=BUSY_TIMEOUT + 0.5)
+        assert work.done(), "no answer while the other writer still held the lock"
     reply = await work
     late = standin.take_problems("interaction error")
     assert reply.callback_type is not None and not reply.error and not late, reply.text()
+    assert reply.ephemeral and BUSY_MESSAGE in reply.text(), reply.text()
+    assert db_rows(bot.database_path, progress, (user,)) == [(2,)], "the refused change was saved"
     for mark in TRACEBACK_MARKS:
         assert mark not in reply.text()

@@ -1,5 +1,7 @@
 """Fuzzed options for every command, through the stand-in: each answer is a clear message or a valid result,
-no traceback or unexpected error reaches the member, and a refused poll leaves nothing behind."""
+no traceback or unexpected error reaches the member, and a refused poll leaves nothing behind.
+
+Hostile text comes from a list of tricky pieces mixed with random text; the seed is fixed."""
 
 from __future__ import annotations
 
@@ -14,8 +16,13 @@ from tests.faults.helpers import assert_clean_reply, db_rows
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
+# Fixed seed (derandomize): a failure found in CI is found again on every run. This module has its own bot.
 FUZZ = settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
 )
 TRICKY = [
     "@everyone", "@here", "<@&1>", "<@1>", "||", "a||b", "`", "```", "**", "\\", "<t:0:R>", "🎬", "ß", "\u200b",
@@ -100,9 +107,3 @@ async def test_schedules(
     if "Next one" in reply.text():
         await run(standin, "config trivia daily-off", {}, member="mod")
     await run(standin, "watchparty cancel", {"poll": poll})
-
-
-async def test_reset_settings_after_fuzzing(standin: StandIn, bot: BotProcess) -> None:
-    await run(standin, "config timezone", {"zone": "UTC"}, member="mod")
-    await run(standin, "config trivia timeout", {"seconds": 5}, member="mod")
-    await run(standin, "config watchparty reminders", {"minutes": "default"}, member="mod")

@@ -29,6 +29,9 @@ async def test_twenty_gateway_drops_resume_without_identify_or_resync(
         await standin.wait_until(
             lambda n=n: standin.resume_count == resumes + n + 1, 15, what=f"resume after drop {n + 1}"
         )
+        # Activity between drops: the resumed session has events to replay and answers to give.
+        reply = await driver.command("progress set", {"beat": 1 + n % 5})
+        assert f"beat {1 + n % 5}" in reply.text() and not reply.error, reply.text()
     assert standin.identify_count == identifies, "the bot identified again instead of resuming"
     reply = await driver.command("about")
     assert "Commands" in message_text(reply.message)

@@ -32,8 +32,8 @@ from tests.faults.helpers import (
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 KILLS = 3
-BURST = 40
-KILL_AFTER = 8  # acknowledged clicks before the kill: the rest of the burst is in flight
+BURST = 100  # large enough that a loaded machine still has clicks in flight at the kill
+KILL_AFTER = 5  # acknowledged clicks before the kill: the rest of the burst is in flight
 ANSWERS = "SELECT user_id FROM trivia_answers WHERE asked_id = ?"
 VOTES = "SELECT user_id FROM wp_votes WHERE poll_id = ?"
 

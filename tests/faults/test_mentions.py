@@ -1,6 +1,7 @@
 """Hostile user text in every place a member can type (poll title and place, typed trivia answer, plot search,
-cast name, settings): no message the bot sends can ping @everyone, a role or a member who did not opt in,
-and no user text breaks the bot's spoiler tags open."""
+cast name, settings): exactly the party announcement allows a mention, of exactly the member who opted in;
+no message the bot sends links where the user wrote a link; and no user text opens or closes a spoiler tag,
+checked by reading the markdown as Discord would (the user's `||` must show as text)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,23 @@ from tests.faults.helpers import (
     set_trivia_timeout,
     slot_text,
     start_round,
-    unescaped_spoiler_marks,
 )
+from tests.faults.markdown import render
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+EVIL = "evil.example"
+LEAK = "||LEAK||"
 
 
 def hostile(standin: StandIn) -> str:
     role = standin.guild.role("Moderators").id
     user = standin.guild.member("member2").user.id
-    return f"@everyone @here <@&{role}> <@{user}> a||b ||open `tick ```fence **bold"
+    return (
+        f"{LEAK} x](https://{EVIL}/x) [y https://{EVIL}/bare @everyone @here <@&{role}> <@{user}> "
+        "a||b ||open `tick ```fence **bold # head\u200b|\u200b|"
+    )
 
 
 async def typed_answer(driver: Driver, text: str) -> None:
@@ -54,7 +62,7 @@ async def party_with_one_opt_in(driver: Driver, text: str) -> int:
     before = max((m.id for m in driver.channel_messages()), default=0)
     user = driver.member("member2").user.id
     options = {
-        "title": "Party ||x `y",
+        "title": f"Party {LEAK} x](https://{EVIL}/x) [y `z",
         "slots": slot_text(30),
         "closes": "2h",
         "where": f"<@{user}> a||b `c **d",
@@ -63,6 +71,8 @@ async def party_with_one_opt_in(driver: Driver, text: str) -> int:
     assert "is up" in created.content, created.text()
     poll = await driver.wait_for_message(predicate=lambda m: bool(m.components), after=before)
     pid = poll_id(poll)
+    listed = await driver.command("watchparty list")
+    assert "Party" in listed.text(), listed.text()
     await driver.click(poll, f"wp:vote:{pid}:0")
     await driver.click(poll, f"wp:ping:{pid}")
     await driver.click(poll, f"wp:vote:{pid}:0", member="member2")
@@ -96,8 +106,21 @@ async def test_no_pings_and_no_broken_spoilers_from_user_text(
 
     sent = list(sent_messages(standin.requests[mark:]))
     assert len(sent) > 15, "the bot sent fewer messages than expected: the check would prove little"
+    allowing = []
     for request, payload in sent:
         problems = mention_problems(payload, opted_in)
         assert not problems, f"{request}: {problems}\n{payload}"
+        users = (payload.get("allowed_mentions") or {}).get("users") or []
+        if users:
+            allowing.append((payload, sorted(int(u) for u in users)))
         for piece in message_strings(payload):
-            assert unescaped_spoiler_marks(piece) % 2 == 0, f"{request}: unbalanced spoiler tags in {piece!r}"
+            shown = render(piece)
+            assert not [link for link in shown.links if EVIL in link], f"{request}: a user link in {piece!r}"
+            assert not shown.spoiler_open, f"{request}: a spoiler tag left open in {piece!r}"
+            if "LEAK" in piece:
+                assert LEAK in shown.text, f"{request}: user text made a spoiler tag in {piece!r}"
+    echoed = [piece for _, payload in sent for piece in message_strings(payload) if "LEAK" in piece]
+    assert len(echoed) >= 4, "the hostile text was echoed fewer times than expected: the check proves little"
+    [(announcement, users)] = allowing  # exactly one message may mention anyone
+    assert "watch party is set" in str(announcement.get("content")), announcement
+    assert users == sorted(opted_in)

@@ -18,6 +18,7 @@ from cogs.watchparty._tally import (
     decide,
     event_end,
     parse_reminders,
+    reminder_still_due,
     reminder_times,
     tally,
     tie_deadline,
@@ -105,3 +106,15 @@ def test_parse_reminders(text: str, expected: tuple[int, ...]) -> None:
 def test_parse_reminders_refuses(text: str) -> None:
     with pytest.raises(ValueError):
         parse_reminders(text)
+
+
+def test_missed_reminders_collapse_to_the_latest_still_ahead_of_the_start() -> None:
+    start = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    offsets = (60, 10)
+    on_time = start - timedelta(minutes=60)
+    assert reminder_still_due(60, offsets, start, on_time)
+    both_missed = start - timedelta(minutes=5)  # a restart later than both reminders
+    assert not reminder_still_due(60, offsets, start, both_missed)
+    assert reminder_still_due(10, offsets, start, both_missed)
+    assert not reminder_still_due(10, offsets, start, start)  # the party has started
+    assert not reminder_still_due(10, offsets, start, start + timedelta(minutes=1))

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.spoilers import Segment
+from bot.usertext import plain
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -89,6 +90,14 @@ class Reader:
         """Discord markdown for the text: escaped, tagged when needed; "" when it must be left out."""
         segment = self.segment(text, reveal)
         return segment.render() if segment is not None else ""
+
+    def render_member_text(self, text: str, reveal: int, limit: int | None = None) -> str:
+        """A member's words (a review) as this reader may see them: made inert by the shared user-text
+        helper (`bot.usertext.plain`, cut to `limit` before escaping), then tagged when needed."""
+        how = self.treat(reveal)
+        if how is Treatment.OMIT:
+            return ""
+        return Segment(plain(text, limit), how is Treatment.TAG, escaped=True).render()
 
     def plain(self, text: str, reveal: int, neutral: str) -> str:
         """For a place that cannot hold a tag: the text when the reader may see it, else `neutral`."""

@@ -17,7 +17,6 @@ EMBED_TOTAL_LIMIT = 6000
 CHOICE_NAME_LIMIT = 100
 ELLIPSIS = "…"
 SPOILER = "||"
-ZERO_WIDTH_SPACE = "\u200b"
 
 
 def truncate(text: str, limit: int) -> str:
@@ -64,11 +63,3 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
         overflow = len(embed) - EMBED_TOTAL_LIMIT
         embed.description = truncate(embed.description, max(1, len(embed.description) - overflow))
     return embed
-
-
-def inert_mentions(text: str) -> str:
-    """User text with mentions broken (`<@…>`, `<#…>`, `<@&…>`, @everyone, @here): nobody is pinged or named.
-
-    Markdown and masked links are escaped separately, by `bot.spoilers.escape` (or the policy's render).
-    """
-    return text.replace("<", "<" + ZERO_WIDTH_SPACE).replace("@", "@" + ZERO_WIDTH_SPACE)

@@ -30,14 +30,18 @@ def escape(text: str) -> str:
     return _ORDERED.sub(r"\1\\\2", escaped)
 
 
-def spoiler(text: str) -> str:
-    """Escape text and wrap each non-blank line in its own spoiler tag."""
-    return "\n".join(_tag_line(line) for line in text.split("\n"))
+def spoiler(text: str, *, escaped: bool = False) -> str:
+    """Escape text and wrap each non-blank line in its own spoiler tag.
+
+    `escaped` is for text already made inert (a member's words, by `bot.usertext.plain`): it is tagged as
+    it is, since escaping it again would show the backslashes.
+    """
+    return "\n".join(_tag_line(line, escaped) for line in text.split("\n"))
 
 
-def _tag_line(line: str) -> str:
+def _tag_line(line: str, escaped: bool) -> str:
     stripped = line.strip()
-    return f"{TAG}{escape(stripped)}{TAG}" if stripped else ""
+    return f"{TAG}{stripped if escaped else escape(stripped)}{TAG}" if stripped else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +50,13 @@ class Segment:
 
     text: str
     tagged: bool = False
+    escaped: bool = False  # already inert markdown (see `spoiler`): tag it, don't escape it again
 
     def render(self) -> str:
         """The segment as Discord text: escaped, and tagged when it must be."""
-        return spoiler(self.text) if self.tagged else escape(self.text)
+        if self.tagged:
+            return spoiler(self.text, escaped=self.escaped)
+        return self.text if self.escaped else escape(self.text)
 
 
 def render(segments: Iterable[Segment], separator: str = " ") -> str:

@@ -1,7 +1,8 @@
 """What the discussion feature shows: the rooms' index, prompts, ratings and short notes.
 
 Small functions over plain data; every film text goes through the spoiler policy's reader, and every
-review (user text) through `inert_mentions` and the reader (which escapes markdown and masked links).
+review (a member's words) through the reader's `render_member_text`, which makes it inert with the shared
+user-text helper (`bot.usertext.plain`) and tags it without escaping it a second time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import discord
 from bot.films.model import Film, Prompt
 from bot.policy import Reader
 from bot.ratings import Summary, average_text, bars, star_number, stars
-from bot.render import fit_embed, inert_mentions, truncate
+from bot.render import fit_embed
 from bot.storage.discussion import Room
 from bot.storage.ratings import FilmAverage, Rating
 from cogs.discussion._stages import Stage
@@ -82,8 +83,7 @@ def prompt_message(prompt: Prompt, reader: Reader, stage: Stage) -> str:
 
 def review_text(review: str, reader: Reader, last_beat: int) -> str:
     """A review as this reader may see it: inert, escaped, and tagged unless they finished the film."""
-    cleaned = inert_mentions(" ".join(review.split()))
-    return reader.render(truncate(cleaned, REVIEW_LIMIT), last_beat)
+    return reader.render_member_text(review, last_beat, REVIEW_LIMIT)
 
 
 def ratings_embed(

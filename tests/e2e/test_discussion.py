@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.spoilers import unescape, unescaped_marks
 from bot.standin import BotProcess, Driver, Message, StandIn
 from bot.standin.driver import message_text
 from bot.standin.server import Perm, Thread
@@ -220,7 +221,8 @@ async def test_ratings_change_and_reviews_stay_hidden_from_unfinished_readers(
     embed = public.embeds[0]
     assert "trial" not in embed["title"] and "3.7 ★ from 3 ratings" in embed["description"]
     field = embed["fields"][0]["value"]
-    assert "||" in field and "@everyone" not in field and "<@1>" not in field and "[link](" not in field
+    assert "||" in field and "@everyone" not in field
+    assert unescaped_marks(field, "<@1>") == [] and unescaped_marks(field, "](") == []  # shown, inert
     assert not re.search(r"(?<!\|\|)The ending", field.split("||", 1)[0])
     finished = await driver.command("ratings", {"private": True}, member="member2")  # progress 14 of 17
     assert "||" in finished.embeds[0]["fields"][0]["value"]
@@ -400,3 +402,25 @@ async def test_the_sandbox_shows_the_whole_flow() -> None:
     room = text.split("> read stage 2", 1)[1].split(">", 1)[0]
     assert "**Discussion prompt** for stage 2 (beats 7–12)" in room
     assert "4.5 ★ from 1 rating" in text and "||The trial stayed with me.||" in text
+
+
+async def test_a_review_with_a_mention_a_masked_link_and_pipes_stays_inert_in_ratings(
+    driver: Driver, standin: StandIn, bot: BotProcess
+) -> None:
+    await rooms_open(driver, standin)
+    review = "Loved it <@1> @everyone [x](https://evil.example) || shown early ||"
+    opened = await driver.command("rate", {"stars": "★★★★ 4", "review": True}, member="member2")
+    await driver.submit_modal(opened, {"disc:review:text": review})
+    for who in ("member", "member2"):  # neither has finished the film: the review is tagged
+        reply = await driver.command("ratings", member=who)
+        field = reply.embeds[0]["fields"][0]["value"]
+        body = field.split(" ", 1)[1]  # after the reviewer's own mention
+        assert unescaped_marks(body, "||") == [0, len(body) - 2], body
+        for live in ("<@1>", "[x]", "@everyone", "https://"):
+            assert unescaped_marks(body, live) == [], (live, body)
+        assert unescape(body[2:-2]).replace("\u200b", "") == review  # reads as typed, escaped once
+    await driver.command("progress set", {"beat": 17}, member="member2")
+    reply = await driver.command("ratings", {"private": True}, member="member2")
+    body = reply.embeds[0]["fields"][0]["value"].split(" ", 1)[1]
+    assert unescaped_marks(body, "||") == [] and unescape(body).replace("\u200b", "") == review
+    assert unescaped_marks(body, "<@1>") == [] and unescaped_marks(body, "](") == []

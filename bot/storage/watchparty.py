@@ -280,12 +280,17 @@ class WatchPartyStore:
             )
             return changed > 0
 
-    async def cancel(self, poll_id: int) -> bool:
-        """Cancel a live poll or party; False when it had already ended."""
+    async def cancel(self, poll_id: int, expected: str) -> bool:
+        """Cancel a poll or party that is still in the live state `expected` (compare-and-set).
+
+        False when it had ended or moved on since (closed into a party, say), so a confirmation pressed
+        twice, or after the poll changed, cancels nothing more.
+        """
+        if expected not in LIVE_STATES:
+            return False
         with self._changing(poll_id):
             changed = await self._db.execute(
-                "UPDATE wp_polls SET state = ? WHERE id = ? AND state IN (?, ?, ?)",
-                (CANCELLED, poll_id, *LIVE_STATES),
+                "UPDATE wp_polls SET state = ? WHERE id = ? AND state = ?", (CANCELLED, poll_id, expected)
             )
             return changed > 0
 

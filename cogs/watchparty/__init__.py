@@ -21,7 +21,7 @@ from bot.bot import FilmClubBot
 from bot.checks import is_moderator
 from bot.errors import DISCORD_PROBLEM, UserError, defer
 from bot.pages import page_buttons, show_page
-from bot.storage.watchparty import OPEN, SCHEDULED, TIED, NewPoll, Poll
+from bot.storage.watchparty import LIVE_STATES, OPEN, TIED, NewPoll, Poll
 from bot.usertext import code
 from cogs.config import Config
 from cogs.watchparty import _render as render
@@ -37,7 +37,7 @@ from cogs.watchparty._lifecycle import (
 from cogs.watchparty._plan import PlanError, check_place, check_title, plan_poll
 from cogs.watchparty._settings import WatchPartySettings, describe_reminders
 from cogs.watchparty._tally import DEFAULT_REMINDERS
-from cogs.watchparty._views import COG_NAME, DYNAMIC_ITEMS, poll_view, tie_view
+from cogs.watchparty._views import COG_NAME, DYNAMIC_ITEMS, cancel_view, poll_view, tie_view
 
 log = logging.getLogger(__name__)
 LIST_PAGES = "wp"  # kind of the /watchparty list pages (bot.pages)
@@ -190,17 +190,32 @@ class WatchParty(
     @app_commands.command(name="cancel", description="Cancel a watch-party poll or a planned party")
     @app_commands.describe(poll="The poll or party to cancel")
     async def cancel(self, interaction: discord.Interaction[FilmClubBot], poll: int) -> None:
+        """Ask first: cancelling can't be undone, so nothing changes until the button is pressed."""
         found = await self._poll_here(interaction, poll)
         await self._require_creator_or_moderator(interaction, found, "cancel it")
-        if not await self.bot.db.watchparty.cancel(found.id):
+        if found.state not in LIVE_STATES:
             raise UserError(f"Poll #{found.id} has already ended; there's nothing to cancel.")
-        await self.lifecycle.cancel_jobs(found)
-        await self._audit(interaction, found, "watchparty_cancel", found.state, "cancelled")
-        what = "watch party" if found.state == SCHEDULED else "watch-party poll"
-        await interaction.response.send_message(  # answered first: the clean-up below talks to Discord
-            f"❌ The {what} **{render.title_text(found)}** (#{found.id}) "
-            f"was cancelled by {interaction.user.mention}."
+        await interaction.response.send_message(
+            render.cancel_question(found), view=cancel_view(found), ephemeral=True
         )
+
+    async def on_cancel(self, interaction: discord.Interaction[Any], poll_id: int, state: str) -> None:
+        """The confirmation: the permission check again at click time, then at most one cancel."""
+        found = await self._poll_here(interaction, poll_id)
+        await self._require_creator_or_moderator(interaction, found, "cancel it")
+        if not await self.bot.db.watchparty.cancel(found.id, expected=state):
+            latest = await self._poll_here(interaction, poll_id)
+            await interaction.response.edit_message(content=render.cancel_refused(latest), view=None)
+            return
+        await self.lifecycle.cancel_jobs(found)
+        await self._audit(interaction, found, "watchparty_cancel", state, "cancelled")
+        await interaction.response.edit_message(  # answered first: the clean-up below talks to Discord
+            content=f"Done: #{found.id} is cancelled.", view=None
+        )
+        try:
+            await interaction.followup.send(render.cancelled_note(found, state, interaction.user.mention))
+        except discord.HTTPException as exc:  # the cancel stands; the clean-up below still runs
+            log.warning("Announcing the cancel of watch-party poll %d failed: %r", found.id, exc)
         try:
             await self.lifecycle.clean_up(found)
         except discord.HTTPException as exc:

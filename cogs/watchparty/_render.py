@@ -12,7 +12,7 @@ from bot.films.model import Film
 from bot.pages import split_lines
 from bot.policy import public_reader
 from bot.render import CONTENT_LIMIT, FIELD_VALUE_LIMIT, fit_embed, inline_code, truncate
-from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Poll, Slot
+from bot.storage.watchparty import CANCELLED, CLOSED, LIVE_STATES, OPEN, SCHEDULED, TIED, Poll, Slot
 from bot.usertext import plain
 from cogs.watchparty._timeparse import format_local, timestamp_tag
 
@@ -223,6 +223,40 @@ def jump_url(poll: Poll) -> str:
     """A link to the poll message (or its channel when the message id is unknown)."""
     base = f"https://discord.com/channels/{poll.guild_id}/{poll.channel_id}"
     return f"{base}/{poll.message_id}" if poll.message_id else base
+
+
+def _what(state: str) -> str:
+    return "watch party" if state == SCHEDULED else "watch-party poll"
+
+
+def cancel_question(poll: Poll) -> str:
+    """The ephemeral question `/watchparty cancel` asks before anything changes."""
+    lost = (
+        "its server event is cancelled and its reminders are dropped"
+        if poll.state == SCHEDULED
+        else "voting stops and no party is set up"
+    )
+    return (
+        f"Cancel the {_what(poll.state)} **{title_text(poll)}** (#{poll.id})? This can't be undone: {lost}. "
+        "Press the button to confirm, or just ignore this message."
+    )
+
+
+def cancel_refused(poll: Poll) -> str:
+    """The confirmation was pressed again, or after the poll moved on: nothing changed."""
+    if poll.state == CANCELLED:
+        return f"#{poll.id} was already cancelled, so nothing changed."
+    if poll.state in LIVE_STATES:
+        return (
+            f"#{poll.id} changed since you asked (it is now a {_what(poll.state)}), so nothing changed. "
+            "Run `/watchparty cancel` again if you still want to cancel it."
+        )
+    return f"#{poll.id} has already ended; there's nothing to cancel."
+
+
+def cancelled_note(poll: Poll, asked: str, by: str) -> str:
+    """The public line once the cancel is confirmed."""
+    return f"❌ The {_what(asked)} **{title_text(poll)}** (#{poll.id}) was cancelled by {by}."
 
 
 def poll_created_note(poll: Poll, zone: ZoneInfo) -> str:

@@ -1,7 +1,8 @@
 """Persistent buttons for watch parties: state lives in each custom_id, so clicks work after a restart.
 
 custom_ids: `wp:vote:<poll>:<slot>`, `wp:voters:<poll>`, `wp:ping:<poll>`, `wp:close:<poll>`,
-`wp:tie:<poll>:<slot>`. Every callback hands over to the cog, and no traceback ever reaches the member.
+`wp:tie:<poll>:<slot>`, `wp:cancel:<poll>:<state>` (the confirmation of `/watchparty cancel`, carrying
+the state the member agreed to cancel). Every callback hands over to the cog, and no traceback ever reaches the member.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ButtonHandler(Protocol):
     async def on_ping(self, interaction: discord.Interaction[Any], poll_id: int) -> None: ...
     async def on_close(self, interaction: discord.Interaction[Any], poll_id: int) -> None: ...
     async def on_tie_pick(self, interaction: discord.Interaction[Any], poll_id: int, slot: int) -> None: ...
+    async def on_cancel(self, interaction: discord.Interaction[Any], poll_id: int, state: str) -> None: ...
 
 
 async def run_guarded(
@@ -177,12 +179,40 @@ class TieButton(
         await run_guarded(interaction, lambda cog: cog.on_tie_pick(interaction, self.poll_id, self.slot))
 
 
+class CancelButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"wp:cancel:(?P<poll>\d+):(?P<state>open|tied|scheduled)",
+):
+    """Confirms `/watchparty cancel`; carries the state it cancels, so a second press does nothing."""
+
+    def __init__(self, poll_id: int, state: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Cancel #{poll_id}",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"wp:cancel:{poll_id}:{state}",
+            )
+        )
+        self.poll_id = poll_id
+        self.state = state
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CancelButton:
+        return cls(int(match["poll"]), match["state"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_guarded(interaction, lambda cog: cog.on_cancel(interaction, self.poll_id, self.state))
+
+
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     VoteButton,
     VotersButton,
     PingButton,
     CloseButton,
     TieButton,
+    CancelButton,
 )
 
 
@@ -198,6 +228,13 @@ def poll_view(poll: Poll, counts: Sequence[int]) -> discord.ui.View:
     view.add_item(VotersButton(poll.id, tools_row))
     view.add_item(PingButton(poll.id, tools_row))
     view.add_item(CloseButton(poll.id, tools_row))
+    return view
+
+
+def cancel_view(poll: Poll) -> discord.ui.View:
+    """The one confirmation button under `/watchparty cancel`'s question."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(CancelButton(poll.id, poll.state))
     return view
 
 

@@ -6,6 +6,7 @@ without waiting: the test stops the bot, moves the job's due time in the SQLite 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import sqlite3
@@ -18,7 +19,8 @@ import pytest
 import pytest_asyncio
 
 from bot.standin import BotProcess, Driver, Message, StandIn
-from bot.standin.driver import message_text
+from bot.standin.driver import DriverError, message_text
+from tests.faults.helpers import acknowledged, callback_text, cancel_poll, fire_click
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -217,7 +219,7 @@ async def test_restart_keeps_buttons_and_deadlines_and_closes_missed_ones_at_boo
 
     refused = await driver.command("watchparty cancel", {"poll": kept_id}, member="member2")
     assert refused.ephemeral and "creator or a moderator" in refused.content
-    cancelled = await driver.command("watchparty cancel", {"poll": kept_id})
+    cancelled = await cancel_poll(driver, kept_id)
     assert "cancelled" in cancelled.content
     assert job_rows(bot, f"wp-close:{kept_id}") == []
     await standin.wait_until(
@@ -268,7 +270,7 @@ async def test_reminders_are_configurable_and_posted_exactly_once(
     assert len(reminders()) == 2  # not again after another restart
 
     await driver.command("config watchparty reminders", {"minutes": "default"}, member="mod")
-    cancelled = await driver.command("watchparty cancel", {"poll": pid}, member="mod")
+    cancelled = await cancel_poll(driver, pid, "mod")
     assert "cancelled" in cancelled.content
     await standin.wait_until(  # the reply comes first; the event is cancelled right after it
         lambda: [e["status"] for e in events_named(standin, "Reminded")] == [4], 10, what="the event cancelled"
@@ -374,7 +376,7 @@ async def test_list_pages_every_poll_without_cutting_a_line_and_pages_survive_a_
         line = next(line for line in everything.splitlines() if line.startswith(f"#{pid} "))
         assert "…" not in line and re.search(r"\]\(https://discord\.com/channels/\d+/\d+/\d+\)", line), line
     for pid in ids:
-        await driver.command("watchparty cancel", {"poll": pid})
+        await cancel_poll(driver, pid)
 
 
 def _disabled(message: Message, label: str) -> bool:
@@ -406,4 +408,51 @@ async def test_confirmation_names_the_zone_and_a_bare_midnight_is_the_coming_one
         await driver.command("config trivia daily-off", member="mod")
     polls = [m for m in driver.channel_messages() if "🎬 Zones" in message_text(m)]
     for poll in polls:
-        await driver.command("watchparty cancel", {"poll": poll_id(poll)})
+        await cancel_poll(driver, poll_id(poll))
+
+
+def poll_state(bot: BotProcess, pid: int) -> str:
+    with sqlite3.connect(bot.database_path) as conn:
+        return str(conn.execute("SELECT state FROM wp_polls WHERE id = ?", (pid,)).fetchone()[0])
+
+
+async def test_cancel_asks_first_and_two_presses_cancel_once_by_the_right_member_only(
+    driver: Driver, standin: StandIn, bot: BotProcess, utc_server: None
+) -> None:
+    poll = await create_poll(driver, {"title": "Second thoughts", "slots": text(slot(5)), "closes": "1h"})
+    pid = poll_id(poll)
+    first = await driver.command("watchparty cancel", {"poll": pid}, member="mod")
+    second = await driver.command("watchparty cancel", {"poll": pid}, member="mod")  # run twice by mistake
+    assert first.ephemeral and "Cancel the watch-party poll **Second thoughts**" in first.text()
+    assert labels(first.message) == [f"Cancel #{pid}"]
+    # Nothing changes until the click: the poll is open, its closing job pending, its buttons live.
+    assert poll_state(bot, pid) == "open" and [s for _, s, _ in job_rows(bot, f"wp-close:{pid}")] == ["pending"]
+    assert "#1 · 0" in labels(poll)
+
+    # Another member can't press it: Discord shows them no such message, and a forged press is refused.
+    with pytest.raises(DriverError, match="cannot see"):
+        await driver.click(first.message, f"Cancel #{pid}", member="member2")
+    forged = await fire_click(standin, driver, first.message, f"wp:cancel:{pid}:open", driver.member("member2"))
+    await standin.wait_until(lambda: acknowledged(forged), 10, what="the forged press answered")
+    assert "creator or a moderator" in callback_text(forged) and poll_state(bot, pid) == "open"
+
+    before = max(m.id for m in driver.channel_messages())
+    presses = await asyncio.gather(  # both confirmations pressed at once
+        fire_click(standin, driver, first.message, f"wp:cancel:{pid}:open", driver.member("mod")),
+        fire_click(standin, driver, second.message, f"wp:cancel:{pid}:open", driver.member("mod")),
+    )
+    await standin.wait_until(lambda: all(acknowledged(p) for p in presses), 10, what="both presses answered")
+    answers = sorted(callback_text(p) for p in presses)
+    assert answers == [f"#{pid} was already cancelled, so nothing changed.", f"Done: #{pid} is cancelled."]
+    assert poll_state(bot, pid) == "cancelled" and job_rows(bot, f"wp-close:{pid}") == []
+
+    def notes() -> list[Message]:
+        return [m for m in driver.channel_messages() if m.id > before and "was cancelled by" in m.content]
+
+    await standin.wait_until(lambda: len(notes()) == 1, 10, what="the public note")
+    await standin.wait_until(lambda: "was cancelled" in message_text(poll), 10, what="the poll redrawn")
+    assert len(notes()) == 1 and not notes()[0].ephemeral
+    log = await driver.command("config log", member="mod")
+    assert message_text(log.message).count(f"#{pid} Second thoughts") == 1
+    again = await driver.command("watchparty cancel", {"poll": pid}, member="mod")
+    assert again.ephemeral and "already ended" in again.text() and not again.message.components

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.standin import BotProcess, Driver, InteractionRecord, Message, StandIn
+from bot.standin import BotProcess, Driver, InteractionRecord, Message, Reply, StandIn
 from bot.standin import render as standin_render
 from bot.standin.server import MESSAGE_COMPONENT, Member, RecordedRequest
 
@@ -53,6 +53,13 @@ def poll_id(message: Message) -> int:
         if match := re.fullmatch(r"wp:voters:(\d+)", custom_id):
             return int(match.group(1))
     raise AssertionError(f"no watch-party buttons on message {message.id}")
+
+
+async def cancel_poll(driver: Driver, pid: int, member: str | Member | None = None) -> Reply:
+    """`/watchparty cancel` and a press of its confirmation button: the press's reply (and public note)."""
+    asked = await driver.command("watchparty cancel", {"poll": pid}, member=member)
+    assert asked.ephemeral and "Press the button to confirm" in asked.text(), asked.text()
+    return await driver.click(asked.message, f"Cancel #{pid}", member=member, followups=1)
 
 
 async def fire_click(

@@ -106,4 +106,8 @@ async def test_schedules(
     reply = await run(standin, "config trivia daily", options, member="mod")
     if "Next one" in reply.text():
         await run(standin, "config trivia daily-off", {}, member="mod")
-    await run(standin, "watchparty cancel", {"poll": poll})
+    asked = await run(standin, "watchparty cancel", {"poll": poll})
+    if asked.messages and asked.message.components:  # a live poll: press the confirmation too
+        pressed = await Driver(standin, timeout=15.0).click(asked.message, 1)
+        assert pressed.callback_type is not None and not pressed.error, pressed.text()
+        assert_clean_reply(pressed.text())

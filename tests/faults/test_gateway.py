@@ -7,7 +7,7 @@ import pytest
 
 from bot.standin import BotProcess, Driver, StandIn
 from bot.standin.driver import message_text
-from tests.faults.helpers import WAIT, poll_id, slot_text
+from tests.faults.helpers import WAIT, cancel_poll, poll_id, slot_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -85,4 +85,4 @@ async def test_429_on_a_channel_post_is_retried_and_the_post_lands(
     posts = [s for s, _ in statuses(standin, mark, prefix)]
     assert posts == [429, 429, 200]
     assert [m for m in driver.channel_messages("spoilers") if m.id > before] == [posted]  # exactly once
-    await driver.command("watchparty cancel", {"poll": poll_id(posted)})
+    await cancel_poll(driver, poll_id(posted))

@@ -14,7 +14,7 @@ import pytest
 from bot.standin import BotProcess, Driver, StandIn
 from bot.standin.driver import message_text
 from tests.faults.conftest import Fresh
-from tests.faults.helpers import WAIT, bot_log, db_rows, poll_id, titled
+from tests.faults.helpers import WAIT, bot_log, cancel_poll, db_rows, poll_id, titled
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -172,6 +172,6 @@ async def test_missed_reminders_collapse_to_the_latest(
     )
     posted = [m for m in driver.channel_messages() if m.id > mark and "⏰" in message_text(m)]
     assert len(posted) == 1, [message_text(m) for m in posted]
-    cancelled = await driver.command("watchparty cancel", {"poll": pid})
+    cancelled = await cancel_poll(driver, pid)
     assert "cancelled" in cancelled.content
     await driver.command("config watchparty reminders", {"minutes": "default"}, member="mod")

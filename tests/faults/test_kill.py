@@ -20,6 +20,7 @@ from tests.faults.helpers import (
     acknowledged,
     asked_id,
     callback_text,
+    cancel_poll,
     db_rows,
     fire_click,
     integrity,
@@ -128,5 +129,5 @@ async def test_sigkill_during_watchparty_votes_loses_no_acknowledged_vote(
         total = db_rows(bot.database_path, "SELECT COUNT(*) FROM wp_votes WHERE poll_id = ?", (pid,))[0][0]
         assert f"#1 · {total}" in str(after.original.components)
     assert in_flight, "every kill came after the whole burst was answered: nothing was in flight"
-    cancelled = await driver.command("watchparty cancel", {"poll": pid})
+    cancelled = await cancel_poll(driver, pid)
     assert "cancelled" in cancelled.content

@@ -12,7 +12,7 @@ import pytest
 from bot.errors import DISCORD_PROBLEM
 from bot.standin import BotProcess, Driver, Reply, StandIn
 from bot.standin.driver import message_text
-from tests.faults.helpers import WAIT, bot_log, db_rows, poll_id, slot_text
+from tests.faults.helpers import WAIT, bot_log, cancel_poll, db_rows, poll_id, slot_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -78,7 +78,7 @@ async def test_two_500s_then_success_is_either_created_or_nothing(
     if "is up" in reply.text():
         [(pid, message_id)] = [p for p in polls(bot) if p not in before]
         assert message_id is not None and poll_messages(driver, "Twice") == [message_id]
-        await driver.command("watchparty cancel", {"poll": pid})
+        await cancel_poll(driver, pid)
     else:
         assert DISCORD_PROBLEM in reply.text(), reply.text()
         await assert_nothing_created(driver, bot, "Twice", before)
@@ -93,7 +93,7 @@ async def test_one_500_is_retried_and_the_poll_is_created_once(
     assert "is up" in reply.text() and waited < DEADLINE, (waited, reply.text())
     [(pid, message_id)] = [p for p in polls(bot) if p not in before]
     assert poll_messages(driver, "Retried") == [message_id]
-    await driver.command("watchparty cancel", {"poll": pid})
+    await cancel_poll(driver, pid)
 
 
 async def test_a_500_after_the_post_landed_records_the_one_message(
@@ -105,7 +105,7 @@ async def test_a_500_after_the_post_landed_records_the_one_message(
     assert "is up" in reply.text(), reply.text()
     [(pid, message_id)] = [p for p in polls(bot) if p not in before]
     assert poll_messages(driver, "Landed") == [message_id], "the retry posted the poll twice"
-    await driver.command("watchparty cancel", {"poll": pid})
+    await cancel_poll(driver, pid)
 
 
 async def test_a_503_is_discords_problem_not_a_permissions_problem(
@@ -129,7 +129,7 @@ async def test_cancel_is_answered_even_when_discord_fails_the_clean_up(
     )
     standin.inject_error(50, 500, path_prefix=f"{posts_path(driver)}/{poll.id}", method="PATCH")
     try:
-        cancelled = await driver.command("watchparty cancel", {"poll": poll_id(poll)})
+        cancelled = await cancel_poll(driver, poll_id(poll))
     finally:
         standin.clear_injected()
     assert "cancelled" in cancelled.content and not cancelled.error, cancelled.text()

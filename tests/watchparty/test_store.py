@@ -138,8 +138,11 @@ async def test_cancel_and_live(db: Database) -> None:
     second = await make_poll(db)
     await make_poll(db, guild_id=2)
     assert [p.id for p in await db.watchparty.live(1)] == [first.id, second.id]
-    assert await db.watchparty.cancel(first.id)
-    assert not await db.watchparty.cancel(first.id)
+    assert not await db.watchparty.cancel(first.id, expected=SCHEDULED)  # not the state it is in
+    assert (await db.watchparty.get(first.id)).state == OPEN  # type: ignore[union-attr]
+    assert await db.watchparty.cancel(first.id, expected=OPEN)
+    assert not await db.watchparty.cancel(first.id, expected=OPEN)  # a second press: nothing more
+    assert not await db.watchparty.cancel(first.id, expected=CANCELLED)
     assert (await db.watchparty.get(first.id)).state == CANCELLED  # type: ignore[union-attr]
     assert [p.id for p in await db.watchparty.live(1)] == [second.id]
     await db.watchparty.set_event(second.id, 4242)

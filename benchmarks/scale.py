@@ -26,12 +26,9 @@ if __package__ in (None, ""):  # `python benchmarks/scale.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.harness import ROOT, rss_kib
-from benchmarks.scheduler import KIND, NOW, REPEATS, fill
-from bot.clock import FakeClock
-from bot.scheduler import Scheduler
+from benchmarks.scheduler import measure_ticks
 from bot.standin import BotProcess, StandIn
 from bot.storage import Database
-from bot.storage.jobs import Job
 from bot.storage.postgres import PostgresDatabase
 from tests.backends import fresh_postgres
 
@@ -96,26 +93,8 @@ async def start_fleet(
 
 async def pg_tick(total: int, due: int) -> tuple[float, float]:
     """Median run_due() with `due` jobs due among `total` in PostgreSQL, and an idle tick (ms)."""
-    ran: list[int] = []
-
-    async def handler(job: Job) -> None:
-        ran.append(job.id)
-
     async with fresh_postgres() as url, PostgresDatabase(url) as db:
-        scheduler = Scheduler(db, FakeClock(NOW))
-        scheduler.register(KIND, handler)
-        await fill(db, total, 0, "base")
-        samples, empty = [], []
-        for n in range(REPEATS):
-            await fill(db, due, due, f"r{n}")
-            begun = time.perf_counter()
-            assert await scheduler.run_due() == due
-            samples.append(time.perf_counter() - begun)
-            begun = time.perf_counter()
-            await scheduler.run_due()
-            await db.jobs.next_due_at()
-            empty.append(time.perf_counter() - begun)
-    return statistics.median(samples) * 1000, statistics.median(empty) * 1000
+        return await measure_ticks(db, total, due)
 
 
 Query = Callable[[], Awaitable[Any]]

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from discord.http import HTTPClient, Route, handle_message_parameters
 
@@ -44,27 +45,33 @@ async def fill(db: Database, total: int, due: int, tag: str) -> None:
 
 async def tick_cost(total: int, due: int) -> Tick:
     """Median run_due() time over REPEATS ticks, each with `due` fresh due jobs; and an idle tick's cost."""
+    with tempfile.TemporaryDirectory() as folder:
+        async with Database(Path(folder) / "sched.db") as db:
+            busy, idle = await measure_ticks(db, total, due)
+    return Tick(total, due, busy, idle)
+
+
+async def measure_ticks(db: Any, total: int, due: int) -> tuple[float, float]:
+    """On an open database (either backend): median ms of a tick with `due` jobs due among `total`, and idle."""
     ran: list[int] = []
 
     async def handler(job: Job) -> None:
         ran.append(job.id)
 
-    with tempfile.TemporaryDirectory() as folder:
-        async with Database(Path(folder) / "sched.db") as db:
-            scheduler = Scheduler(db, FakeClock(NOW))
-            scheduler.register(KIND, handler)
-            await fill(db, total, 0, "base")
-            samples, empty = [], []
-            for n in range(REPEATS):
-                await fill(db, due, due, f"r{n}")
-                started = time.perf_counter()
-                assert await scheduler.run_due() == due
-                samples.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                await scheduler.run_due()
-                await db.jobs.next_due_at()
-                empty.append(time.perf_counter() - started)
-    return Tick(total, due, statistics.median(samples) * 1000, statistics.median(empty) * 1000)
+    scheduler = Scheduler(db, FakeClock(NOW))
+    scheduler.register(KIND, handler)
+    await fill(db, total, 0, "base")
+    samples, empty = [], []
+    for n in range(REPEATS):
+        await fill(db, due, due, f"r{n}")
+        started = time.perf_counter()
+        assert await scheduler.run_due() == due
+        samples.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await scheduler.run_due()
+        await db.jobs.next_due_at()
+        empty.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000, statistics.median(empty) * 1000
 
 
 @dataclass

@@ -315,10 +315,20 @@ def plain_index(names: Sequence[str]) -> NameIndex:
     return NameIndex(Named(name, (name.replace("/", " ").replace("_", " "),)) for name in names)
 
 
+class ExactNames:
+    """Names looked up by their folded form, folded once (for long fixed lists such as time zones)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._by_fold: dict[str, list[str]] = {}
+        for name in names:
+            self._by_fold.setdefault(fold(name), []).append(name)
+
+    def find(self, query: str) -> str | None:
+        """The one name a query means, ignoring case and spacing; None unless exactly one fits."""
+        exact = self._by_fold.get(fold(query), ())
+        return exact[0] if len(exact) == 1 else None
+
+
 def find_name(query: str, names: Sequence[str]) -> str | None:
     """The one name a query means, ignoring case and spacing; None unless exactly one fits."""
-    folded = fold(query)
-    exact = [name for name in names if fold(name) == folded]
-    if len(exact) == 1:
-        return exact[0]
-    return None
+    return ExactNames(names).find(query)

@@ -65,6 +65,7 @@ class Scheduler:
         self._waiting: set[int] = set()  # guilds whose jobs wait for the guild to be cached
         self._handlers: dict[str, Handler] = {}
         self._wake = asyncio.Event()
+        self._sleeping_until: datetime | None = None  # when the sleeping loop looks again; None while busy
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self.on_failure: FailureHook | None = None
@@ -89,7 +90,7 @@ class Scheduler:
     ) -> bool:
         """Store a job (a no-op when (kind, key) exists) and wake the loop if it is sooner."""
         added = await self._db.jobs.add(kind, key, due_at, guild_id=guild_id, payload=payload)
-        self.wake()
+        self.wake(due_at)
         return added
 
     async def reschedule(
@@ -102,13 +103,19 @@ class Scheduler:
         payload: dict[str, Any] | None = None,
     ) -> None:
         await self._db.jobs.replace(kind, key, due_at, guild_id=guild_id, payload=payload)
-        self.wake()
+        self.wake(due_at)
 
     async def cancel(self, kind: str, key: str) -> bool:
         return await self._db.jobs.cancel(kind, key)
 
-    def wake(self) -> None:
-        """Make the loop look at the database again now (after new jobs were stored)."""
+    def wake(self, due_at: datetime | None = None) -> None:
+        """Make the loop look at the database again now (after new jobs were stored).
+
+        With the due time of the job just stored, a loop that will look again by then anyway is left asleep:
+        it finds the job when it wakes. Without one (a guild became available), it always looks.
+        """
+        if due_at is not None and self._sleeping_until is not None and due_at >= self._sleeping_until:
+            return
         self._wake.set()
 
     def start(self) -> None:
@@ -163,6 +170,8 @@ class Scheduler:
             log.warning("Re-running %d job(s) interrupted by the last shutdown", requeued)
         offset = self._clock_offset()
         while True:
+            self._wake.clear()  # a wake from here on (even mid-tick) makes the loop look once more
+            self._sleeping_until = None
             try:
                 offset = self._notice_clock_change(offset)
                 await self.run_due()
@@ -172,7 +181,7 @@ class Scheduler:
             except Exception:
                 log.exception("Scheduler tick failed; trying again shortly")
                 delay = 5.0
-            self._wake.clear()
+            self._sleeping_until = self._clock.now() + timedelta(seconds=delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -16,7 +18,7 @@ from bot.bot import FILM_KEY, TIMEZONE_KEY, FilmClubBot
 from bot.checks import MOD_ROLE_KEY, is_moderator, moderator_only
 from bot.errors import UserError
 from bot.films import Film
-from bot.names import Named, NameIndex, find_name, fold
+from bot.names import ExactNames, Named, NameIndex, find_name, fold, plain_index
 from bot.pages import page_buttons, show_page
 from bot.readers import interaction_reader
 from bot.render import CHOICE_NAME_LIMIT, fit_embed, inline_code, truncate
@@ -49,6 +51,22 @@ def _show_value(key: str, value: Any) -> str:
     return inline_code(json.dumps(value, sort_keys=True), 120)
 
 
+@dataclass(frozen=True)
+class Zones:
+    """Every IANA time zone the system knows, indexed for matching what a moderator types."""
+
+    names: list[str]
+    index: NameIndex
+    exact: ExactNames
+
+
+@functools.cache
+def zones() -> Zones:
+    """Read and indexed on first use, not at start-up (the list has some 600 names)."""
+    names = sorted(available_timezones())
+    return Zones(names, plain_index(names), ExactNames(names))
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Config(commands.GroupCog, group_name="config", group_description="Server settings (moderators only)"):
@@ -62,10 +80,6 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             FILM_KEY: self._describe_film,
             "spoiler_channel": lambda value: f"<#{value}> marked" if value else "not marked",
         }
-        self._zones = sorted(available_timezones())
-        self._zone_index = NameIndex(
-            Named(zone, (zone.replace("/", " ").replace("_", " "),)) for zone in self._zones
-        )
         super().__init__()
 
     # default_permissions only hides the group from members without Manage Server; the runtime
@@ -107,9 +121,9 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         for name, section in self._sections.items():
             lines.append(f"\n__{name.capitalize()}__")
             lines.extend(await section(guild))
-        changes = await config.recent_changes(guild.id, RECENT_CHANGES)
-        change_lines = [self.change_line(c) for c in changes]
-        if await config.count_changes(guild.id) > RECENT_CHANGES:
+        changes = await config.recent_changes(guild.id, RECENT_CHANGES + 1)  # one more: are there older?
+        change_lines = [self.change_line(c) for c in changes[:RECENT_CHANGES]]
+        if len(changes) > RECENT_CHANGES:
             change_lines.append("Older changes: `/config log`.")
         problems = await config.recent_problems(guild.id)
         problem_lines = [f"{_ts(p.at)} {p.feature}: {plain(p.message)}" for p in problems]
@@ -176,9 +190,9 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
     @app_commands.describe(zone="An IANA time zone such as Europe/London or America/New_York")
     @moderator_only()
     async def timezone(self, interaction: discord.Interaction[FilmClubBot], zone: str) -> None:
-        name = find_name(zone.strip().replace(" ", "_"), self._zones) or self._only_zone(zone)
+        name = zones().exact.find(zone.strip().replace(" ", "_")) or self._only_zone(zone)
         if name is None:
-            close = [str(z) for z in self._zone_index.complete(zone)[:3]]
+            close = [str(z) for z in zones().index.complete(zone)[:3]]
             hint = f" Did you mean {', '.join(inline_code(z) for z in close)}?" if close else ""
             raise UserError(
                 f"{inline_code(zone)} isn't a time zone I know.{hint} "
@@ -194,7 +208,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
 
     def _only_zone(self, text: str) -> str | None:
         """The one zone whose name has these words (`new york` → America/New_York), if only one has."""
-        found = self._zone_index.find(text)
+        found = zones().index.find(text)
         return str(found[0]) if len(found) == 1 else None
 
     @timezone.autocomplete("zone")
@@ -202,7 +216,7 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         self, interaction: discord.Interaction[FilmClubBot], current: str
     ) -> list[app_commands.Choice[str]]:
         matches = (
-            [str(z) for z in self._zone_index.complete(current)] if current.strip() else ["UTC", *self._zones]
+            [str(z) for z in zones().index.complete(current)] if current.strip() else ["UTC", *zones().names]
         )
         return [app_commands.Choice(name=z, value=z) for z in matches[:25]]
 

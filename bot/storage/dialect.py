@@ -11,13 +11,14 @@ import re
 import sqlite3
 from functools import lru_cache
 
-import asyncpg
+
+class ConstraintViolation(Exception):
+    """A constraint refused a write on PostgreSQL (asyncpg's integrity errors are raised as this, so that
+    asyncpg is imported only by the PostgreSQL backend)."""
+
 
 # A constraint refused a write, on either backend.
-INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
-    sqlite3.IntegrityError,
-    asyncpg.IntegrityConstraintViolationError,
-)
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, ConstraintViolation)
 
 _INSERT_OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _ON_CONFLICT = re.compile(r"\bON\s+CONFLICT\b", re.IGNORECASE)

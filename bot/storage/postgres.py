@@ -29,7 +29,7 @@ from bot.storage import (
     Transaction,
     refuse_newer,
 )
-from bot.storage.dialect import ddl_to_postgres, returns_rows, rowcount, to_postgres
+from bot.storage.dialect import ConstraintViolation, ddl_to_postgres, returns_rows, rowcount, to_postgres
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +191,11 @@ class PostgresDatabase(Database):
             except CONNECTION_ERRORS as error:
                 self.health.failed(error)
                 raise DatabaseUnavailable(f"PostgreSQL went away mid-transaction: {error}") from error
-            except BaseException:
+            except BaseException as error:
                 with contextlib.suppress(*CONNECTION_ERRORS):
                     await tx.rollback()
+                if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+                    raise ConstraintViolation(str(error)) from error
                 raise
             try:
                 await tx.commit()
@@ -239,6 +241,8 @@ class PostgresDatabase(Database):
         for delay in (*delays, None):
             try:
                 result = await attempt()
+            except asyncpg.IntegrityConstraintViolationError as error:
+                raise ConstraintViolation(str(error)) from error
             except CONNECTION_ERRORS as error:
                 reason = f"{type(error).__name__}: {error}"[:200]
                 if report:

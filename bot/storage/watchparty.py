@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from bot.storage.jobs import JobStore
 
 if TYPE_CHECKING:
     from bot.storage import Atomic, Database, Transaction
@@ -120,30 +122,40 @@ class WatchPartyStore:
             self._writes[poll_id] += 1
 
     async def create(self, new: NewPoll, close_kind: str, close_key: Callable[[int], str]) -> Poll:
-        """Store a poll, its slots and its closing job (keyed by the new poll's id) in one transaction."""
-        async with self._db.transaction() as tx:
-            row = await tx.fetchone(
+        """Store a poll, its slots and its closing job (keyed by the new poll's id): one transaction, one
+        hand-off. The stored poll is built from what was written, and cached."""
+
+        def store(tx: Atomic) -> Poll:
+            row = tx.fetchone(
                 "INSERT INTO wp_polls (guild_id, channel_id, creator_id, title, voice_channel_id, place, "
-                "closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
                 (new.guild_id, new.channel_id, new.creator_id, new.title, new.voice_channel_id, new.place,
                  new.closes_at.timestamp(), new.created_at.timestamp()),
             )  # fmt: skip
             assert row is not None
             poll_id = int(row["id"])
-            await tx.executemany(
-                "INSERT INTO wp_slots (poll_id, slot, starts_at, label) VALUES (?, ?, ?, ?)",
-                [(poll_id, index, at.timestamp(), label) for index, (at, label) in enumerate(new.slots)],
+            slots = [
+                {"slot": index, "starts_at": at.timestamp(), "label": label}
+                for index, (at, label) in enumerate(new.slots)
+            ]
+            for slot in slots:
+                tx.execute(
+                    "INSERT INTO wp_slots (poll_id, slot, starts_at, label) VALUES (?, ?, ?, ?)",
+                    (poll_id, slot["slot"], slot["starts_at"], slot["label"]),
+                )
+            tx.execute(
+                *JobStore.insert(
+                    close_kind,
+                    close_key(poll_id),
+                    new.closes_at,
+                    guild_id=new.guild_id,
+                    payload={"poll": poll_id},
+                )
             )
-            await self._db.jobs.add_in(
-                tx,
-                close_kind,
-                close_key(poll_id),
-                new.closes_at,
-                guild_id=new.guild_id,
-                payload={"poll": poll_id},
-            )
-        poll = await self.get(poll_id)
-        assert poll is not None
+            return _poll(row, slots)
+
+        poll = await self._db.atomic(store)
+        self._remember(poll)
         return poll
 
     async def delete(self, poll_id: int) -> None:
@@ -152,8 +164,13 @@ class WatchPartyStore:
             await self._db.execute("DELETE FROM wp_polls WHERE id = ?", (poll_id,))
 
     async def set_message(self, poll_id: int, message_id: int) -> None:
+        """Record the poll's message; a cached poll stays cached with it, unless another write overlapped."""
+        before = self._polls.get(poll_id)
         with self._changing(poll_id):
+            started = self._writes[poll_id]
             await self._db.execute("UPDATE wp_polls SET message_id = ? WHERE id = ?", (message_id, poll_id))
+        if before is not None and self._writes[poll_id] == started + 1:
+            self._remember(replace(before, message_id=message_id))
 
     async def get(self, poll_id: int) -> Poll | None:
         """A poll with its slots, or None."""
@@ -169,10 +186,13 @@ class WatchPartyStore:
         )
         poll = _poll(row, slots)
         if self._writes.get(poll_id, 0) == writes:
-            if len(self._polls) >= POLL_CACHE_LIMIT:
-                del self._polls[next(iter(self._polls))]
-            self._polls[poll_id] = poll
+            self._remember(poll)
         return poll
+
+    def _remember(self, poll: Poll) -> None:
+        if len(self._polls) >= POLL_CACHE_LIMIT:
+            del self._polls[next(iter(self._polls))]
+        self._polls[poll.id] = poll
 
     async def live(self, guild_id: int) -> list[Poll]:
         """Open, tied and scheduled polls in a server, oldest first (two queries, however many polls)."""

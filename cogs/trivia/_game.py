@@ -97,7 +97,7 @@ class Game:
             nonce=nonce,
         )
         await self.store.set_message(asked.id, message.id)
-        self.bot.scheduler.wake()
+        self.bot.scheduler.wake(datetime.fromtimestamp(asked.closes_at, UTC))
 
     async def reader(self, guild_id: int, channel: Postable, film_key: str) -> Reader:
         """Who reads a question or reveal posted in this channel: everyone, so the setup only unless it is
@@ -330,7 +330,7 @@ class Game:
         await self.bot.db.jobs.replace_prefix(
             DAILY_JOB, prefix, slot_key(guild_id, slot), slot, guild_id=guild_id
         )
-        self.bot.scheduler.wake()
+        self.bot.scheduler.wake(slot)
         return slot
 
     async def retime_daily(self, guild_id: int) -> None:
@@ -349,7 +349,7 @@ class Game:
             DAILY_JOB, prefix, key, slot, guild_id=guild_id, keep_sooner=True
         ):
             log.info("Daily question of guild %s re-timed to %s", guild_id, slot)
-            self.bot.scheduler.wake()
+            self.bot.scheduler.wake(slot)
 
     async def on_daily(self, job: Job) -> None:
         """Scheduler job for one daily slot: schedule the next slot first, then post (at most once)."""

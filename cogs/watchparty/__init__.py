@@ -129,7 +129,7 @@ class WatchParty(
         await defer(interaction, ephemeral=True)
         stored = await self.bot.db.watchparty.create(new, CLOSE_KIND, close_key)
         await self._post_poll(stored, answer_by=interaction.created_at + ANSWER_WITHIN)
-        self.bot.scheduler.wake()
+        self.bot.scheduler.wake(stored.closes_at)
         await interaction.followup.send(render.poll_created_note(stored, zone), ephemeral=True)
 
     async def _post_poll(self, poll: Poll, *, answer_by: datetime) -> None:

@@ -244,3 +244,37 @@ async def test_keep_sooner_leaves_an_overdue_job_for_the_catch_up(db: Database) 
     await db.jobs.replace_prefix("daily", "daily:1:", far, START + timedelta(days=11))
     assert await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:new", later, keep_sooner=True)
     assert await db.jobs.get("daily", far) is None and await db.jobs.get("daily", "daily:1:new") is not None
+
+
+async def test_a_job_due_after_the_next_look_does_not_wake_the_loop(db: Database) -> None:
+    """Storing a job the sleeping loop will reach anyway costs no extra look at the database; a sooner job
+    wakes it at once."""
+    scheduler = Scheduler(db, SystemClock())
+    looks: list[int] = []
+    looked = asyncio.Event()
+    ran = asyncio.Event()
+    run_due = scheduler.run_due
+
+    async def counted() -> int:
+        looks.append(1)
+        looked.set()
+        return await run_due()
+
+    async def post(job: Job) -> None:
+        ran.set()
+
+    scheduler.run_due = counted  # type: ignore[method-assign]
+    scheduler.register("post", post)
+    scheduler.start()
+    try:
+        await asyncio.wait_for(looked.wait(), 5)  # the first look, at start
+        looked.clear()
+        await scheduler.schedule("post", "later", datetime.now(UTC) + timedelta(hours=2))
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(looked.wait()), 0.3)
+        assert len(looks) == 1
+        await scheduler.schedule("post", "now", datetime.now(UTC))
+        await asyncio.wait_for(ran.wait(), 5)
+        assert len(looks) == 2
+    finally:
+        await scheduler.stop()

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import sqlite3
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest_asyncio
 
 from bot.storage import Database
 from bot.storage.trivia import AnswerRow, Asked, Scored
+from bot.storage.watchparty import NewPoll, WatchPartyStore
 
 
 @pytest_asyncio.fixture
@@ -212,6 +214,29 @@ async def test_settings_and_trivia_writes_are_one_hand_off_each(
     logged = [c.key for c in await db.config.recent_changes(1)]
     assert logged == ["trivia_season", "spoiler_channel", "timezone"]
     assert (await db.trivia.all_time(1, 2)) is not None and await db.trivia.current_season(1) == 2
+
+
+async def test_creating_a_poll_is_one_hand_off_and_its_message_keeps_it_cached(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    new = NewPoll(
+        guild_id=1, channel_id=5, creator_id=7, title="Rush night", voice_channel_id=None, place="the pub",
+        closes_at=start + timedelta(hours=2), created_at=start,
+        slots=((start + timedelta(days=1), "sat 8pm"), (start + timedelta(days=2), "sun 8pm")),
+    )  # fmt: skip
+    hand_offs = count_hand_offs(db, monkeypatch)
+    poll = await db.watchparty.create(new, "wp.close", lambda poll_id: f"poll:{poll_id}")
+    assert hand_offs.count == 1
+    await db.watchparty.set_message(poll.id, 99)
+    assert hand_offs.count == 2
+    cached = await db.watchparty.get(poll.id)
+    assert hand_offs.count == 2  # no read: the poll was built from what was written
+    monkeypatch.undo()
+    stored = await WatchPartyStore(db).get(poll.id)  # a store with no cache reads the rows
+    assert cached == stored and stored is not None and stored.message_id == 99
+    assert [s.label for s in stored.slots] == ["sat 8pm", "sun 8pm"] and stored.state == "open"
+    assert await db.jobs.next_due_for("wp.close", 1) == new.closes_at.timestamp()
 
 
 async def test_lone_statements_wait_for_an_open_transaction_and_stay_outside_it(db: Database) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -81,3 +83,17 @@ async def test_tree_hash_is_stable_and_sensitive(loaded_bot: FilmClubBot) -> Non
 
     loaded_bot.tree.add_command(probe)
     assert loaded_bot.command_tree_hash() != first
+
+
+def test_a_bot_on_sqlite_never_imports_the_postgresql_driver() -> None:
+    """asyncpg costs start-up time; only a DATABASE_URL brings it in (bot/storage/postgres.py)."""
+    code = (
+        "import sys\n"
+        "import bot.__main__\n"
+        "from bot.bot import extension_names\n"
+        "for name in extension_names():\n"
+        "    __import__(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'asyncpg'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -32,6 +32,7 @@ Section = Callable[[discord.Guild], Awaitable[list[str]]]
 Describer = Callable[[Any], str]
 LOG_PAGES = "audit"  # kind of the /config log pages (bot.pages)
 LOG_PER_PAGE = 10
+RECENT_PROBLEMS = 3
 RECENT_CHANGES = 5
 
 
@@ -121,11 +122,11 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         for name, section in self._sections.items():
             lines.append(f"\n__{name.capitalize()}__")
             lines.extend(await section(guild))
-        changes = await config.recent_changes(guild.id, RECENT_CHANGES + 1)  # one more: are there older?
+        # One more change than shown tells whether there are older ones.
+        changes, problems = await config.history(guild.id, RECENT_CHANGES + 1, RECENT_PROBLEMS)
         change_lines = [self.change_line(c) for c in changes[:RECENT_CHANGES]]
         if len(changes) > RECENT_CHANGES:
             change_lines.append("Older changes: `/config log`.")
-        problems = await config.recent_problems(guild.id)
         problem_lines = [f"{_ts(p.at)} {p.feature}: {plain(p.message)}" for p in problems]
         embed = discord.Embed(title="Server settings", description="\n".join(lines))
         embed.add_field(name="Recent changes", value="\n".join(change_lines) or "none yet", inline=False)

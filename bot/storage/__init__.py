@@ -272,6 +272,12 @@ class Database:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         return list(await (await self._statement_turn()).execute_fetchall(sql, tuple(params)))
 
+    async def fetch_many(self, queries: Sequence[tuple[str, Iterable[Any]]]) -> list[list[aiosqlite.Row]]:
+        """Several queries' rows in one hand-off, in order (a page that shows several lists reads them at once)."""
+        conn = await self._statement_turn()
+        prepared = [(sql, tuple(params)) for sql, params in queries]
+        return await _in_worker(conn, partial(_fetch_many, queries=prepared))
+
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement (atomic on its own, no explicit transaction); returns the rows changed."""
         conn = await self._statement_turn()
@@ -379,6 +385,12 @@ def _fetch(raw: sqlite3.Connection, *, sql: str, params: tuple[Any, ...], begin:
     if begin:
         raw.execute("BEGIN IMMEDIATE")
     return raw.execute(sql, params).fetchall()
+
+
+def _fetch_many(
+    raw: sqlite3.Connection, *, queries: list[tuple[str, tuple[Any, ...]]]
+) -> list[list[aiosqlite.Row]]:
+    return [raw.execute(sql, params).fetchall() for sql, params in queries]
 
 
 def _run(raw: sqlite3.Connection, *, sql: str, params: tuple[Any, ...], begin: bool) -> int:

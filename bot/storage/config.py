@@ -199,17 +199,16 @@ class ConfigStore:
 
     async def recent_changes(self, guild_id: int, limit: int = 5, offset: int = 0) -> list[ConfigChange]:
         """Changes newest first; `offset` skips that many (for paging through the history)."""
-        rows = await self._db.fetchall(
-            "SELECT actor_id, key, old_value, new_value, at FROM config_audit WHERE guild_id = ? "
-            "ORDER BY id DESC LIMIT ? OFFSET ?",
-            (guild_id, limit, offset),
+        return [_change(row) for row in await self._db.fetchall(*_changes_query(guild_id, limit, offset))]
+
+    async def history(
+        self, guild_id: int, changes: int, problems: int
+    ) -> tuple[list[ConfigChange], list[Problem]]:
+        """The latest changes and problems together, in one read (for `/config show`)."""
+        change_rows, problem_rows = await self._db.fetch_many(
+            [_changes_query(guild_id, changes, 0), _problems_query(guild_id, problems)]
         )
-        return [
-            ConfigChange(
-                row["actor_id"], row["key"], _loads(row["old_value"]), _loads(row["new_value"]), row["at"]
-            )
-            for row in rows
-        ]
+        return [_change(row) for row in change_rows], [_problem(row) for row in problem_rows]
 
     async def record_problem(self, guild_id: int, feature: str, message: str) -> None:
         """Keep a background failure so moderators see it; only the latest 20 per server are kept."""
@@ -228,11 +227,7 @@ class ConfigStore:
         )
 
     async def recent_problems(self, guild_id: int, limit: int = 3) -> list[Problem]:
-        rows = await self._db.fetchall(
-            "SELECT feature, message, at FROM problems WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
-            (guild_id, limit),
-        )
-        return [Problem(row["feature"], row["message"], row["at"]) for row in rows]
+        return [_problem(row) for row in await self._db.fetchall(*_problems_query(guild_id, limit))]
 
     async def get_meta(self, key: str) -> str | None:
         row = await self._db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
@@ -268,3 +263,28 @@ def _bump_version(tx: Atomic) -> int:
     """Count a change, in the writing transaction: other processes drop their caches when they see it."""
     row = tx.fetchone("UPDATE counters SET value = value + 1 WHERE name = 'config' RETURNING value")
     return int(row[0]) if row else 0
+
+
+def _changes_query(guild_id: int, limit: int, offset: int) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "SELECT actor_id, key, old_value, new_value, at FROM config_audit WHERE guild_id = ? "
+        "ORDER BY id DESC LIMIT ? OFFSET ?",
+        (guild_id, limit, offset),
+    )
+
+
+def _problems_query(guild_id: int, limit: int) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "SELECT feature, message, at FROM problems WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
+        (guild_id, limit),
+    )
+
+
+def _change(row: Any) -> ConfigChange:
+    return ConfigChange(
+        row["actor_id"], row["key"], _loads(row["old_value"]), _loads(row["new_value"]), row["at"]
+    )
+
+
+def _problem(row: Any) -> Problem:
+    return Problem(row["feature"], row["message"], row["at"])

@@ -341,6 +341,10 @@ class TriviaStore:
         )
         return row is not None
 
+    async def answered_members(self, asked_id: int) -> set[int]:
+        rows = await self._db.fetchall("SELECT user_id FROM trivia_answers WHERE asked_id = ?", (asked_id,))
+        return {int(row["user_id"]) for row in rows}
+
     async def answers(self, asked_id: int) -> list[AnswerRow]:
         rows = await self._db.fetchall(
             "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked_id,)

@@ -49,7 +49,8 @@ class Game:
         self.bot = bot
         self._rng = rng or random.Random()
         self._banks: dict[str, tuple[Film, Bank]] = {}
-        self._asked: dict[int, tuple[Asked, Question]] = {}
+        self._asked: dict[int, tuple[Asked, Question]] = {}  # open questions, cached on their first click
+        self._answered: dict[int, set[int]] = {}  # members known to have answered a cached open question
 
     @property
     def store(self) -> Any:
@@ -199,7 +200,7 @@ class Game:
         if reveal is None:
             return
         asked: Asked = reveal.asked
-        self._asked.pop(asked.id, None)
+        self._forget(asked.id)
         channel = await self.channel(asked.channel_id)
         if channel is None:
             if asked.round_id is not None:
@@ -264,6 +265,8 @@ class Game:
     # --- answers -----------------------------------------------------------------------------
 
     async def _lookup(self, asked_id: int) -> tuple[Asked, Question] | None:
+        """A question and its parsed payload; an open one is kept, with who has answered it so far, until
+        it closes (a guild's interactions all reach the process holding its shard)."""
         cached = self._asked.get(asked_id)
         if cached is None:
             asked = await self.store.get_asked(asked_id)
@@ -271,8 +274,17 @@ class Game:
                 return None
             cached = (asked, Question.from_payload(asked.payload))
             if asked.state == "open":
+                self._answered[asked_id] = await self.store.answered_members(asked_id)
                 self._asked[asked_id] = cached
         return cached
+
+    def _forget(self, asked_id: int) -> None:
+        self._asked.pop(asked_id, None)
+        self._answered.pop(asked_id, None)
+
+    def _note_answer(self, asked_id: int, user_id: int, result: AnswerResult) -> None:
+        if result is not AnswerResult.CLOSED and asked_id in self._answered:
+            self._answered[asked_id].add(user_id)
 
     async def on_choice(self, interaction: discord.Interaction[Any], asked_id: int, choice: int) -> None:
         """A button click: one small transaction, then an ephemeral acknowledgement right away."""
@@ -284,6 +296,7 @@ class Game:
         result = await self.store.record_answer(
             asked_id, interaction.user.id, str(choice), choice in question.correct, self.now()
         )
+        self._note_answer(asked_id, interaction.user.id, result)
         await send_ephemeral(interaction, _ack(result, asked, f"**{LETTERS[choice]}**"))
 
     async def on_answer_button(self, interaction: discord.Interaction[Any], asked_id: int) -> None:
@@ -295,7 +308,7 @@ class Game:
         asked = found[0]
         if asked.state != "open" or asked.closes_at <= self.now():
             await send_ephemeral(interaction, _ack(AnswerResult.CLOSED, asked, ""))
-        elif await self.store.has_answered(asked_id, interaction.user.id):
+        elif interaction.user.id in self._answered.get(asked_id, ()):  # the insert still decides repeats
             await send_ephemeral(interaction, _ack(AnswerResult.DUPLICATE, asked, ""))
         else:
             await interaction.response.send_modal(AnswerModal(asked_id, interaction.user.id))
@@ -314,6 +327,7 @@ class Game:
         result = await self.store.record_answer(
             asked_id, interaction.user.id, cleaned, check_typed(question, cleaned), self.now()
         )
+        self._note_answer(asked_id, interaction.user.id, result)
         shown = plain(cleaned, 100)
         await send_ephemeral(interaction, _ack(result, asked, f"“{shown}”"))
 

@@ -191,3 +191,16 @@ def test_health_lines_for_moderators() -> None:
     end = health.last_outage[1]
     assert "was unreachable for" in (describe(health, now=end + 60) or "")
     assert describe(health, now=end + 2 * 86_400) is None  # a day later it is old news
+
+
+async def test_history_reads_the_latest_changes_and_problems_together(db: Database) -> None:
+    for zone in ("Europe/London", "Asia/Tokyo", "UTC"):
+        await db.config.set(43, "timezone", zone, actor_id=7)
+    await db.config.record_problem(43, "trivia", "the channel is gone")
+    await db.config.record_problem(44, "trivia", "another server's problem")
+    changes, problems = await db.config.history(43, 2, 3)
+    assert [(c.old, c.new) for c in changes] == [("Asia/Tokyo", "UTC"), ("Europe/London", "Asia/Tokyo")]
+    assert [p.message for p in problems] == ["the channel is gone"]
+    assert changes == await db.config.recent_changes(43, 2)
+    assert problems == await db.config.recent_problems(43)
+    assert await db.fetch_many([]) == []

@@ -273,9 +273,7 @@ async def test_a_batch_is_one_transaction_and_chained_batches_stop_at_no_change(
     with pytest.raises(sqlite3.IntegrityError):
         await db.batch([insert, ("INSERT INTO meta (key, value) VALUES (?, ?)", ("a", "2"))])
     assert await db.config.get_meta("a") is None  # the first insert was rolled back with the second
-    counts = await db.batch(
-        [("UPDATE meta SET value = 'x' WHERE key = 'missing'", ()), insert], chained=True
-    )
+    counts = await db.batch([("UPDATE meta SET value = 'x' WHERE key = 'missing'", ()), insert], chained=True)
     assert counts == [0] and await db.config.get_meta("a") is None
     assert await db.batch([insert, ("UPDATE meta SET value = '3' WHERE key = 'a'", ())]) == [1, 1]
     assert await db.config.get_meta("a") == "3"

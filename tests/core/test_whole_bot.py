@@ -95,5 +95,7 @@ def test_a_bot_on_sqlite_never_imports_the_postgresql_driver() -> None:
         "    __import__(name)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'asyncpg'))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout.strip() == "[]", done.stdout

@@ -102,6 +102,28 @@ async def test_typed_round_via_modal(driver: Driver, bot: BotProcess) -> None:
     assert rows == [(1,)]
 
 
+async def test_a_typed_answer_is_refused_a_second_form_even_after_a_restart(
+    driver: Driver, bot: BotProcess
+) -> None:
+    """Who has answered is known without a query per click, and is read again after a restart."""
+    await set_timeout(driver, 120)
+    first = await start(driver, "general", questions=1, mode="typed")
+    reply = await driver.click(first, "Answer")
+    assert reply.modal is not None
+    field = standin_render.text_inputs(reply.modal)[0][0]["custom_id"]
+    done = await driver.submit_modal(reply, {field: "a guess"})
+    assert done.ephemeral and "is in" in done.text()
+    await bot.restart(signal.SIGKILL)
+    again = await driver.click(first, "Answer")  # a button from before the restart
+    assert again.modal is None and "already answered" in again.text()
+    other = await driver.click(first, "Answer", member="member2")
+    assert other.modal is not None  # someone who hasn't answered still gets the form
+    stopped = await driver.command("trivia stop", channel="general")
+    assert stopped.ephemeral
+    await driver.wait_for_message("general", titled("Round stopped"), WAIT, after=first)
+    await set_timeout(driver, 5)
+
+
 async def test_stop_by_starter_only_and_one_round_per_channel(driver: Driver, bot: BotProcess) -> None:
     await set_timeout(driver, 60)
     first = await start(driver, "spoilers", questions=5)

@@ -37,7 +37,7 @@ from cogs.watchparty._lifecycle import (
 from cogs.watchparty._plan import PlanError, check_place, check_title, plan_poll
 from cogs.watchparty._settings import WatchPartySettings, describe_reminders
 from cogs.watchparty._tally import DEFAULT_REMINDERS
-from cogs.watchparty._views import COG_NAME, DYNAMIC_ITEMS, cancel_view, poll_view, tie_view
+from cogs.watchparty._views import COG_NAME, DYNAMIC_ITEMS, PollViews, cancel_view, poll_view, tie_view
 
 log = logging.getLogger(__name__)
 LIST_PAGES = "wp"  # kind of the /watchparty list pages (bot.pages)
@@ -61,6 +61,7 @@ class WatchParty(
         self.lifecycle = Lifecycle(bot)
         self.settings = WatchPartySettings()
         self._vote_locks: dict[int, asyncio.Lock] = {}
+        self._views = PollViews()  # the vote buttons' view per poll, relabelled under the vote lock
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -253,7 +254,8 @@ class WatchParty(
             poll = await self.bot.db.watchparty.get(poll_id)
             assert poll is not None
             embed = render.poll_embed(poll, result.counts)
-            await interaction.response.edit_message(embed=embed, view=poll_view(poll, result.counts))
+            view = self._views.view(poll, result.counts)
+            await interaction.response.edit_message(embed=embed, view=view)
 
     async def on_voters(self, interaction: discord.Interaction[Any], poll_id: int) -> None:
         """Show who approved each slot, only to the member who asked."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -39,22 +40,36 @@ def where_text(poll: Poll) -> str:
 
 def slot_line(slot: Slot, count: int | None = None, *, mark: str = "") -> str:
     """`**#2** <t:…:F> (<t:…:R>) — 3 votes`."""
-    votes = "" if count is None else f" — **{count}** vote{'s' if count != 1 else ''}"
     when = f"{timestamp_tag(slot.starts_at)} ({timestamp_tag(slot.starts_at, 'R')})"
-    return f"{mark}**#{slot.index + 1}** {when}{votes}"
+    return f"{mark}**#{slot.index + 1}** {when}{_votes(count)}"
 
 
 def poll_embed(poll: Poll, counts: Sequence[int]) -> discord.Embed:
     """The poll message: title, place, deadline or result, and each slot with its count."""
+    title, head, whens, footer = _poll_frame(poll)
     winner = poll.winner_slot if poll.state == SCHEDULED else None
-    lines = [where_text(poll), _status_line(poll), ""]
-    lines += [slot_line(s, counts[s.index], mark="🏆 " if s.index == winner else "") for s in poll.slots]
-    embed = discord.Embed(title=f"🎬 {title_text(poll)}", description="\n".join(lines), colour=COLOUR)
+    lines = [*head]
+    for slot, when in zip(poll.slots, whens, strict=True):
+        mark = "🏆 " if slot.index == winner else ""
+        lines.append(f"{mark}**#{slot.index + 1}** {when}{_votes(counts[slot.index])}")
+    embed = discord.Embed(title=title, description="\n".join(lines), colour=COLOUR)
+    embed.set_footer(text=footer)
+    return fit_embed(embed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _poll_frame(poll: Poll) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
+    """What votes don't change, drawn once per poll state: the title, the lines above the slots, each slot's
+    time and the footer (a vote redraws only the counts)."""
     footer = f"Poll #{poll.id} · {ZONE_NOTE}"
     if poll.state == OPEN:
         footer += " Click every slot you can make; click again to withdraw."
-    embed.set_footer(text=footer)
-    return fit_embed(embed)
+    whens = tuple(f"{timestamp_tag(s.starts_at)} ({timestamp_tag(s.starts_at, 'R')})" for s in poll.slots)
+    return f"🎬 {title_text(poll)}", (where_text(poll), _status_line(poll), ""), whens, footer
+
+
+def _votes(count: int | None) -> str:
+    return "" if count is None else f" — **{count}** vote{'s' if count != 1 else ''}"
 
 
 def _status_line(poll: Poll) -> str:

@@ -48,6 +48,10 @@ async def run_guarded(
     await guard(interaction, f"button {custom_id}", action(handler))
 
 
+def vote_label(slot: int, count: int) -> str:
+    return f"#{slot + 1} · {count}"
+
+
 class VoteButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:vote:(?P<poll>\d+):(?P<slot>\d+)"
 ):
@@ -56,7 +60,7 @@ class VoteButton(
     def __init__(self, poll_id: int, slot: int, count: int = 0, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"#{slot + 1} · {count}",
+                label=vote_label(slot, count),
                 emoji="🗳️",
                 style=discord.ButtonStyle.primary,
                 custom_id=f"wp:vote:{poll_id}:{slot}",
@@ -229,6 +233,34 @@ def poll_view(poll: Poll, counts: Sequence[int]) -> discord.ui.View:
     view.add_item(PingButton(poll.id, tools_row))
     view.add_item(CloseButton(poll.id, tools_row))
     return view
+
+
+class PollViews:
+    """Each live poll's view, built once per poll state and relabelled as the counts change.
+
+    Building a view of dynamic buttons costs more than the rest of a vote. The cog draws one poll's votes one
+    at a time (its per-poll lock), and discord.py turns a view into its payload when the edit is sent, so
+    relabelling the same view for the next vote is safe.
+    """
+
+    def __init__(self, limit: int = 1000) -> None:
+        self._limit = limit
+        self._built: dict[int, tuple[Poll, discord.ui.View]] = {}
+
+    def view(self, poll: Poll, counts: Sequence[int]) -> discord.ui.View:
+        built = self._built.get(poll.id)
+        if built is None or built[0] != poll:  # a new poll state (closed, say) gets a new view
+            view = poll_view(poll, counts)
+            self._built.pop(poll.id, None)
+            if len(self._built) >= self._limit:
+                del self._built[next(iter(self._built))]
+            self._built[poll.id] = (poll, view)
+            return view
+        view = built[1]
+        for item in view.children:
+            if isinstance(item, VoteButton):
+                item.item.label = vote_label(item.slot, counts[item.slot])
+        return view
 
 
 def cancel_view(poll: Poll) -> discord.ui.View:

@@ -8,7 +8,7 @@ import discord
 
 from bot.storage.watchparty import OPEN, SCHEDULED, Poll, Slot
 from cogs.watchparty import _render as render
-from cogs.watchparty._views import poll_view, tie_view
+from cogs.watchparty._views import PollViews, poll_view, tie_view
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -67,3 +67,26 @@ def test_mentions_fit_and_allowed_mentions_are_exact() -> None:
 
 def test_titles_are_escaped() -> None:
     assert render.title_text(make_poll(title="**bold** _x_")) == "\\*\\*bold\\*\\* \\_x\\_"
+
+
+def test_a_polls_view_is_built_once_per_state_and_relabelled_per_vote() -> None:
+    views = PollViews()
+    poll = make_poll(slots=3)
+    first = views.view(poll, [0, 0, 0])
+    again = views.view(poll, [2, 1, 0])
+    assert again is first  # the same view, relabelled
+    assert again.to_components() == poll_view(poll, [2, 1, 0]).to_components()
+    closed = make_poll(SCHEDULED, slots=3)
+    redrawn = views.view(closed, [2, 1, 0])
+    assert redrawn is not first and redrawn.to_components() == poll_view(closed, [2, 1, 0]).to_components()
+
+
+def test_the_poll_embed_redraws_only_the_counts() -> None:
+    poll = make_poll(slots=3)
+    before = render.poll_embed(poll, [0, 0, 0]).to_dict()
+    after = render.poll_embed(poll, [1, 2, 0]).to_dict()
+    assert before["title"] == after["title"] and before["footer"] == after["footer"]
+    assert "— **0** votes" in before["description"] and "— **2** votes" in after["description"]
+    assert "— **1** vote\n" in after["description"]
+    won = render.poll_embed(make_poll(SCHEDULED, slots=3), [3, 1, 0]).description or ""
+    assert won.count("🏆") == 1 and "🏆 **#1**" in won

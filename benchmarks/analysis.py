@@ -11,17 +11,22 @@ taken with `python -m benchmarks.profile --cases … --bursts 2 --per-burst 80` 
 predates merging the PostgreSQL backend and cross-process caches into this branch: the merge kept their
 `ConfigStore` and `TriviaStore`, which write settings, questions and reveals through ordinary transactions
 rather than this run's one-hand-off batches, so `/config` writes and trivia rounds may cost more than shown
-here until the run is recorded again.
+here until the run is recorded again. It also predates two changes to the method: the bare bot now replays
+the edits of other channel messages the film bot makes while answering (closing the trivia question on
+`/trivia stop`, redrawing a cancelled poll), and `/watchparty cancel` now only asks for confirmation, the
+cancel itself being measured on its own case (the confirm button). In this run the bare bot made neither
+edit, so the `/watchparty cancel` and trivia-pair ratios below include one REST PATCH per interaction that
+is not the project's own cost.
 
 **CPU per interaction (missed for 12 of 35 cases).** 23 cases are within 1.3× of the bare bot giving the same
 reply, and the median over all 35 is 1.21×. Every lookup (`/synopsis`, `/plot`, `/cast`, `/film`, `/sources`,
 the page button), every `/progress` command and most `/config` writes are within budget: their reads come from
 memory (spoiler channels, settings, progress, standings, rendered pages) and their writes are one hand-off to
 the database thread. The cases over budget, and the cost that remains in each:
-- `/watchparty cancel` (3.29×): besides its reply, cancelling edits the poll message (`Lifecycle.refresh_message`,
-  cogs/watchparty/_lifecycle.py:133) and cancels the poll's jobs and event (`Lifecycle.cancel`, :144) — a REST
-  PATCH and two statements the bare bot, which only replays the reply, never makes. Only folding the poll's
-  jobs into one statement is left to take; the edit is what keeps the poll message true.
+- `/watchparty cancel` (3.29×, when it still cancelled at once): besides its reply, cancelling edits the poll
+  message (`Lifecycle.refresh_message`, cogs/watchparty/_lifecycle.py:133) and cancels the poll's jobs and
+  event (`Lifecycle.cancel`, :144). The PATCH was not replayed by the bare bot in this run (it is now); the
+  two statements remain the bot's own. Only folding the poll's jobs into one statement is left to take.
 - `/watchparty poll` (2.09×): one transaction of four statements for the poll, its slots and its closing job
   (`WatchPartyStore.create`), a second read of the poll, `set_message` after posting, and the scheduler's wake-up
   (`claim_due` + `next_due_at`). Writing the poll as one atomic unit (like `toggle_vote`) would remove three
@@ -33,7 +38,10 @@ the database thread. The cases over budget, and the cost that remains in each:
   serialising and sending). Caching the rendered embed and view per (poll, counts) would remove the part
   that is ours.
 - `/trivia start` + `/trivia stop` pairs (1.50×): stopping edits the question message to close its buttons
-  (`Game._close_message`) — a REST call the bare bot does not make — then reveals and posts the scoreboard.
+  (`Game._close_message`; a REST call the bare bot did not replay in this run, and now does), then reveals
+  and posts the scoreboard. In this run each stop was sent without waiting for the round's question, so it
+  could come before the question was posted, and the bot then skipped the close and the reveal that the bare
+  bot replayed (a later smoke run saw that for every pair); each stop now waits for the question.
 - `/config show` (1.51×), `/trivia stats` (1.32×), `/watchparty list` (1.31×): two to four reads each
   (recent changes and problems, a member's standings and rank, live polls) where the bare bot reads none.
 - `/config trivia daily` (1.41×) and `daily-off` (1.42×): cancel the old job, add the new one, write the

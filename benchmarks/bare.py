@@ -3,8 +3,12 @@
 It gets the film bot's recorded answers (a JSON file named by BARE_REPLIES) and, for each interaction,
 sends a reply of the same shape and size through discord.py's public API: the same content, embeds,
 components, ephemerality and follow-ups, built once at start-up where discord.py allows (embeds) and per
-reply where its objects are single-use (views, modals). It uses the film bot's intents and member cache
-settings, so the difference between the two is the project's own cost.
+reply where its objects are single-use (views, modals). It also makes the same channel posts, and the same
+edits (and deletes) of other channel messages that the film bot made while answering — closing a trivia
+question, redrawing a cancelled poll — with the same JSON payloads, in the same order among the posts. An
+edit goes to the message this bot posted last in that channel (the question or poll it posted itself when
+it replayed the command that made it); with none there, it is skipped. It uses the film bot's intents and
+member cache settings, so the difference between the two is the project's own cost.
 
 Same contract as `python -m bot`: DISCORD_TOKEN, DISCORD_API_BASE, DISCORD_GATEWAY_URL.
 Run it as a script: `python benchmarks/bare.py`.
@@ -125,8 +129,57 @@ def _item(data: dict[str, Any], row: int) -> discord.ui.Item[Any]:
 
 
 @dataclass
+class Edit:
+    """An edit (or delete) of another channel message, as the film bot sent it: the fields its JSON body
+    set, the channel by name (None: the interaction's own), and how many of the answer's posts came first."""
+
+    method: str
+    channel: str | None
+    after_posts: int
+    fields: dict[str, Any]
+    embeds: list[discord.Embed]
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Edit:
+        body = dict(data.get("json") or {})
+        embeds = [discord.Embed.from_dict(e) for e in body.get("embeds") or ()]
+        return cls(str(data["method"]), data.get("channel"), int(data.get("after_posts") or 0), body, embeds)
+
+    def kwargs(self) -> dict[str, Any]:
+        """PartialMessage.edit's arguments for the same body: only the fields the film bot sent."""
+        found: dict[str, Any] = {}
+        if "content" in self.fields:
+            found["content"] = self.fields["content"]
+        if "embeds" in self.fields:
+            found["embeds"] = self.embeds
+        if "components" in self.fields:
+            found["view"] = Message(None, [], list(self.fields["components"] or ()), False).view()
+        return found
+
+    async def send(self, client: Bare, interaction: discord.Interaction) -> None:
+        channel = _channel(interaction, self.channel)
+        last = client.last_posted.get(channel.id) if channel is not None else None
+        if channel is None or last is None or not hasattr(channel, "get_partial_message"):
+            return  # nothing of ours to edit there
+        message = channel.get_partial_message(last)
+        if self.method == "DELETE":
+            client.last_posted.pop(channel.id, None)
+            await message.delete()
+        else:
+            await message.edit(**self.kwargs())
+
+
+def _channel(interaction: discord.Interaction, name: str | None) -> Any:
+    if name is None:
+        return interaction.channel
+    guild = interaction.guild
+    return discord.utils.get(guild.text_channels, name=name) if guild is not None else None
+
+
+@dataclass
 class Answer:
-    """The recorded answer to one case: the callback, the final original message if deferred, follow-ups."""
+    """The recorded answer to one case: the callback, the final original message if deferred, follow-ups,
+    channel posts, and edits of other channel messages."""
 
     kind: int
     message: Message
@@ -135,6 +188,7 @@ class Answer:
     original: Message | None
     followups: list[Message]
     posts: list[Message]
+    edits: list[Edit]
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> Answer:
@@ -147,6 +201,7 @@ class Answer:
             Message.of(original) if original is not None else None,
             [Message.of(m) for m in data.get("followups") or ()],
             [Message.of(m) for m in data.get("posts") or ()],
+            [Edit.of(e) for e in data.get("edits") or ()],
         )
 
     async def send(self, interaction: discord.Interaction) -> None:
@@ -171,10 +226,16 @@ class Answer:
                 await interaction.edit_original_response(**self.original.kwargs())
         for message in self.followups:
             await interaction.followup.send(**_sendable(message), ephemeral=message.ephemeral)
+        client: Bare = interaction.client  # type: ignore[assignment]
         channel = interaction.channel
-        for message in self.posts:
+        edits = list(self.edits)  # each in its place among the posts, as the film bot made them
+        for number, message in enumerate(self.posts):
+            while edits and edits[0].after_posts <= number:
+                await edits.pop(0).send(client, interaction)
             if isinstance(channel, discord.abc.Messageable):
-                await channel.send(**_sendable(message))
+                client.last_posted[channel.id] = (await channel.send(**_sendable(message))).id
+        for edit in edits:
+            await edit.send(client, interaction)
 
 
 def _sendable(message: Message) -> dict[str, Any]:
@@ -216,6 +277,7 @@ class Bare(discord.Client):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.answers = answers
+        self.last_posted: dict[int, int] = {}  # channel id -> the message this bot posted there last
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         key = interaction_key(interaction.type.value, dict(interaction.data or {}))

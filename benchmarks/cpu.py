@@ -4,12 +4,21 @@ Each case is run in alternating rounds (bot, bare, bot, bare… with the order f
 sends `n` interactions, `window` in flight, and reads the bot process's CPU time (user + system, summed over
 its threads from /proc/<pid>/task/*/schedstat, in ns) before the burst and once the process has gone quiet
 after it. Latency (INTERACTION_CREATE dispatched → callback received, in the stand-in) is kept per sample.
+
+Before the rounds every case is run once on the film bot and its answers recorded for the bare bot: the
+callback, the deferred original, follow-ups, the channel messages it posted, and the edits and deletes of
+other channel messages it made while answering (closing a trivia question, redrawing a cancelled poll).
+While recording, each interaction is sent only once the bot is idle, so every request the stand-in saw
+between two interactions' starts belongs to the first of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import copy
 import itertools
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -27,6 +36,9 @@ from bot.standin.server import DEFERRED_MESSAGE, MESSAGE_COMPONENT, Member
 QUIET_NS = 2_000_000  # the bot counts as idle again when it used under 2 ms of CPU in the last 50 ms
 SKIPPED = ("trivia start", "trivia stop", "watchparty cancel")  # run as their own cases below
 TRIVIA_CHANNEL = "spoilers"
+MESSAGE_ROUTE = re.compile(r"/channels/(\d+)/messages/(\d+)")  # a channel message (not a webhook's)
+POST_ROUTE = re.compile(r"/channels/(\d+)/messages")
+CONFIRM_CANCEL = r"wp:cancel:\d+:\w+"  # the confirm button of /watchparty cancel (cogs/watchparty/_views.py)
 
 
 def cpu_ns(pid: int) -> int:
@@ -83,6 +95,8 @@ class Stage:
     pid: int
     name: str
     polls: list[int] = field(default_factory=list)
+    prompts: list[Prompt] = field(default_factory=list)  # cancel confirmations asked, to press after a burst
+    replays: bool = False  # the bare bot: answers from memory, so it keeps no polls to clean up
     fresh: Callable[[int], Awaitable[list[Member]]] | None = None
     prepared: Prepared | None = None
     members_for_burst: list[Member] = field(default_factory=list)
@@ -95,11 +109,21 @@ Burst = Callable[[BenchStandIn, Stage, int, int], Awaitable[tuple[list[Interacti
 
 @dataclass
 class Prepared:
-    """A message with the button to press, the reply that made it, and how to clean up afterwards."""
+    """A message with the button to press, the reply that made it, and how to clean up afterwards;
+    `presses`, where each press uses its message up: one prompt (and who presses it) per interaction."""
 
     message: Message
     reply: Reply
     teardown: Callable[[], Awaitable[list[Reply]]]
+    presses: list[Prompt] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A `/watchparty cancel` confirmation: the ephemeral message with its button, and who asked."""
+
+    message: Message
+    member: Member
 
 
 Setup = Callable[[BenchStandIn, Stage], Awaitable[Prepared]]
@@ -110,6 +134,7 @@ class Case:
     """What to run: `burst(standin, stage, n, window)` returns its records and the interactions sent.
 
     `setup` (buttons) makes the message to click before the CPU clock starts; it is torn down after.
+    `cleanup` runs after the clock stops (pressing the cancel confirmations a burst asked for).
     """
 
     name: str
@@ -118,6 +143,7 @@ class Case:
     record: Callable[[BenchStandIn, Stage], Awaitable[list[Reply]]]
     window: int = 10
     setup: Setup | None = None
+    cleanup: Callable[[BenchStandIn, Stage], Awaitable[None]] | None = None
 
 
 # --- running interactions --------------------------------------------------------------------------------
@@ -169,32 +195,80 @@ def _poll_ids(reply: Reply) -> list[int]:
 async def cancel_burst(
     standin: BenchStandIn, stage: Stage, n: int, window: int
 ) -> tuple[list[InteractionRecord], int]:
-    """Cancel the polls this bot's poll burst made (the bare bot answers with the recorded reply)."""
-    polls = list(stage.polls)
-    stage.polls.clear()
-    count = min(n, len(polls))
+    """Ask to cancel the polls this bot's poll burst made (the bare bot answers with the recorded reply);
+    the confirmations are pressed after the clock stops (`confirm_prompts`)."""
+    polls = stage.polls[:n]
+    del stage.polls[:n]  # any left over (the recorded poll) wait for the next burst, not forgotten open
+    count = len(polls)
 
     async def one(i: int) -> InteractionRecord:
         moderator = stage.side.moderators[i % len(stage.side.moderators)]  # may cancel any member's poll
-        reply = await stage.side.driver.command(
-            "watchparty cancel", {"poll": polls[i]}, member=moderator, force=True
-        )
+        reply = await ask_to_cancel(stage, polls[i], moderator)
         return reply.interaction
 
     return await windowed(count, window, one), count
 
 
+async def ask_to_cancel(stage: Stage, poll: int, member: Member) -> Reply:
+    """`/watchparty cancel poll:<poll>`; its confirmation is kept in `stage.prompts` to press later."""
+    reply = await stage.side.driver.command("watchparty cancel", {"poll": poll}, member=member, force=True)
+    stage.prompts.extend(prompts_in(reply, member))
+    return reply
+
+
+def prompts_in(reply: Reply, member: Member) -> list[Prompt]:
+    """The cancel confirmation in a `/watchparty cancel` reply (none if the poll could not be cancelled)."""
+    return [Prompt(m, member) for m in reply.messages[:1] if any(map(is_confirm, button_ids(m)))]
+
+
+def is_confirm(custom_id: str) -> bool:
+    return re.fullmatch(CONFIRM_CANCEL, custom_id) is not None
+
+
+async def press_confirm(standin: BenchStandIn, stage: Stage, prompt: Prompt) -> InteractionRecord:
+    custom_id = next(filter(is_confirm, button_ids(prompt.message)))
+    return await click(standin, stage, prompt.message, custom_id, prompt.member)
+
+
+async def confirm_prompts(standin: BenchStandIn, stage: Stage) -> None:
+    """Press every cancel confirmation asked so far, so that no poll stays open from round to round."""
+    prompts = list(stage.prompts)
+    stage.prompts.clear()
+    if not stage.replays:  # the bare bot's prompts are replayed answers: nothing is open to cancel
+        await windowed(len(prompts), 10, lambda i: press_confirm(standin, stage, prompts[i]))
+
+
 async def trivia_pairs(
     standin: BenchStandIn, stage: Stage, n: int, window: int
 ) -> tuple[list[InteractionRecord], int]:
-    """`/trivia start` then `/trivia stop` in one channel, `n` times (one round per channel at a time)."""
+    """`/trivia start` then `/trivia stop` in one channel, `n` times (one round per channel at a time).
+
+    Each stop waits for the round's question, as when the answers were recorded: a stop that came before
+    the question would skip closing and revealing it, and the bot would do less than the bare bot replays."""
     records: list[InteractionRecord] = []
-    driver = stage.side.driver
     for _ in range(n):
-        start = await driver.command("trivia start", {"questions": 1}, channel=TRIVIA_CHANNEL, force=True)
+        start, _question = await start_round(stage, {"questions": 1})
         stop = await stop_round(stage)
         records += [start.interaction, stop.interaction]
     return records, 2 * n
+
+
+async def start_round(stage: Stage, options: dict[str, Any]) -> tuple[Reply, Message]:
+    """`/trivia start` in the trivia channel, and the first question once the bot has posted it."""
+    driver = stage.side.driver
+    reply = await driver.command("trivia start", options, channel=TRIVIA_CHANNEL, force=True)
+    try:
+        question = await driver.wait_for_message(
+            TRIVIA_CHANNEL,
+            lambda m: any(i.startswith("trivia:") for i in button_ids(m)),
+            20,
+            after=reply.message,
+        )
+    except TimeoutError:
+        raise RuntimeError(
+            f"{stage.name}: no question after /trivia start {options}: {reply.text()[:300]}"
+        ) from None
+    return reply, question
 
 
 def is_scoreboard(message: Message) -> bool:
@@ -290,9 +364,9 @@ async def poll_setup(standin: BenchStandIn, stage: Stage) -> Prepared:
     polls = _poll_ids(reply)
 
     async def teardown() -> list[Reply]:
-        return [
-            await stage.side.driver.command("watchparty cancel", {"poll": poll}, force=True) for poll in polls
-        ]
+        asked = [await ask_to_cancel(stage, poll, stage.side.driver.member()) for poll in polls]
+        await confirm_prompts(standin, stage)
+        return asked
 
     poll = await stage.side.driver.wait_for_message(
         reply.interaction.channel_id, lambda m: any(i.startswith("wp:vote:") for i in button_ids(m)), 20,
@@ -305,23 +379,76 @@ def _poll_options() -> dict[str, Any]:
     return next(c for c in COMMANDS if c.path == "watchparty poll").options()
 
 
+async def new_polls(stage: Stage, count: int) -> list[tuple[int, Member]]:
+    """`count` polls, made by members in turn (10 at a time): each poll's id and its creator."""
+
+    async def one(i: int) -> tuple[int, Member] | None:
+        member = stage.side.members[i % len(stage.side.members)]
+        reply = await stage.side.driver.command("watchparty poll", _poll_options(), member=member, force=True)
+        found = _poll_ids(reply)
+        return (found[0], member) if found else None
+
+    return [made for made in await windowed(count, 10, one) if made is not None]
+
+
+async def cancel_prompts_setup(standin: BenchStandIn, stage: Stage) -> Prepared:
+    """A poll per press of the burst, made by members in turn, and each creator's `/watchparty cancel`
+    confirmation to press (the prompts are not kept in `stage.prompts`: the burst presses them)."""
+    driver = stage.side.driver
+    polls = await new_polls(stage, max(1, stage.burst_size))
+
+    async def ask(i: int) -> Reply:
+        poll, member = polls[i]
+        return await driver.command("watchparty cancel", {"poll": poll}, member=member, force=True)
+
+    asked = await windowed(len(polls), 10, ask)
+    presses = [
+        prompt
+        for reply, (_, member) in zip(asked, polls, strict=True)
+        for prompt in prompts_in(reply, member)
+    ]
+    if not presses:
+        detail = asked[0].text()[:300] if asked else "no poll was made"
+        raise RuntimeError(f"{stage.name}: no cancel confirmation to press: {detail}")
+
+    async def teardown() -> list[Reply]:  # what the burst left unpressed (nothing, unless it fell short)
+        stage.prompts.extend(presses)
+        presses.clear()
+        await confirm_prompts(standin, stage)
+        return []
+
+    return Prepared(presses[0].message, asked[0], teardown, presses)
+
+
+def confirm_cancel_case() -> Case:
+    """Each press confirms the cancel of a different poll (made, and asked about, before the clock starts)."""
+
+    async def burst(
+        standin: BenchStandIn, stage: Stage, n: int, window: int
+    ) -> tuple[list[InteractionRecord], int]:
+        assert stage.prepared is not None
+        presses = stage.prepared.presses[:n]
+        del stage.prepared.presses[:n]  # used up: a second press would find the poll already cancelled
+
+        async def one(i: int) -> InteractionRecord:
+            return await press_confirm(standin, stage, presses[i])
+
+        return await windowed(len(presses), window, one), len(presses)
+
+    async def record(standin: BenchStandIn, stage: Stage) -> list[Reply]:
+        prepared = await cancel_prompts_setup(standin, stage)
+        try:
+            found = await press_confirm(standin, stage, prepared.presses.pop(0))
+        finally:
+            await prepared.teardown()
+        return [prepared.reply, Reply(standin, found)]
+
+    return Case("button: watch-party cancel (confirm)", "button", burst, record, setup=cancel_prompts_setup)
+
+
 def trivia_setup(mode: str) -> Setup:
     async def setup(standin: BenchStandIn, stage: Stage) -> Prepared:
-        driver = stage.side.driver
-        reply = await driver.command(
-            "trivia start", {"questions": 1, "mode": mode}, channel=TRIVIA_CHANNEL, force=True
-        )
-        try:
-            question = await driver.wait_for_message(
-                TRIVIA_CHANNEL,
-                lambda m: any(i.startswith("trivia:") for i in button_ids(m)),
-                20,
-                after=reply.message,
-            )
-        except TimeoutError:
-            raise RuntimeError(
-                f"{stage.name}: no question after /trivia start mode:{mode}: {reply.text()[:300]}"
-            ) from None
+        reply, question = await start_round(stage, {"questions": 1, "mode": mode})
 
         async def teardown() -> list[Reply]:
             return [await stop_round(stage)]
@@ -342,15 +469,13 @@ async def record_command(command: Command, standin: BenchStandIn, stage: Stage) 
 async def record_cancel(standin: BenchStandIn, stage: Stage) -> list[Reply]:
     reply = await stage.side.driver.command("watchparty poll", _poll_options(), force=True)
     [poll] = _poll_ids(reply)
-    return [await stage.side.driver.command("watchparty cancel", {"poll": poll}, force=True)]
+    asked = await ask_to_cancel(stage, poll, stage.side.driver.member())
+    await confirm_prompts(standin, stage)
+    return [asked]
 
 
 async def record_trivia(standin: BenchStandIn, stage: Stage) -> list[Reply]:
-    driver = stage.side.driver
-    start = await driver.command("trivia start", {"questions": 1}, channel=TRIVIA_CHANNEL, force=True)
-    await driver.wait_for_message(
-        TRIVIA_CHANNEL, lambda m: any(i.startswith("trivia:") for i in button_ids(m)), 20, after=start.message
-    )
+    start, _question = await start_round(stage, {"questions": 1})
     stop = await stop_round(stage)
     return [start, stop]
 
@@ -363,7 +488,10 @@ def cases() -> list[Case]:
             continue
         found.append(Case(command.name, "command", command_burst(command), partial(record_command, command)))
         if command.path == "watchparty poll":
-            found.append(Case("/watchparty cancel poll:<own poll>", "command", cancel_burst, record_cancel))
+            found.append(
+                Case("/watchparty cancel poll:<own poll>", "command", cancel_burst, record_cancel,
+                     cleanup=confirm_prompts)
+            )  # fmt: skip
     found.append(
         Case(
             "/trivia start questions:1, then /trivia stop (pairs)", "command", trivia_pairs, record_trivia, 1
@@ -379,6 +507,7 @@ def cases() -> list[Case]:
         button_case("button: watch-party vote (toggles)", poll_setup, r"wp:vote:\d+:0"),
         button_case("button: watch-party voters", poll_setup, r"wp:voters:\d+"),
         button_case("button: watch-party ping me (toggles)", poll_setup, r"wp:ping:\d+"),
+        confirm_cancel_case(),
     ]  # fmt: skip
     return found
 
@@ -402,7 +531,9 @@ def message_data(message: Message) -> dict[str, Any]:
             "flags": message.flags}  # fmt: skip
 
 
-def answer_of(standin: BenchStandIn, reply: Reply, posts: list[Message]) -> dict[str, Any]:
+def answer_of(
+    standin: BenchStandIn, reply: Reply, posts: list[Message], edits: list[dict[str, Any]]
+) -> dict[str, Any]:
     record = reply.interaction
     original = reply.original if record.callback_type == DEFERRED_MESSAGE else None
     return {
@@ -411,7 +542,36 @@ def answer_of(standin: BenchStandIn, reply: Reply, posts: list[Message]) -> dict
         "original": message_data(original) if original is not None else None,
         "followups": [message_data(m) for m in reply.followups],
         "posts": [standin.first_versions.get(m.id) or message_data(m) for m in posts],
+        "edits": edits,
     }
+
+
+def edits_made(standin: BenchStandIn, since: int) -> dict[int, list[dict[str, Any]]]:
+    """The channel-message edits and deletes (not the interaction's own webhook routes) among the requests
+    from `since` on, by the interaction they were made for: the last one sent before each request (the
+    stand-in sends each interaction only once the bot is idle while recording). Each keeps its JSON body,
+    its channel (by name, None for the interaction's own) and how many channel posts the answer made first."""
+    starts = sorted((start, record_id) for start, record_id in standin.starts if start >= since)
+    found: dict[int, list[dict[str, Any]]] = {}
+    posts: dict[int, int] = {}
+    for position, request in enumerate(standin.requests[since:], since):
+        before = bisect.bisect_right(starts, (position, math.inf)) - 1
+        if before < 0:
+            continue
+        owner = standin.interactions[starts[before][1]]
+        if request.method == "POST" and POST_ROUTE.fullmatch(request.path):
+            posts[owner.id] = posts.get(owner.id, 0) + 1
+        route = MESSAGE_ROUTE.fullmatch(request.path)
+        if route is None or request.method not in ("PATCH", "DELETE"):
+            continue
+        channel_id = int(route.group(1))
+        where = standin.world.find_channel(channel_id)
+        name = None if channel_id == owner.channel_id or where is None else where[1].name
+        found.setdefault(owner.id, []).append(
+            {"method": request.method, "channel": name, "after_posts": posts.get(owner.id, 0),
+             "json": copy.deepcopy(request.json)}
+        )  # fmt: skip
+    return found
 
 
 def posted(standin: BenchStandIn, reply: Reply, replies: list[Reply]) -> list[Message]:
@@ -430,13 +590,20 @@ async def record_answers(standin: BenchStandIn, stage: Stage, found: list[Case])
     """Run each case once on the film bot and keep what it answered, keyed as the bare bot looks them up."""
     answers: dict[str, dict[str, Any]] = {}
     standin.target = stage.side.session
-    standin.recording = True
-    for case in found:
-        replies = await case.record(standin, stage)
-        for reply in replies:
-            key = interaction_key(reply.interaction.type, reply.interaction.data)
-            answers.setdefault(key, answer_of(standin, reply, posted(standin, reply, replies)))
-    standin.recording = False
+    standin.recording, standin.quiet = True, partial(settle, stage.pid)
+    try:
+        for case in found:
+            since = len(standin.requests)
+            replies = await case.record(standin, stage)
+            await settle(stage.pid)  # the last interaction's late requests (a redrawn poll) are in
+            edits = edits_made(standin, since)
+            for reply in replies:
+                key = interaction_key(reply.interaction.type, reply.interaction.data)
+                posts = posted(standin, reply, replies)
+                answers.setdefault(key, answer_of(standin, reply, posts, edits.get(reply.interaction.id, [])))
+    finally:
+        standin.recording, standin.quiet = False, None
+        standin.starts.clear()
     return answers
 
 
@@ -453,6 +620,8 @@ async def run_burst(standin: BenchStandIn, stage: Stage, case: Case, n: int, cel
     after = await settle(stage.pid)
     if stage.prepared is not None:
         await stage.prepared.teardown()
+    if case.cleanup is not None:
+        await case.cleanup(standin, stage)
     if count:
         cell.cpu_per_round.append((after - before) / 1e9 / count)
     cell.interactions += count

@@ -8,7 +8,7 @@ import json
 import math
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,15 +16,16 @@ from typing import Any
 from aiohttp import web
 
 from bot.standin import BotProcess, InteractionRecord, StandIn
-from bot.standin.server import Session, _Request
+from bot.standin.server import Channel, Guild, Member, Message, Session, _Request
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIBOT = ROOT / "tests" / "e2e" / "minibot.py"
 
 
 class BenchStandIn(StandIn):
-    """The stand-in, plus: when each interaction's callback arrived, which bot gets interactions, and an
-    optional Discord-like global limit on channel posts (50 per second, answered with a global 429)."""
+    """The stand-in, plus: when each interaction's callback arrived, which bot gets interactions, an
+    optional Discord-like global limit on channel posts (50 per second, answered with a global 429), and,
+    while recording, where each interaction starts in `requests` (so each request can be traced to it)."""
 
     def __init__(self) -> None:
         # The bot and the bare baseline run side by side on the same (only) shard.
@@ -37,6 +38,30 @@ class BenchStandIn(StandIn):
         self._answered: dict[int, asyncio.Future[None]] = {}
         self.recording = False
         self.first_versions: dict[int, dict[str, Any]] = {}
+        self.starts: list[tuple[int, int]] = []  # while recording: (len(requests) when sent, interaction id)
+        self.quiet: Callable[[], Awaitable[object]] | None = None  # while recording: wait for the bot to idle
+
+    async def send_interaction(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        guild: Guild,
+        channel: Channel,
+        member: Member,
+        message: Message | None = None,
+    ) -> InteractionRecord:
+        """Send one interaction; while recording, only once the bot is idle, so that every request between
+        two interactions' starts was made in answer to the first of them."""
+        if self.recording and self.quiet is not None:
+            await self.quiet()
+        start = len(self.requests)
+        record = await super().send_interaction(
+            kind, data, guild=guild, channel=channel, member=member, message=message
+        )
+        if self.recording:
+            self.starts.append((start, record.id))
+        return record
 
     async def __aenter__(self) -> BenchStandIn:
         await self.start()

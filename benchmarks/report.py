@@ -210,8 +210,13 @@ def method(results: Results) -> list[str]:
             "as shipped) and the bare bot (`benchmarks/bare.py`) each run in their own process. " + results.pinning + ".",
             "- The bare bot is a plain `discord.Client` with the film bot's intents and member-cache settings. Before the "
             "rounds, every case is run once on the film bot and its answer recorded (callback type, content, embeds, "
-            "components, flags, follow-ups, the trivia question it posts); the bare bot answers each interaction with "
-            "that reply, embeds built once at start-up, views and modals per reply, through discord.py's public API.",
+            "components, flags, follow-ups, the channel messages it posts such as a trivia question or a poll, and the "
+            "edits and deletes of other channel messages it makes while answering, such as closing a trivia question "
+            "on `/trivia stop` or redrawing a cancelled poll, each with its JSON body); the bare bot answers each "
+            "interaction with that reply, embeds built once at start-up, views and modals per reply, makes the same "
+            "posts, and makes the same edits with the same bodies to the message it last posted in that channel (the "
+            "question or poll it posted itself), all through discord.py's public API. So the two bots send the same "
+            "replies, posts and message edits, with bodies that differ only in the ids they carry.",
             "- CPU time is read from `/proc/<pid>/task/*/schedstat` (run time of every thread, user + system, in ns) "
             "before a burst and once the process has gone quiet after it (under 2 ms of CPU in 50 ms).",
             "- The machine is shared with other work: CPU-time ratios are the trustworthy number; latencies are noisy."]  # fmt: skip

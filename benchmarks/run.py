@@ -151,7 +151,7 @@ async def run(settings: Settings, results: Results) -> None:
             standin.commands[base_guild.id] = dict(standin.commands[standin.guild.id])
             bare = bare_process(standin, startup.fresh_workdir(work, "bare"), replies)
             bare_stage, first = await start_stage(standin, bare, base_guild, "m", pinning)
-            bare_stage.expected = bot_stage.expected
+            bare_stage.expected, bare_stage.replays = bot_stage.expected, True
             results.starts["bare"].append(first)
             results.memory = {
                 "bot": {"after start": startup.memory(bot)},

@@ -138,7 +138,8 @@ def cpu_table(results: Results) -> list[str]:
 def startup_table(results: Results) -> list[str]:
     lines = ["## Start-up", "",
              "Process start → READY with every guild dispatched after a new IDENTIFY (the bot syncs in `setup_hook`, "
-             "before IDENTIFY), and → the first slash command answered. Decided in the stand-in.", "",
+             "before IDENTIFY), and → the first slash command answered. Decided in the stand-in. The project's "
+             "bytecode is compiled before the run (`compileall`), as it is after any first start.", "",
              "| start | runs | ready (median / worst) | first answer (median / worst) | command PUTs |", "|---|---|---|---|---|"]  # fmt: skip
     for name, starts in results.starts.items():
         ready = [s.ready for s in starts]

@@ -113,10 +113,25 @@ async def _run(settings: Settings, *, sync_only: bool) -> int:
             "error: Discord refused the gateway intents; this bot needs no privileged ones.", file=sys.stderr
         )
         return 2
+    except discord.ConnectionClosed as exc:  # a close code discord.py won't reconnect after
+        print(f"error: {describe_gateway_refusal(exc.code)}", file=sys.stderr)
+        return 2
     finally:
         await db.close()
     log.info("Shut down cleanly")
     return 0
+
+
+def describe_gateway_refusal(code: int) -> str:
+    """What a fatal gateway close code means for whoever runs the bot, and what to change."""
+    if code == 4011:
+        return (
+            "Discord requires more shards for this many servers (at most 2,500 each). "
+            "Set SHARD_COUNT=auto, or a larger SHARD_COUNT."
+        )
+    if code == 4010:
+        return "Discord refused the shard settings. Check SHARD_COUNT and SHARD_IDS."
+    return f"Discord closed the gateway connection for good (close code {code}). Check the bot's settings."
 
 
 def _load_films(settings: Settings) -> FilmLibrary | None:

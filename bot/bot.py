@@ -107,6 +107,7 @@ class FilmClubBot(commands.AutoShardedBot):
         self.scheduler.on_clock_change = lambda moved: self.dispatch("clock_changed", moved)
         self.force_sync = force_sync
         self.page_drawers: dict[str, Drawer] = {}  # paged lists by kind, see bot.pages
+        self._waking_on_guilds = False
         self.tree.error(on_tree_error)
 
     async def setup_hook(self) -> None:
@@ -123,19 +124,22 @@ class FilmClubBot(commands.AutoShardedBot):
             log.info("Invite link: %s", self.invite_link())
 
     async def wait_ready(self) -> None:
-        """For the scheduler: jobs start once the gateway is ready."""
+        """For the scheduler: jobs start once the gateway is ready. From then on a guild that becomes
+        available wakes it (its jobs may be waiting); the thousands of guilds streamed in before ready don't
+        each cost an event task."""
         await self.wait_until_ready()
+        if not self._waking_on_guilds:
+            self._waking_on_guilds = True
+            for event in ("on_guild_available", "on_guild_join"):
+                self.add_listener(self._wake_scheduler, event)
 
     def guild_ready(self, guild_id: int) -> bool:
         """For the scheduler: a guild's jobs run once the guild and the bot's member in it are cached."""
         guild = self.get_guild(guild_id)
         return guild is not None and not guild.unavailable and guild.me is not None
 
-    async def on_guild_available(self, guild: discord.Guild) -> None:
+    async def _wake_scheduler(self, guild: discord.Guild) -> None:
         self.scheduler.wake()  # jobs waiting for this guild can run now
-
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        self.scheduler.wake()
 
     async def launch_shards(self) -> None:
         """With SHARD_COUNT=auto, ask /gateway/bot for the count only: the gateway stays DISCORD_GATEWAY_URL

@@ -129,6 +129,7 @@ class StandInCore:
         self.command_requests_in_flight = 0
         self._injected: list[_Injected429] = []
         self.guild_create_delay = 0.0  # seconds between READY and the GUILD_CREATEs after an IDENTIFY
+        self.guild_outages: set[int] = set()  # guilds Discord reports unavailable (no GUILD_CREATE for them)
         self._connections: set[_Connection] = set()
         self._changed = asyncio.Event()
         self.version = 0  # counts changes: every `notify`

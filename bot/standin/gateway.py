@@ -286,9 +286,10 @@ class GatewayMixin(StandInCore):
         if self.guild_create_delay:  # a slow start: the guilds arrive after the client gave up waiting
             await asyncio.sleep(self.guild_create_delay)
         for guild in guilds:
-            await self._dispatch_to(
-                session, "GUILD_CREATE", self.guild_create(guild, session) | {"unavailable": False}
-            )
+            if guild.id not in self.guild_outages:
+                await self._dispatch_to(
+                    session, "GUILD_CREATE", self.guild_create(guild, session) | {"unavailable": False}
+                )
         session.guilds_dispatched_at = loop.time()
         self.notify()
 
@@ -402,6 +403,22 @@ class GatewayMixin(StandInCore):
         for session in list(self.sessions.values()):
             if session.valid and (session.intents & intent or intent == 0) and session.holds(guild_id):
                 await self._dispatch_to(session, event, data)
+
+    async def start_outage(self, guild: Guild) -> None:
+        """A Discord outage for one guild: GUILD_DELETE with unavailable, and no GUILD_CREATE at IDENTIFY."""
+        self.guild_outages.add(guild.id)
+        await self.dispatch(
+            "GUILD_DELETE", {"id": str(guild.id), "guild_id": str(guild.id), "unavailable": True}
+        )
+
+    async def end_outage(self, guild: Guild) -> None:
+        """The guild is back: GUILD_CREATE (unavailable false) to every session that holds it."""
+        self.guild_outages.discard(guild.id)
+        for session in list(self.sessions.values()):
+            if session.valid and session.holds(guild.id):
+                await self._dispatch_to(
+                    session, "GUILD_CREATE", self.guild_create(guild, session) | {"unavailable": False}
+                )
 
     async def drop_gateway(self, code: int | None = 4000, *, session: Session | None = None) -> None:
         """Close a session's websocket (a resumable code by default; None aborts the TCP link)."""

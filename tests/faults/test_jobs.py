@@ -61,6 +61,36 @@ async def test_a_daily_question_due_at_start_posts_on_its_first_attempt(fresh: F
     assert "AttributeError" not in log and f"{todays_key} (id" not in log, log[-3000:]
 
 
+async def test_a_job_of_a_guild_in_an_outage_waits_then_runs_as_soon_as_the_guild_is_back(fresh: Fresh) -> None:
+    standin, bot, driver = fresh.standin, fresh.bot, fresh.driver
+    missed = (datetime.now(UTC) - timedelta(minutes=2)).replace(second=0, microsecond=0)
+    await daily_at(driver, missed)
+    [(key, *_)] = db_rows(bot.database_path, DAILY)
+    await bot.stop()
+    todays_key = key.rsplit(":", 3)[0] + f":{missed:%Y-%m-%dT%H:%M:%S}Z"
+    execute(
+        bot.database_path, "UPDATE jobs SET key = ?, due_at = ? WHERE key = ?", (todays_key, missed.timestamp(), key)
+    )
+    before = max((m.id for m in driver.channel_messages("spoilers")), default=0)
+    standin.guild_outages.add(standin.guild.id)  # unavailable from the start: READY, then no GUILD_CREATE
+    await bot.start()
+    await bot.wait_ready(60)
+    await standin.wait_until(
+        lambda: "wait until the guild is available" in bot_log(bot), WAIT, what="the job to wait", recheck=0.1
+    )
+    assert not [m for m in driver.channel_messages("spoilers") if m.id > before]
+    back = time.monotonic()
+    await standin.end_outage(standin.guild)
+    await driver.wait_for_message("spoilers", titled("Daily question"), WAIT, after=before)
+    assert time.monotonic() - back < 20  # woken by the guild's return, not by the scheduler's 60 s nap
+
+    def todays() -> tuple[Any, ...]:
+        return {k: (state, attempts) for k, _, state, attempts, _ in db_rows(bot.database_path, DAILY)}[todays_key]
+
+    await standin.wait_until(lambda: todays()[0] == "done", WAIT, what="the job to finish", recheck=0.1)
+    assert todays() == ("done", 1)  # waiting for the guild was not an attempt
+
+
 async def test_re_timing_the_daily_question_is_one_transaction(bot: BotProcess, driver: Driver) -> None:
     await driver.command("config timezone", {"zone": "UTC"}, member="mod")
     await daily_at(driver, datetime.now(UTC) + timedelta(hours=3), channel="general")

@@ -268,3 +268,12 @@ async def test_log_level_debug_reaches_discord_py_and_never_logs_the_token(place
         log = bot.log_path.read_text(errors="replace")
     assert any(" DEBUG " in line and " discord." in line for line in log.splitlines()), log[-2000:]
     assert standin.token not in log and standin.token.split(".")[-1] not in log
+
+
+async def test_discord_requiring_more_shards_exits_with_one_line(place: Path) -> None:
+    """Close code 4011: one shard may hold 2,500 servers at most; the line says which setting to change."""
+    async with StandIn(guild_name="Big Club") as standin:
+        await standin.add_guilds(2500)
+        env = standin.env(database_path=str(place / "bot.db")) | {"SHARD_COUNT": "1"}
+        status, lines = await run_bot(env)
+    assert_one_line(status, lines, "SHARD_COUNT", "shard")

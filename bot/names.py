@@ -13,6 +13,7 @@ A name is found by any ordered run of its words ("jason" finds Jason Patric and 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -44,12 +45,13 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+@functools.lru_cache(maxsize=4096)  # asked for the same few hundred names on every lookup
 def allowed_typos(word: str) -> int:
     """Edits tolerated in an expected word: none up to 3 letters, one up to 6, two beyond; numbers exact.
 
     A four-letter word tolerates one wrong letter but no missing or extra one (see `word_distance`).
     """
-    if any(ch.isdigit() for ch in word) or len(word) <= 3:
+    if any(map(str.isdigit, word)) or len(word) <= 3:
         return 0
     return 1 if len(word) <= 6 else 2
 
@@ -58,7 +60,7 @@ def word_distance(typed: str, expected: str) -> int | None:
     """Edits between a typed and an expected word, or None when beyond the expected word's allowance."""
     if typed == expected:
         return 0
-    if any(ch.isdigit() for ch in typed):
+    if any(map(str.isdigit, typed)):
         return None
     limit = allowed_typos(expected)
     if limit == 0 or abs(len(typed) - len(expected)) > limit:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.storage import Database, Transaction
+    from bot.storage import Atomic, Database, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,19 +131,23 @@ class JobStore:
         """
         match = "kind = ? AND substr(key, 1, ?) = ?"
         scope = (kind, len(key_prefix), key_prefix)
-        async with self._db.transaction() as tx:
-            later = "AND due_at > ?" if keep_sooner else ""
-            await tx.execute(
+        later = "AND due_at > ?" if keep_sooner else ""
+        insert = self.insert(kind, key, due_at, guild_id=guild_id)
+
+        def replace(tx: Atomic) -> bool:  # one hand-off on SQLite
+            tx.execute(
                 f"DELETE FROM jobs WHERE {match} AND state = 'pending' {later}",
                 (*scope, due_at.timestamp()) if keep_sooner else scope,
             )
             if keep_sooner:
-                left = await tx.fetchone(
+                left = tx.fetchone(
                     f"SELECT 1 FROM jobs WHERE {match} AND state IN ('pending', 'running') LIMIT 1", scope
                 )
                 if left is not None:
                     return False
-            return await self.add_in(tx, kind, key, due_at, guild_id=guild_id)
+            return tx.execute(*insert) > 0
+
+        return await self._db.atomic(replace)
 
     async def cancel(self, kind: str, key: str) -> bool:
         """Drop a job that has not run yet."""

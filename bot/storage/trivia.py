@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.storage.coalesce import WriteCoalescer
 from bot.storage.config import audit_row
 from bot.storage.dialect import INTEGRITY_ERRORS
 
@@ -118,6 +119,7 @@ class TriviaStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._standings: dict[int, dict[tuple[Any, ...], Any]] = {}
+        self._answers = WriteCoalescer(db)  # a burst of clicks shares transactions (group commit)
 
     def _standings_changed(self, guild_id: int) -> None:
         self._standings.pop(guild_id, None)
@@ -323,8 +325,10 @@ class TriviaStore:
     async def record_answer(
         self, asked_id: int, user_id: int, answer: str, correct: bool, now: float
     ) -> AnswerResult:
-        """One atomic insert if the question is open; the (question, member) key decides repeats."""
-        recorded = await self._db.execute(
+        """One atomic insert if the question is open; the (question, member) key decides repeats.
+
+        Concurrent answers are written together, one transaction for the lot (`WriteCoalescer`)."""
+        recorded = await self._answers.execute(
             "INSERT INTO trivia_answers (asked_id, user_id, answer, correct, answered_at) "
             "SELECT ?, ?, ?, ?, ? WHERE EXISTS "
             "(SELECT 1 FROM trivia_asked WHERE id = ? AND state = 'open' AND closes_at > ?) "

@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from bot.storage import Database
+from bot.storage.coalesce import WriteCoalescer
 from bot.storage.trivia import AnswerRow, Asked, Scored
 from bot.storage.watchparty import NewPoll, WatchPartyStore
 
@@ -277,3 +278,34 @@ async def test_a_batch_is_one_transaction_and_chained_batches_stop_at_no_change(
     assert counts == [0] and await db.config.get_meta("a") is None
     assert await db.batch([insert, ("UPDATE meta SET value = '3' WHERE key = 'a'", ())]) == [1, 1]
     assert await db.config.get_meta("a") == "3"
+
+
+async def test_concurrent_writes_share_one_transaction_and_each_gets_its_own_count(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes = WriteCoalescer(db)
+    insert = "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING"
+    assert await writes.execute(insert, ("lone",)) == 1  # nothing waits for company
+    hand_offs = count_hand_offs(db, monkeypatch)
+    keys = [f"k{n % 150}" for n in range(200)]  # 50 repeats
+    counts = await asyncio.gather(*(writes.execute(insert, (key,)) for key in keys))
+    assert hand_offs.count <= 2  # the first write alone, then everything that arrived meanwhile
+    assert sum(counts) == 150 and counts[:150] == [1] * 150 and counts[150:] == [0] * 50
+    monkeypatch.undo()
+    row = await db.fetchone("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'")
+    assert row is not None and row[0] == 150
+
+
+async def test_a_failed_group_of_writes_is_rolled_back_and_every_writer_hears_of_it(db: Database) -> None:
+    writes = WriteCoalescer(db)
+    good = "INSERT INTO meta (key, value) VALUES (?, '1')"
+    await writes.execute(good, ("first",))
+    results = await asyncio.gather(
+        writes.execute(good, ("a",)),
+        writes.execute(good, ("first",)),  # a duplicate key: the whole group fails
+        writes.execute(good, ("b",)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results), results
+    assert await db.fetchall("SELECT key FROM meta WHERE key IN ('a', 'b')") == []  # nothing half-saved
+    assert await writes.execute(good, ("c",)) == 1  # and the next group is written as usual

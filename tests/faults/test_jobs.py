@@ -36,8 +36,8 @@ async def daily_at(driver: Driver, when: datetime, channel: str = "spoilers") ->
     return reply.text()
 
 
-async def test_a_daily_question_due_at_start_posts_on_its_first_attempt(fresh: Fresh) -> None:
-    standin, bot, driver = fresh.standin, fresh.bot, fresh.driver
+async def daily_due_at_next_start(bot: BotProcess, driver: Driver) -> str:
+    """A daily question whose slot passed two minutes ago while the bot was stopped; its job's key."""
     missed = (datetime.now(UTC) - timedelta(minutes=2)).replace(second=0, microsecond=0)
     await daily_at(driver, missed)
     [(key, *_)] = db_rows(bot.database_path, DAILY)
@@ -48,6 +48,12 @@ async def test_a_daily_question_due_at_start_posts_on_its_first_attempt(fresh: F
         "UPDATE jobs SET key = ?, due_at = ? WHERE key = ?",
         (todays_key, missed.timestamp(), key),
     )
+    return todays_key
+
+
+async def test_a_daily_question_due_at_start_posts_on_its_first_attempt(fresh: Fresh) -> None:
+    standin, bot, driver = fresh.standin, fresh.bot, fresh.driver
+    todays_key = await daily_due_at_next_start(bot, driver)
     standin.guild_create_delay = 3.5  # longer than discord.py waits for guilds before READY
     before = max((m.id for m in driver.channel_messages("spoilers")), default=0)
     await bot.start()
@@ -63,14 +69,7 @@ async def test_a_daily_question_due_at_start_posts_on_its_first_attempt(fresh: F
 
 async def test_a_job_of_a_guild_in_an_outage_waits_then_runs_as_soon_as_the_guild_is_back(fresh: Fresh) -> None:
     standin, bot, driver = fresh.standin, fresh.bot, fresh.driver
-    missed = (datetime.now(UTC) - timedelta(minutes=2)).replace(second=0, microsecond=0)
-    await daily_at(driver, missed)
-    [(key, *_)] = db_rows(bot.database_path, DAILY)
-    await bot.stop()
-    todays_key = key.rsplit(":", 3)[0] + f":{missed:%Y-%m-%dT%H:%M:%S}Z"
-    execute(
-        bot.database_path, "UPDATE jobs SET key = ?, due_at = ? WHERE key = ?", (todays_key, missed.timestamp(), key)
-    )
+    todays_key = await daily_due_at_next_start(bot, driver)
     before = max((m.id for m in driver.channel_messages("spoilers")), default=0)
     standin.guild_outages.add(standin.guild.id)  # unavailable from the start: READY, then no GUILD_CREATE
     await bot.start()

@@ -1,6 +1,6 @@
 """Run every benchmark in one process and write docs/benchmarks.md.
 
-`python -m benchmarks` (about 15 minutes on 2 shared cores) or `python -m benchmarks --quick` (a smoke run).
+`python -m benchmarks` (about 10 minutes on 2 cores) or `python -m benchmarks --quick` (a smoke run).
 """
 
 from __future__ import annotations

@@ -66,6 +66,7 @@ class Scheduler:
         self._handlers: dict[str, Handler] = {}
         self._wake = asyncio.Event()
         self._sleeping_until: datetime | None = None  # when the sleeping loop looks again; None while busy
+        self.asleep = asyncio.Event()  # set while the loop waits for its next look
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self.on_failure: FailureHook | None = None
@@ -172,6 +173,7 @@ class Scheduler:
         while True:
             self._wake.clear()  # a wake from here on (even mid-tick) makes the loop look once more
             self._sleeping_until = None
+            self.asleep.clear()
             try:
                 offset = self._notice_clock_change(offset)
                 await self.run_due()
@@ -182,6 +184,7 @@ class Scheduler:
                 log.exception("Scheduler tick failed; trying again shortly")
                 delay = 5.0
             self._sleeping_until = self._clock.now() + timedelta(seconds=delay)
+            self.asleep.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 

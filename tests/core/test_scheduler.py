@@ -268,6 +268,7 @@ async def test_a_job_due_after_the_next_look_does_not_wake_the_loop(db: Database
     scheduler.start()
     try:
         await asyncio.wait_for(looked.wait(), 5)  # the first look, at start
+        await asyncio.wait_for(scheduler.asleep.wait(), 5)  # and then asleep until its next look
         looked.clear()
         await scheduler.schedule("post", "later", datetime.now(UTC) + timedelta(hours=2))
         with pytest.raises(TimeoutError):

@@ -16,6 +16,7 @@ from discord.gateway import DiscordWebSocket
 
 import cogs
 from bot.clock import Clock, SystemClock
+from bot.components import ButtonRouter
 from bot.errors import on_tree_error
 from bot.films import Film, FilmLibrary
 from bot.pages import Drawer, ListPageButton
@@ -107,11 +108,12 @@ class FilmClubBot(commands.AutoShardedBot):
         self.scheduler.on_clock_change = lambda moved: self.dispatch("clock_changed", moved)
         self.force_sync = force_sync
         self.page_drawers: dict[str, Drawer] = {}  # paged lists by kind, see bot.pages
+        self.buttons = ButtonRouter()  # every button's class, found by custom_id (bot.components)
+        self.buttons.add(ListPageButton)
         self._waking_on_guilds = False
         self.tree.error(on_tree_error)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(ListPageButton)
         for name in extension_names():
             await self.load_extension(name)
         log.info("Loaded %d cogs: %s", len(self.cogs), ", ".join(sorted(self.cogs)))
@@ -132,6 +134,9 @@ class FilmClubBot(commands.AutoShardedBot):
             self._waking_on_guilds = True
             for event in ("on_guild_available", "on_guild_join"):
                 self.add_listener(self._wake_scheduler, event)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await self.buttons.dispatch(interaction)
 
     def guild_ready(self, guild_id: int) -> bool:
         """For the scheduler: a guild's jobs run once the guild and the bot's member in it are cached."""

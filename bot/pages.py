@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from bot.components import RoutedButton
 from bot.errors import guard, send_ephemeral
 
 PREFIX = "pages"
@@ -51,25 +52,21 @@ def drawers(client: Any) -> dict[str, Drawer]:
     return found
 
 
-class ListPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
+class ListPageButton(RoutedButton, template=TEMPLATE):
     """A ◀ or ▶ button that redraws page N of a list."""
 
     def __init__(self, kind: str, page: int, *, label: str, disabled: bool = False) -> None:
         self.kind = kind
         self.page = page
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"{PREFIX}:{kind}:{page}",
-                disabled=disabled,
-            )
+            label=label,
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"{PREFIX}:{kind}:{page}",
+            disabled=disabled,
         )
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ListPageButton:
+    def from_match(cls, match: re.Match[str]) -> ListPageButton:
         return cls(match["kind"], int(match["page"]), label="")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

@@ -55,7 +55,7 @@ class Discussion(commands.Cog):
         self.settings = DiscussionSettingsGroup(bot, self.rooms, self.prompts)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(JoinButton, ConfirmJoinButton)
+        self.bot.buttons.add(JoinButton, ConfirmJoinButton)
         self.bot.scheduler.register(PROMPT_JOB, self.prompts.on_job)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]
         if config is not None:
@@ -64,7 +64,7 @@ class Discussion(commands.Cog):
             log.warning("The config cog isn't loaded; /config discussion is unavailable")
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(JoinButton, ConfirmJoinButton)
+        self.bot.buttons.remove(JoinButton, ConfirmJoinButton)
         self.bot.scheduler.unregister(PROMPT_JOB)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]
         if config is not None:

@@ -1,6 +1,6 @@
 """Persistent discussion components: Join buttons on the index, the join confirmation, the review modal.
 
-Buttons carry their room's thread id in the custom_id (DynamicItem), so they keep working after restarts.
+Buttons carry their room's thread id in the custom_id (bot.components), so they keep working after restarts.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
+from bot.components import RoutedButton
 from bot.errors import guard, send_ephemeral
 from bot.storage.discussion import Room
 
@@ -41,53 +42,19 @@ async def _offline(interaction: discord.Interaction[Any]) -> None:
     await send_ephemeral(interaction, "Discussion rooms aren't running right now; try again in a moment.")
 
 
-class JoinButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"disc:join:(?P<thread>\d+)"):
+class JoinButton(RoutedButton, template=r"disc:join:(?P<thread>\d+)"):
     """Join one stage's room from the pinned index."""
 
     def __init__(self, thread_id: int, stage: int = 0) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=f"Join stage {stage}" if stage else "Join",
-                style=discord.ButtonStyle.primary if stage == 1 else discord.ButtonStyle.secondary,
-                custom_id=f"disc:join:{thread_id}",
-            )
+            label=f"Join stage {stage}" if stage else "Join",
+            style=discord.ButtonStyle.primary if stage == 1 else discord.ButtonStyle.secondary,
+            custom_id=f"disc:join:{thread_id}",
         )
         self.thread_id = thread_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> JoinButton:
-        button = cls(int(match["thread"]))
-        if isinstance(item, discord.ui.Button) and item.label:
-            button.item.label = item.label
-        return button
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        handler = _handler(interaction)
-        if handler is None:
-            await _offline(interaction)
-            return
-        await guard(interaction, self.custom_id, handler.on_join(interaction, self.thread_id, False))
-
-
-class ConfirmJoinButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"disc:confirm:(?P<thread>\d+)"
-):
-    """Confirm joining a room past one's progress (which moves the progress to the stage's first beat)."""
-
-    def __init__(self, thread_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Join anyway", style=discord.ButtonStyle.danger, custom_id=f"disc:confirm:{thread_id}"
-            )
-        )
-        self.thread_id = thread_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ConfirmJoinButton:
+    def from_match(cls, match: re.Match[str]) -> JoinButton:
         return cls(int(match["thread"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -95,7 +62,32 @@ class ConfirmJoinButton(
         if handler is None:
             await _offline(interaction)
             return
-        await guard(interaction, self.custom_id, handler.on_join(interaction, self.thread_id, True))
+        await guard(
+            interaction, f"button {self.custom_id}", handler.on_join(interaction, self.thread_id, False)
+        )
+
+
+class ConfirmJoinButton(RoutedButton, template=r"disc:confirm:(?P<thread>\d+)"):
+    """Confirm joining a room past one's progress (which moves the progress to the stage's first beat)."""
+
+    def __init__(self, thread_id: int) -> None:
+        super().__init__(
+            label="Join anyway", style=discord.ButtonStyle.danger, custom_id=f"disc:confirm:{thread_id}"
+        )
+        self.thread_id = thread_id
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> ConfirmJoinButton:
+        return cls(int(match["thread"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        handler = _handler(interaction)
+        if handler is None:
+            await _offline(interaction)
+            return
+        await guard(
+            interaction, f"button {self.custom_id}", handler.on_join(interaction, self.thread_id, True)
+        )
 
 
 def index_view(rooms: Sequence[Room]) -> discord.ui.View:

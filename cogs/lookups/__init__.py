@@ -45,10 +45,10 @@ class Lookups(commands.Cog):
         self._drawn: dict[tuple[str, str, str, Reader], tuple[dict[str, Any], ...]] = {}
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(PageButton)
+        self.bot.buttons.add(PageButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(PageButton)
+        self.bot.buttons.remove(PageButton)
 
     # --- commands --------------------------------------------------------------------------------------
 

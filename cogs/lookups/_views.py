@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import discord
 
+from bot.components import RoutedButton
 from bot.errors import guard, send_ephemeral
 
 PREFIX = "plot:page"
@@ -53,20 +54,17 @@ class PageTurner(Protocol):
     async def turn_page(self, interaction: discord.Interaction[Any], state: PageState) -> None: ...
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
+class PageButton(RoutedButton, template=TEMPLATE):
     """A ◀ or ▶ button that opens the page named in its custom_id."""
 
     def __init__(self, state: PageState, *, label: str = "▶", disabled: bool = False) -> None:
         self.state = state
-        button: discord.ui.Button[Any] = discord.ui.Button(
+        super().__init__(
             label=label, style=discord.ButtonStyle.secondary, custom_id=state.custom_id, disabled=disabled
         )
-        super().__init__(button)
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PageButton:
+    def from_match(cls, match: re.Match[str]) -> PageButton:
         return cls(PageState.from_match(match))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

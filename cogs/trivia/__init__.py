@@ -40,7 +40,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Film tri
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ChoiceButton, TypedAnswerButton, NewSeasonButton)
+        self.bot.buttons.add(ChoiceButton, TypedAnswerButton, NewSeasonButton)
         self.bot.scheduler.register(CLOSE_JOB, self.game.on_close)
         self.bot.scheduler.register(DAILY_JOB, self.game.on_daily)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]
@@ -73,7 +73,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Film tri
                 log.exception("Could not re-time the daily question of guild %s", guild.id)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ChoiceButton, TypedAnswerButton, NewSeasonButton)
+        self.bot.buttons.remove(ChoiceButton, TypedAnswerButton, NewSeasonButton)
         self.bot.scheduler.unregister(CLOSE_JOB)
         self.bot.scheduler.unregister(DAILY_JOB)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]

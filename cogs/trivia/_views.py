@@ -1,4 +1,4 @@
-"""Persistent trivia components: answer buttons carry their question in the custom_id (DynamicItem)."""
+"""Persistent trivia components: answer buttons carry their question in the custom_id (bot.components)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
+from bot.components import RoutedButton
 from bot.errors import guard, send_ephemeral
 from bot.policy import Reader
 from cogs.trivia._bank import LETTERS, Question
@@ -38,54 +39,45 @@ async def _offline(interaction: discord.Interaction[Any]) -> None:
     await send_ephemeral(interaction, "Trivia isn't running right now; try again in a moment.")
 
 
-class ChoiceButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trivia:answer:(?P<asked>\d+):(?P<choice>[0-3])"
-):
+class ChoiceButton(RoutedButton, template=r"trivia:answer:(?P<asked>\d+):(?P<choice>[0-3])"):
     """An A–D answer button; works after restarts because the question id is in the custom_id."""
 
     def __init__(self, asked_id: int, choice: int, label: str | None = None) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=label or LETTERS[choice],
-                style=discord.ButtonStyle.primary,
-                custom_id=f"trivia:answer:{asked_id}:{choice}",
-            )
+            label=label or LETTERS[choice],
+            style=discord.ButtonStyle.primary,
+            custom_id=f"trivia:answer:{asked_id}:{choice}",
         )
         self.asked_id = asked_id
         self.choice = choice
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ChoiceButton:
-        label = item.label if isinstance(item, discord.ui.Button) else None
-        return cls(int(match["asked"]), int(match["choice"]), label)
+    def from_match(cls, match: re.Match[str]) -> ChoiceButton:
+        return cls(int(match["asked"]), int(match["choice"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         handler = _handler(interaction)
         if handler is None:
             await _offline(interaction)
             return
-        await guard(interaction, self.custom_id, handler.on_choice(interaction, self.asked_id, self.choice))
+        await guard(
+            interaction,
+            f"button {self.custom_id}",
+            handler.on_choice(interaction, self.asked_id, self.choice),
+        )
 
 
-class TypedAnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trivia:typed:(?P<asked>\d+)"
-):
+class TypedAnswerButton(RoutedButton, template=r"trivia:typed:(?P<asked>\d+)"):
     """The "Answer" button of a typed question; it opens a modal."""
 
     def __init__(self, asked_id: int) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Answer", style=discord.ButtonStyle.success, custom_id=f"trivia:typed:{asked_id}"
-            )
+            label="Answer", style=discord.ButtonStyle.success, custom_id=f"trivia:typed:{asked_id}"
         )
         self.asked_id = asked_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> TypedAnswerButton:
+    def from_match(cls, match: re.Match[str]) -> TypedAnswerButton:
         return cls(int(match["asked"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -93,7 +85,9 @@ class TypedAnswerButton(
         if handler is None:
             await _offline(interaction)
             return
-        await guard(interaction, self.custom_id, handler.on_answer_button(interaction, self.asked_id))
+        await guard(
+            interaction, f"button {self.custom_id}", handler.on_answer_button(interaction, self.asked_id)
+        )
 
 
 class AnswerModal(discord.ui.Modal):
@@ -128,25 +122,19 @@ def question_view(question: Question, asked_id: int, mode: str, reader: Reader) 
     return view
 
 
-class NewSeasonButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trivia:season:(?P<after>\d+)"
-):
+class NewSeasonButton(RoutedButton, template=r"trivia:season:(?P<after>\d+)"):
     """Confirms `/config trivia new-season`; carries the season it ends, so a second click does nothing."""
 
     def __init__(self, after: int) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=f"Start season {after + 1}",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"trivia:season:{after}",
-            )
+            label=f"Start season {after + 1}",
+            style=discord.ButtonStyle.danger,
+            custom_id=f"trivia:season:{after}",
         )
         self.after = after
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> NewSeasonButton:
+    def from_match(cls, match: re.Match[str]) -> NewSeasonButton:
         return cls(int(match["after"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

@@ -37,7 +37,7 @@ from cogs.watchparty._lifecycle import (
 from cogs.watchparty._plan import PlanError, check_place, check_title, plan_poll
 from cogs.watchparty._settings import WatchPartySettings, describe_reminders
 from cogs.watchparty._tally import DEFAULT_REMINDERS
-from cogs.watchparty._views import COG_NAME, DYNAMIC_ITEMS, PollViews, cancel_view, poll_view, tie_view
+from cogs.watchparty._views import BUTTONS, COG_NAME, PollViews, cancel_view, poll_view, tie_view
 
 log = logging.getLogger(__name__)
 LIST_PAGES = "wp"  # kind of the /watchparty list pages (bot.pages)
@@ -65,7 +65,7 @@ class WatchParty(
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.bot.buttons.add(*BUTTONS)
         self.bot.page_drawers[LIST_PAGES] = self._turn_list_page
         self.bot.scheduler.register(CLOSE_KIND, self.lifecycle.on_close_job)
         self.bot.scheduler.register(TIE_KIND, self.lifecycle.on_tie_job)
@@ -77,7 +77,7 @@ class WatchParty(
             log.warning("The config cog isn't loaded; /config watchparty is unavailable")
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+        self.bot.buttons.remove(*BUTTONS)
         self.bot.page_drawers.pop(LIST_PAGES, None)
         for kind in (CLOSE_KIND, TIE_KIND, REMIND_KIND):
             self.bot.scheduler.unregister(kind)

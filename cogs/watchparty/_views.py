@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
+from bot.components import RoutedButton
 from bot.errors import guard, send_ephemeral
 from bot.storage.watchparty import OPEN, Poll
 
@@ -52,165 +53,134 @@ def vote_label(slot: int, count: int) -> str:
     return f"#{slot + 1} · {count}"
 
 
-class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:vote:(?P<poll>\d+):(?P<slot>\d+)"
-):
+class VoteButton(RoutedButton, template=r"wp:vote:(?P<poll>\d+):(?P<slot>\d+)"):
     """Approve a slot, or withdraw the approval."""
 
     def __init__(self, poll_id: int, slot: int, count: int = 0, *, disabled: bool = False) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=vote_label(slot, count),
-                emoji="🗳️",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"wp:vote:{poll_id}:{slot}",
-                disabled=disabled,
-                row=slot // VOTE_BUTTONS_PER_ROW,
-            )
+            label=vote_label(slot, count),
+            emoji="🗳️",
+            style=discord.ButtonStyle.primary,
+            custom_id=f"wp:vote:{poll_id}:{slot}",
+            disabled=disabled,
+            row=slot // VOTE_BUTTONS_PER_ROW,
         )
         self.poll_id = poll_id
         self.slot = slot
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> VoteButton:
+    def from_match(cls, match: re.Match[str]) -> VoteButton:
         return cls(int(match["poll"]), int(match["slot"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await run_guarded(interaction, lambda cog: cog.on_vote(interaction, self.poll_id, self.slot))
 
 
-class VotersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:voters:(?P<poll>\d+)"):
+class VotersButton(RoutedButton, template=r"wp:voters:(?P<poll>\d+)"):
     """Show who approved each slot, ephemerally."""
 
     def __init__(self, poll_id: int, row: int = 2) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Voters",
-                emoji="👥",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"wp:voters:{poll_id}",
-                row=row,
-            )
+            label="Voters",
+            emoji="👥",
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"wp:voters:{poll_id}",
+            row=row,
         )
         self.poll_id = poll_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> VotersButton:
+    def from_match(cls, match: re.Match[str]) -> VotersButton:
         return cls(int(match["poll"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await run_guarded(interaction, lambda cog: cog.on_voters(interaction, self.poll_id))
 
 
-class PingButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:ping:(?P<poll>\d+)"):
+class PingButton(RoutedButton, template=r"wp:ping:(?P<poll>\d+)"):
     """Opt in (or out) to be mentioned when the party is set and in its reminders."""
 
     def __init__(self, poll_id: int, row: int = 2) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Ping me",
-                emoji="🔔",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"wp:ping:{poll_id}",
-                row=row,
-            )
+            label="Ping me",
+            emoji="🔔",
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"wp:ping:{poll_id}",
+            row=row,
         )
         self.poll_id = poll_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PingButton:
+    def from_match(cls, match: re.Match[str]) -> PingButton:
         return cls(int(match["poll"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await run_guarded(interaction, lambda cog: cog.on_ping(interaction, self.poll_id))
 
 
-class CloseButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:close:(?P<poll>\d+)"):
+class CloseButton(RoutedButton, template=r"wp:close:(?P<poll>\d+)"):
     """Close voting now (the creator or a moderator)."""
 
     def __init__(self, poll_id: int, row: int = 2) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Close now",
-                emoji="⏹️",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"wp:close:{poll_id}",
-                row=row,
-            )
+            label="Close now",
+            emoji="⏹️",
+            style=discord.ButtonStyle.danger,
+            custom_id=f"wp:close:{poll_id}",
+            row=row,
         )
         self.poll_id = poll_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CloseButton:
+    def from_match(cls, match: re.Match[str]) -> CloseButton:
         return cls(int(match["poll"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await run_guarded(interaction, lambda cog: cog.on_close(interaction, self.poll_id))
 
 
-class TieButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:tie:(?P<poll>\d+):(?P<slot>\d+)"
-):
+class TieButton(RoutedButton, template=r"wp:tie:(?P<poll>\d+):(?P<slot>\d+)"):
     """A moderator picks this tied slot as the winner."""
 
     def __init__(self, poll_id: int, slot: int, *, disabled: bool = False) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=f"Pick #{slot + 1}",
-                style=discord.ButtonStyle.success,
-                custom_id=f"wp:tie:{poll_id}:{slot}",
-                disabled=disabled,
-            )
+            label=f"Pick #{slot + 1}",
+            style=discord.ButtonStyle.success,
+            custom_id=f"wp:tie:{poll_id}:{slot}",
+            disabled=disabled,
         )
         self.poll_id = poll_id
         self.slot = slot
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> TieButton:
+    def from_match(cls, match: re.Match[str]) -> TieButton:
         return cls(int(match["poll"]), int(match["slot"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await run_guarded(interaction, lambda cog: cog.on_tie_pick(interaction, self.poll_id, self.slot))
 
 
-class CancelButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"wp:cancel:(?P<poll>\d+):(?P<state>open|tied|scheduled)",
-):
+class CancelButton(RoutedButton, template=r"wp:cancel:(?P<poll>\d+):(?P<state>open|tied|scheduled)"):
     """Confirms `/watchparty cancel`; carries the state it cancels, so a second press does nothing."""
 
     def __init__(self, poll_id: int, state: str) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=f"Cancel #{poll_id}",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"wp:cancel:{poll_id}:{state}",
-            )
+            label=f"Cancel #{poll_id}",
+            style=discord.ButtonStyle.danger,
+            custom_id=f"wp:cancel:{poll_id}:{state}",
         )
         self.poll_id = poll_id
         self.state = state
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CancelButton:
+    def from_match(cls, match: re.Match[str]) -> CancelButton:
         return cls(int(match["poll"]), match["state"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await run_guarded(interaction, lambda cog: cog.on_cancel(interaction, self.poll_id, self.state))
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+BUTTONS: tuple[type[RoutedButton], ...] = (
     VoteButton,
     VotersButton,
     PingButton,
@@ -259,7 +229,7 @@ class PollViews:
         view = built[1]
         for item in view.children:
             if isinstance(item, VoteButton):
-                item.item.label = vote_label(item.slot, counts[item.slot])
+                item.label = vote_label(item.slot, counts[item.slot])
         return view
 
 

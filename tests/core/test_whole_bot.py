@@ -12,6 +12,7 @@ import pytest
 from discord import app_commands
 
 from bot.bot import FilmClubBot, extension_names
+from bot.components import RoutedButton
 from bot.films import load_library
 from bot.settings import DEFAULT_FILMS_DIR, Settings
 from bot.standin.limits import check_commands
@@ -99,3 +100,21 @@ def test_a_bot_on_sqlite_never_imports_the_postgresql_driver() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def _button_classes(cls: type[RoutedButton]) -> set[type[RoutedButton]]:
+    found = set()
+    for sub in cls.__subclasses__():
+        if sub.__module__.startswith(("bot.", "cogs.")):
+            found.add(sub)
+        found |= _button_classes(sub)
+    return found
+
+
+async def test_every_button_class_is_routed_once_its_cog_loads(loaded_bot: FilmClubBot) -> None:
+    # by name: loading an extension imports its module afresh, so a class may exist twice
+    defined = {f"{cls.__module__}.{cls.__qualname__}" for cls in _button_classes(RoutedButton)}
+    routed = {f"{cls.__module__}.{cls.__qualname__}" for cls in loaded_bot.buttons}
+    assert len(defined) >= 13
+    missing = defined - routed
+    assert not missing, f"buttons no cog routes (presses on them would go unanswered): {missing}"

@@ -273,7 +273,9 @@ async def test_reminders_are_configurable_and_posted_exactly_once(
     cancelled = await cancel_poll(driver, pid, "mod")
     assert "cancelled" in cancelled.content
     await standin.wait_until(  # the reply comes first; the event is cancelled right after it
-        lambda: [e["status"] for e in events_named(standin, "Reminded")] == [4], 10, what="the event cancelled"
+        lambda: [e["status"] for e in events_named(standin, "Reminded")] == [4],
+        10,
+        what="the event cancelled",
     )
 
 
@@ -426,13 +428,17 @@ async def test_cancel_asks_first_and_two_presses_cancel_once_by_the_right_member
     assert first.ephemeral and "Cancel the watch-party poll **Second thoughts**" in first.text()
     assert labels(first.message) == [f"Cancel #{pid}"]
     # Nothing changes until the click: the poll is open, its closing job pending, its buttons live.
-    assert poll_state(bot, pid) == "open" and [s for _, s, _ in job_rows(bot, f"wp-close:{pid}")] == ["pending"]
+    assert poll_state(bot, pid) == "open" and [s for _, s, _ in job_rows(bot, f"wp-close:{pid}")] == [
+        "pending"
+    ]
     assert "#1 · 0" in labels(poll)
 
     # Another member can't press it: Discord shows them no such message, and a forged press is refused.
     with pytest.raises(DriverError, match="cannot see"):
         await driver.click(first.message, f"Cancel #{pid}", member="member2")
-    forged = await fire_click(standin, driver, first.message, f"wp:cancel:{pid}:open", driver.member("member2"))
+    forged = await fire_click(
+        standin, driver, first.message, f"wp:cancel:{pid}:open", driver.member("member2")
+    )
     await standin.wait_until(lambda: acknowledged(forged), 10, what="the forged press answered")
     assert "creator or a moderator" in callback_text(forged) and poll_state(bot, pid) == "open"
 

@@ -67,7 +67,9 @@ async def test_a_daily_question_due_at_start_posts_on_its_first_attempt(fresh: F
     assert "AttributeError" not in log and f"{todays_key} (id" not in log, log[-3000:]
 
 
-async def test_a_job_of_a_guild_in_an_outage_waits_then_runs_as_soon_as_the_guild_is_back(fresh: Fresh) -> None:
+async def test_a_job_of_a_guild_in_an_outage_waits_then_runs_as_soon_as_the_guild_is_back(
+    fresh: Fresh,
+) -> None:
     standin, bot, driver = fresh.standin, fresh.bot, fresh.driver
     todays_key = await daily_due_at_next_start(bot, driver)
     before = max((m.id for m in driver.channel_messages("spoilers")), default=0)
@@ -84,7 +86,9 @@ async def test_a_job_of_a_guild_in_an_outage_waits_then_runs_as_soon_as_the_guil
     assert time.monotonic() - back < 20  # woken by the guild's return, not by the scheduler's 60 s nap
 
     def todays() -> tuple[Any, ...]:
-        return {k: (state, attempts) for k, _, state, attempts, _ in db_rows(bot.database_path, DAILY)}[todays_key]
+        return {k: (state, attempts) for k, _, state, attempts, _ in db_rows(bot.database_path, DAILY)}[
+            todays_key
+        ]
 
     await standin.wait_until(lambda: todays()[0] == "done", WAIT, what="the job to finish", recheck=0.1)
     assert todays() == ("done", 1)  # waiting for the guild was not an attempt

@@ -5,7 +5,8 @@ sends `n` interactions, `window` in flight, and reads the bot process's CPU time
 its threads from /proc/<pid>/task/*/schedstat, in ns) before the burst and once the process has gone quiet
 after it. Latency (INTERACTION_CREATE dispatched → callback received, in the stand-in) is kept per sample.
 
-Before the rounds every case is run once on the film bot and its answers recorded for the bare bot: the
+Before the rounds every case is run on the film bot and its answers recorded for the bare bot (run.py runs
+every case once more first, so replies that show the server's state match the rounds'): the
 callback, the deferred original, follow-ups, the channel messages it posted, and the edits and deletes of
 other channel messages it made while answering (closing a trivia question, redrawing a cancelled poll).
 While recording, each interaction is sent only once the bot is idle, so every request the stand-in saw

@@ -210,7 +210,9 @@ def method(results: Results) -> list[str]:
             "- The stand-in (`bot/standin`) and the driver run in the benchmark process; the film bot (`python -m bot`, "
             "as shipped) and the bare bot (`benchmarks/bare.py`) each run in their own process. " + results.pinning + ".",
             "- The bare bot is a plain `discord.Client` with the film bot's intents and member-cache settings. Before the "
-            "rounds, every case is run once on the film bot and its answer recorded (callback type, content, embeds, "
+            "rounds, every case is run twice on the film bot, and its second answer recorded, so that replies showing the "
+            "server's state (`/config show` lists the latest changes) are recorded as they stand during the rounds "
+            "(callback type, content, embeds, "
             "components, flags, follow-ups, the channel messages it posts such as a trivia question or a poll, and the "
             "edits and deletes of other channel messages it makes while answering, such as closing a trivia question "
             "on `/trivia stop` or redrawing a cancelled poll, each with its JSON body); the bare bot answers each "

@@ -113,6 +113,7 @@ class StandInCore:
         self.guild = self.world.add_guild(guild_name)
         self.commands: dict[int | None, dict[int, dict[str, Any]]] = {}
         self.messages: dict[int, Message] = {}
+        self.messages_by_channel: dict[int, list[Message]] = {}  # the same messages, oldest first
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self.nonce_duplicates = 0
         self.interactions: dict[int, InteractionRecord] = {}

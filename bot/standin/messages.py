@@ -44,10 +44,10 @@ class MessagesMixin(ThreadsMixin):
         """A channel's messages oldest first, deleted ones left out (ephemeral ones too unless asked)."""
         found = [
             m
-            for m in self.messages.values()
-            if m.channel_id == channel_id and not m.deleted and (include_ephemeral or not m.ephemeral)
+            for m in self.messages_by_channel.get(channel_id, ())
+            if not m.deleted and (include_ephemeral or not m.ephemeral)
         ]
-        return sorted(found, key=lambda m: m.id)
+        return sorted(found, key=lambda m: m.id)  # already in order: ids only grow
 
     def _new_message(
         self,
@@ -62,6 +62,7 @@ class MessagesMixin(ThreadsMixin):
         message.apply(data, edit=False)
         message.attachments = [self._attachment(channel_id, f) for f in files]
         self.messages[message.id] = message
+        self.messages_by_channel.setdefault(channel_id, []).append(message)
         return message
 
     def _attachment(self, channel_id: int, file: dict[str, Any]) -> dict[str, Any]:

@@ -117,6 +117,7 @@ class StandInCore:
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self.nonce_duplicates = 0
         self.interactions: dict[int, InteractionRecord] = {}
+        self.interactions_by_message: dict[int, list[InteractionRecord]] = {}  # from or made it
         self._by_token: dict[str, InteractionRecord] = {}
         self.requests: list[RecordedRequest] = []
         self.problems: list[Problem] = []

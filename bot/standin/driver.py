@@ -224,8 +224,8 @@ class Driver:
         after_id = after.id if isinstance(after, Message) else after or 0
 
         def found() -> Message | None:
-            for message in self.standin.channel_messages(target.id):
-                if message.id > after_id and (predicate is None or predicate(message)):
+            for message in self.standin.channel_messages(target.id, after=after_id):
+                if predicate is None or predicate(message):
                     return message
             return None
 

@@ -97,9 +97,15 @@ class InteractionsMixin(MessagesMixin):
         )
         self.interactions[interaction_id] = record
         self._by_token[token] = record
+        if message is not None:
+            self._link(record, message.id)
         await self._dispatch_to(session, "INTERACTION_CREATE", payload)
         self.notify()
         return record
+
+    def _link(self, record: InteractionRecord, message_id: int) -> None:
+        """Index an interaction under a message it came from or made (see `_touch_interactions`)."""
+        self.interactions_by_message.setdefault(message_id, []).append(record)
 
     def _interaction_error(self, record: InteractionRecord, error: ApiError, detail: str) -> ApiError:
         record.errors.append({"code": error.code, "message": error.message, "detail": detail})
@@ -159,13 +165,14 @@ class InteractionsMixin(MessagesMixin):
                 webhook_id=self.app_id,
             )
             record.original_message_id = message.id
+            self._link(record, message.id)
             await self._announce("MESSAGE_CREATE", message)
             return message
         if kind in (DEFERRED_UPDATE, UPDATE_MESSAGE):
             source = self.messages.get(record.source_message_id or 0)
             if source is None:
                 raise self._interaction_error(record, unknown("Message", 10008), "no message to update")
-            record.original_message_id = source.id
+            record.original_message_id = source.id  # the message it came from: linked already
             if kind == UPDATE_MESSAGE:
                 self._validate(f"callback type {kind}", limits.check_message(_merged(source, data)))
                 source.apply(data)

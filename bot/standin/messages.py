@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -40,14 +41,14 @@ class MessagesMixin(ThreadsMixin):
         r("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._unreact)
         r("POST", "/channels/{channel_id}/typing", self._typing)
 
-    def channel_messages(self, channel_id: int, *, include_ephemeral: bool = False) -> list[Message]:
-        """A channel's messages oldest first, deleted ones left out (ephemeral ones too unless asked)."""
-        found = [
-            m
-            for m in self.messages_by_channel.get(channel_id, ())
-            if not m.deleted and (include_ephemeral or not m.ephemeral)
-        ]
-        return sorted(found, key=lambda m: m.id)  # already in order: ids only grow
+    def channel_messages(
+        self, channel_id: int, *, include_ephemeral: bool = False, after: int = 0
+    ) -> list[Message]:
+        """A channel's messages oldest first (newer than id `after` if given), deleted ones left out, and
+        ephemeral ones too unless asked."""
+        listed = self.messages_by_channel.get(channel_id, [])  # in id order: ids only grow
+        start = bisect.bisect_right(listed, after, key=lambda m: m.id) if after else 0
+        return [m for m in listed[start:] if not m.deleted and (include_ephemeral or not m.ephemeral)]
 
     def _new_message(
         self,
@@ -225,6 +226,5 @@ class MessagesMixin(ThreadsMixin):
 
     def _touch_interactions(self, message: Message) -> None:
         """A channel edit of a message counts as activity for interactions that came from or made it."""
-        for record in self.interactions.values():
-            if message.id in (record.source_message_id, record.original_message_id):
-                record.activity += 1
+        for record in self.interactions_by_message.get(message.id, ()):
+            record.activity += 1

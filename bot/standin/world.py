@@ -88,6 +88,7 @@ class Snowflakes:
         self._seeded = itertools.count(1)
         self._fresh = itertools.count(1)
         self._last_ms = 0
+        self._last_fresh = 0
 
     def seeded(self) -> int:
         """The next id of the seeded world: the same sequence on every run.
@@ -98,9 +99,14 @@ class Snowflakes:
         return ((SEED_EPOCH_MS + n - DISCORD_EPOCH_MS) << 22) | (n % 4096)
 
     def fresh(self) -> int:
-        """A new id whose timestamp is now, strictly increasing."""
+        """A new id whose timestamp is now, strictly increasing (a wrapped counter moves to the next ms)."""
         self._last_ms = max(int(time.time() * 1000), self._last_ms)
-        return ((self._last_ms - DISCORD_EPOCH_MS) << 22) | (next(self._fresh) % 4_194_304)
+        found = ((self._last_ms - DISCORD_EPOCH_MS) << 22) | (next(self._fresh) % 4_194_304)
+        if found <= self._last_fresh:
+            found = self._last_fresh + 1
+            self._last_ms = (found >> 22) + DISCORD_EPOCH_MS
+        self._last_fresh = found
+        return found
 
 
 @dataclass(eq=False)

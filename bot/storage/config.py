@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from bot.storage import Atomic, Database
 
 
+Step = Callable[["Atomic"], Any]  # another store's write, run inside a setting's transaction
 CHECK_INTERVAL = 0.5  # seconds: a change made by another process is seen within this (the promise is 1 s)
 
 
@@ -92,11 +93,17 @@ class ConfigStore:
             cached = self._values.setdefault(guild_id, {row["key"]: json.loads(row["value"]) for row in rows})
         return cached
 
-    async def set(self, guild_id: int, key: str, value: Any, *, actor_id: int) -> Any:
-        """Store a value (None removes it) and audit the change; returns the old value."""
+    async def set(
+        self, guild_id: int, key: str, value: Any, *, actor_id: int, then: Step | None = None
+    ) -> Any:
+        """Store a value (None removes it) and audit the change; returns the old value.
+
+        `then` is another store's write that goes with the setting (the daily question's job): it runs in
+        the same transaction, so neither is saved without the other.
+        """
         now = time.time()
         try:
-            old_json = await self._write(guild_id, key, value, actor_id, now)
+            old_json = await self._write(guild_id, key, value, actor_id, now, then)
         except BaseException:
             self._values.pop(guild_id, None)  # unknown outcome: read afresh next time
             raise
@@ -108,12 +115,16 @@ class ConfigStore:
                 cached[key] = json.loads(json.dumps(value, sort_keys=True))
         return json.loads(old_json) if old_json else None
 
-    async def _write(self, guild_id: int, key: str, value: Any, actor_id: int, now: float) -> str | None:
+    async def _write(
+        self, guild_id: int, key: str, value: Any, actor_id: int, now: float, then: Step | None
+    ) -> str | None:
         """One hand-off: read the stored value, then the change, its audit row and the version bump, in one
         transaction (the stored value, not the cache, so the log shows what another process last wrote)."""
         new_json = json.dumps(value, sort_keys=True) if value is not None else None
 
         def change(tx: Atomic) -> tuple[str | None, int | None]:
+            if then is not None:
+                then(tx)
             row = tx.fetchone(
                 "SELECT value FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key)
             )

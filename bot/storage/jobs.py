@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -129,6 +129,21 @@ class JobStore:
         jobs due after `due_at` are replaced: one due sooner (an overdue catch-up) or running stays, and
         then nothing is added. Returns whether the new job was added.
         """
+        return await self._db.atomic(
+            self.replacing(kind, key_prefix, key, due_at, guild_id=guild_id, keep_sooner=keep_sooner)
+        )
+
+    def replacing(
+        self,
+        kind: str,
+        key_prefix: str,
+        key: str,
+        due_at: datetime,
+        *,
+        guild_id: int | None = None,
+        keep_sooner: bool = False,
+    ) -> Callable[[Atomic], bool]:
+        """`replace_prefix` as a step of a transaction, for a write that must go with it (a setting)."""
         match = "kind = ? AND substr(key, 1, ?) = ?"
         scope = (kind, len(key_prefix), key_prefix)
         later = "AND due_at > ?" if keep_sooner else ""
@@ -147,7 +162,7 @@ class JobStore:
                     return False
             return tx.execute(*insert) > 0
 
-        return await self._db.atomic(replace)
+        return replace
 
     async def cancel(self, kind: str, key: str) -> bool:
         """Drop a job that has not run yet."""
@@ -158,10 +173,11 @@ class JobStore:
 
     async def cancel_prefix(self, kind: str, key_prefix: str) -> int:
         """Drop every pending job of a kind whose key starts with the prefix."""
-        return await self._db.execute(
-            "DELETE FROM jobs WHERE kind = ? AND state = 'pending' AND substr(key, 1, ?) = ?",
-            (kind, len(key_prefix), key_prefix),
-        )
+        return await self._db.execute(*_cancel_prefix(kind, key_prefix))
+
+    def cancelling(self, kind: str, key_prefix: str) -> Callable[[Atomic], int]:
+        """`cancel_prefix` as a step of a transaction, for a write that must go with it (a setting)."""
+        return lambda tx: tx.execute(*_cancel_prefix(kind, key_prefix))
 
     async def get(self, kind: str, key: str) -> tuple[Job, str] | None:
         """A job and its state ('pending', 'running', 'done' or 'failed')."""
@@ -296,3 +312,10 @@ def _not_skipped(guild_ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
         return "1 = 1", ()
     ids = tuple(sorted(guild_ids))
     return f"(guild_id IS NULL OR guild_id NOT IN ({', '.join('?' for _ in ids)}))", ids
+
+
+def _cancel_prefix(kind: str, key_prefix: str) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "DELETE FROM jobs WHERE kind = ? AND state = 'pending' AND substr(key, 1, ?) = ?",
+        (kind, len(key_prefix), key_prefix),
+    )

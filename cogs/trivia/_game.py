@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from cogs.trivia._views import AnswerModal, question_view
 
 if TYPE_CHECKING:
     from bot.bot import FilmClubBot
+    from bot.storage import Atomic
 
 log = logging.getLogger(__name__)
 
@@ -335,16 +337,35 @@ class Game:
 
     async def schedule_daily(self, guild_id: int, settings: DailySettings | None) -> datetime | None:
         """Replace the server's pending daily job with one for the next slot (none when switched off)."""
+        step, slot = await self._daily_job(guild_id, settings)
+        await self.bot.db.atomic(step)
+        return self._woken(slot)
+
+    async def set_daily(
+        self, guild_id: int, settings: DailySettings | None, *, actor_id: int
+    ) -> datetime | None:
+        """Store the daily-question setting and re-time its job in one transaction: never one without the
+        other. Returns the next slot (None when switched off)."""
+        step, slot = await self._daily_job(guild_id, settings)
+        value = settings.to_json() if settings is not None else None
+        await self.bot.db.config.set(guild_id, DAILY_KEY, value, actor_id=actor_id, then=step)
+        return self._woken(slot)
+
+    async def _daily_job(
+        self, guild_id: int, settings: DailySettings | None
+    ) -> tuple[Callable[[Atomic], Any], datetime | None]:
+        """The write that puts the server's daily job at its next slot (or drops it), and that slot."""
         prefix = f"daily:{guild_id}:"
         if settings is None:
-            await self.bot.db.jobs.cancel_prefix(DAILY_JOB, prefix)
-            return None
+            return self.bot.db.jobs.cancelling(DAILY_JOB, prefix), None
         spec = WeeklySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
         slot = next_slot(self.bot.clock.now(), spec)
-        await self.bot.db.jobs.replace_prefix(
-            DAILY_JOB, prefix, slot_key(guild_id, slot), slot, guild_id=guild_id
-        )
-        self.bot.scheduler.wake(slot)
+        key = slot_key(guild_id, slot)
+        return self.bot.db.jobs.replacing(DAILY_JOB, prefix, key, slot, guild_id=guild_id), slot
+
+    def _woken(self, slot: datetime | None) -> datetime | None:
+        if slot is not None:
+            self.bot.scheduler.wake(slot)
         return slot
 
     async def retime_daily(self, guild_id: int) -> None:

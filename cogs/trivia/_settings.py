@@ -56,10 +56,7 @@ class TriviaSettings(app_commands.Group):
             )
         except ScheduleError as exc:
             raise UserError(str(exc)) from None
-        await self.game.bot.db.config.set(
-            guild.id, DAILY_KEY, settings.to_json(), actor_id=interaction.user.id
-        )
-        slot = await self.game.schedule_daily(guild.id, settings)
+        slot = await self.game.set_daily(guild.id, settings, actor_id=interaction.user.id)
         zone = await self.game.bot.guild_timezone(guild.id)
         when = f" Next one: {format_local(slot, zone)} (<t:{int(slot.timestamp())}:R>)." if slot else ""
         await interaction.response.send_message(
@@ -70,8 +67,7 @@ class TriviaSettings(app_commands.Group):
     @moderator_only()
     async def daily_off(self, interaction: discord.Interaction[FilmClubBot]) -> None:
         guild = _guild(interaction)
-        await self.game.bot.db.config.set(guild.id, DAILY_KEY, None, actor_id=interaction.user.id)
-        await self.game.schedule_daily(guild.id, None)
+        await self.game.set_daily(guild.id, None, actor_id=interaction.user.id)
         await interaction.response.send_message("The daily question is off.", ephemeral=True)
 
     @app_commands.command(name="timeout", description="Seconds each question stays open in a trivia round")

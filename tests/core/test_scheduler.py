@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -233,6 +234,35 @@ async def test_replacing_a_job_by_prefix_is_one_transaction(db: Database, backen
         await db.jobs.get("daily", "daily:1:a") is None
         and await db.jobs.get("daily", "daily:2:a") is not None
     )
+
+
+async def test_a_setting_and_the_job_that_goes_with_it_are_saved_together(db: Database) -> None:
+    """The daily question's setting and its job are one transaction: a failure leaves both as they were."""
+    await db.jobs.add("daily", "daily:1:a", START, guild_id=1)
+    later = START + timedelta(days=1)
+    replace = db.jobs.replacing("daily", "daily:1:", "daily:1:b", later, guild_id=1)
+
+    def failing(tx: Any) -> None:
+        replace(tx)
+        raise RuntimeError("disk gave out")
+
+    with pytest.raises(RuntimeError, match="disk gave out"):
+        await db.config.set(1, "trivia_daily", {"at": "19:00"}, actor_id=5, then=failing)
+    assert await db.config.get(1, "trivia_daily") is None
+    assert (
+        await db.jobs.get("daily", "daily:1:a") is not None
+        and await db.jobs.get("daily", "daily:1:b") is None
+    )
+    assert await db.config.count_changes(1) == 0
+    await db.config.set(1, "trivia_daily", {"at": "19:00"}, actor_id=5, then=replace)
+    assert await db.config.get(1, "trivia_daily") == {"at": "19:00"}
+    assert (
+        await db.jobs.get("daily", "daily:1:a") is None
+        and await db.jobs.get("daily", "daily:1:b") is not None
+    )
+    await db.config.set(1, "trivia_daily", None, actor_id=5, then=db.jobs.cancelling("daily", "daily:1:"))
+    assert await db.config.get(1, "trivia_daily") is None and await db.jobs.get("daily", "daily:1:b") is None
+    assert await db.config.count_changes(1) == 2
 
 
 async def test_keep_sooner_leaves_an_overdue_job_for_the_catch_up(db: Database) -> None:

@@ -8,7 +8,11 @@ edits (and deletes) of other channel messages that the film bot made while answe
 question, redrawing a cancelled poll — with the same JSON payloads, in the same order among the posts. An
 edit goes to the message this bot posted last in that channel (the question or poll it posted itself when
 it replayed the command that made it); with none there, it is skipped. It uses the film bot's intents and
-member cache settings, so the difference between the two is the project's own cost.
+member cache settings. Its slash commands go through discord.py's own `app_commands.CommandTree`, as any
+discord.py bot's do: it registers the film bot's commands (a JSON file named by BARE_COMMANDS, the payloads
+the film bot synced) with the same names, groups, option types, choices and autocomplete, each answering
+from memory. So discord.py parses and routes the commands of both bots alike, and the difference between
+the two is the project's own cost.
 
 Same contract as `python -m bot`: DISCORD_TOKEN, DISCORD_API_BASE, DISCORD_GATEWAY_URL.
 Run it as a script: `python benchmarks/bare.py`.
@@ -28,6 +32,7 @@ from typing import Any
 
 import discord
 import yarl
+from discord import app_commands
 
 log = logging.getLogger("bare")
 
@@ -267,9 +272,9 @@ def _modal(data: dict[str, Any]) -> discord.ui.Modal:
 
 
 class Bare(discord.Client):
-    """Answers from memory; the same intents and caches as the film bot."""
+    """Answers from memory; the same intents and caches as the film bot, the same command tree."""
 
-    def __init__(self, answers: dict[str, Answer]) -> None:
+    def __init__(self, answers: dict[str, Answer], commands: list[dict[str, Any]] | None = None) -> None:
         super().__init__(
             intents=discord.Intents(guilds=True),
             chunk_guilds_at_startup=False,
@@ -278,23 +283,95 @@ class Bare(discord.Client):
         )
         self.answers = answers
         self.last_posted: dict[int, int] = {}  # channel id -> the message this bot posted there last
+        self.tree = app_commands.CommandTree(self)
+        for payload in commands or ():
+            self.tree.add_command(tree_command(payload))
 
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    def answer_for(self, interaction: discord.Interaction) -> Answer | None:
         key = interaction_key(interaction.type.value, dict(interaction.data or {}))
         answer = self.answers.get(key)
         if answer is None:
             log.warning("no recorded answer for %s", key)
+        return answer
+
+    async def answer(self, interaction: discord.Interaction) -> None:
+        answer = self.answer_for(interaction)
+        if answer is None:
             await interaction.response.send_message("not recorded", ephemeral=True)
             return
         await answer.send(interaction)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type in TREE_TYPES and self.tree.get_commands():
+            return  # the command tree answers these
+        await self.answer(interaction)
+
+
+# --- the film bot's commands, on discord.py's command tree --------------------------------------------------
+
+TREE_TYPES = (discord.InteractionType.application_command, discord.InteractionType.autocomplete)
+ANNOTATIONS = {  # option type -> the annotation discord.py turns into it
+    3: "str",
+    4: "int",
+    5: "bool",
+    6: "discord.Member",
+    7: "discord.TextChannel",
+    8: "discord.Role",
+    10: "float",
+}
+
+
+async def answer_command(interaction: discord.Interaction, **options: Any) -> None:
+    client: Bare = interaction.client  # type: ignore[assignment]
+    await client.answer(interaction)
+
+
+async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[Any]]:
+    client: Bare = interaction.client  # type: ignore[assignment]
+    answer = client.answer_for(interaction)
+    choices = answer.choices if answer is not None else []
+    return [app_commands.Choice(name=c["name"], value=c["value"]) for c in choices]
+
+
+def tree_command(payload: dict[str, Any]) -> app_commands.Command[Any, ..., Any] | app_commands.Group:
+    """A command or group from its JSON payload: subcommands become groups, options become parameters."""
+    name, description = str(payload["name"]), str(payload.get("description") or "…")
+    options = list(payload.get("options") or ())
+    if any(o["type"] in (1, 2) for o in options):
+        group = app_commands.Group(name=name, description=description)
+        for option in options:
+            group.add_command(tree_command(option))
+        return group
+    return app_commands.Command(name=name, description=description, callback=leaf_callback(options))
+
+
+def leaf_callback(options: list[dict[str, Any]]) -> Any:
+    """A callback with one annotated parameter per option (required first), and the options' choices and
+    autocomplete, as the film bot's decorators give them; it answers from memory."""
+    ordered = sorted(options, key=lambda o: not o.get("required"))
+    params = ", ".join(
+        f"{o['name']}: {ANNOTATIONS[o['type']]}" + ("" if o.get("required") else " = None") for o in ordered
+    )
+    source = f"async def callback(interaction: discord.Interaction, {params}) -> None:\n"
+    source += "    await answer_command(interaction)\n"
+    found: dict[str, Any] = {}
+    exec(source, {"discord": discord, "answer_command": answer_command}, found)
+    callback = found["callback"]
+    for option in options:
+        if option.get("autocomplete"):
+            callback = app_commands.autocomplete(**{option["name"]: complete})(callback)
+        if option.get("choices"):
+            choices = [app_commands.Choice(name=c["name"], value=c["value"]) for c in option["choices"]]
+            callback = app_commands.choices(**{option["name"]: choices})(callback)
+    return callback
 
 
 def load_answers(path: Path) -> dict[str, Answer]:
     return {key: Answer.of(data) for key, data in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
-async def run(token: str, answers: dict[str, Answer]) -> None:
-    client = Bare(answers)
+async def run(token: str, answers: dict[str, Answer], commands: list[dict[str, Any]]) -> None:
+    client = Bare(answers, commands)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(client.close()))
@@ -313,7 +390,9 @@ def main() -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
     replies = os.environ.get("BARE_REPLIES")
     answers = load_answers(Path(replies)) if replies else {}
-    asyncio.run(run(os.environ["DISCORD_TOKEN"], answers))
+    listed = os.environ.get("BARE_COMMANDS")
+    commands = json.loads(Path(listed).read_text(encoding="utf-8")) if listed else []
+    asyncio.run(run(os.environ["DISCORD_TOKEN"], answers, commands))
 
 
 if __name__ == "__main__":

@@ -209,7 +209,10 @@ def method(results: Results) -> list[str]:
     return ["## Method", "",
             "- The stand-in (`bot/standin`) and the driver run in the benchmark process; the film bot (`python -m bot`, "
             "as shipped) and the bare bot (`benchmarks/bare.py`) each run in their own process. " + results.pinning + ".",
-            "- The bare bot is a plain `discord.Client` with the film bot's intents and member-cache settings. Before the "
+            "- The bare bot is a plain `discord.Client` with the film bot's intents and member-cache settings. Its slash "
+            "commands go through discord.py's `app_commands.CommandTree`, with the film bot's synced commands registered "
+            "on it (the same names, groups, option types, choices and autocomplete), so discord.py parses and routes both "
+            "bots' commands alike. Before the "
             "rounds, every case is run twice on the film bot, and its second answer recorded, so that replies showing the "
             "server's state (`/config show` lists the latest changes) are recorded as they stand during the rounds "
             "(callback type, content, embeds, "

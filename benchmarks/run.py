@@ -95,8 +95,11 @@ def load_line() -> str:
 
 
 def bare_process(standin: BenchStandIn, workdir: Path, replies: Path) -> BotProcess:
+    """The bare bot, with the film bot's recorded replies and the commands the film bot synced."""
+    commands = workdir / "commands.json"
+    commands.write_text(json.dumps(list(standin.commands[standin.guild.id].values())), encoding="utf-8")
     argv = [sys.executable, str(ROOT / "benchmarks" / "bare.py")]
-    env = {"BARE_REPLIES": str(replies)}
+    env = {"BARE_REPLIES": str(replies), "BARE_COMMANDS": str(commands)}
     return BotProcess(
         standin, argv, workdir=workdir, name="bare", env=env, dev_guild=False, require_commands=False
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -118,3 +119,27 @@ async def test_every_button_class_is_routed_once_its_cog_loads(loaded_bot: FilmC
     assert len(defined) >= 13
     missing = defined - routed
     assert not missing, f"buttons no cog routes (presses on them would go unanswered): {missing}"
+
+
+def _schema(payload: Any) -> Any:
+    """What discord.py parses an interaction against: names, types, options, choices, autocomplete."""
+    kept = ("name", "type", "options", "required", "choices", "autocomplete", "channel_types", "value")
+    if isinstance(payload, dict):
+        return {k: _schema(v) for k, v in payload.items() if k in kept}
+    if isinstance(payload, list):
+        return [_schema(item) for item in payload]
+    return payload
+
+
+async def test_the_benchmark_baseline_parses_commands_against_the_same_tree(loaded_bot: FilmClubBot) -> None:
+    """The bare bot of benchmarks/ registers the film bot's synced commands on discord.py's own tree, so
+    both bots' commands are parsed and routed alike (see benchmarks/bare.py)."""
+    from benchmarks.bare import Bare
+
+    synced = _payload(loaded_bot)
+    bare = Bare({}, json.loads(json.dumps(synced)))
+    theirs = sorted(
+        json.dumps(_schema(c.to_dict(bare.tree)), sort_keys=True) for c in bare.tree.get_commands()
+    )
+    ours = sorted(json.dumps(_schema(c), sort_keys=True) for c in synced)
+    assert theirs == ours

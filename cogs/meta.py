@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bot import FilmClubBot
+from bot.films import Film
 from bot.readers import interaction_reader
 from bot.render import fit_embed, truncate
 
@@ -48,12 +49,21 @@ class Meta(commands.Cog):
 
     def __init__(self, bot: FilmClubBot) -> None:
         self.bot = bot
+        # The reply depends only on the film, its title as this reader may see it, and the commands loaded.
+        self._replies: dict[tuple[str, str, tuple[str, ...]], discord.Embed] = {}
 
     @app_commands.command(name="about", description="What this bot does, its commands and its sources")
     async def about(self, interaction: discord.Interaction[FilmClubBot]) -> None:
         film = await self.bot.current_film(interaction.guild_id)
         reader = await interaction_reader(self.bot, interaction, film, private=True)
         title = reader.render(film.title, film.title_reveal)
+        key = (film.key, title, tuple(self.bot.extensions))
+        embed = self._replies.get(key)
+        if embed is None:
+            embed = self._replies[key] = self._reply(film, title)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    def _reply(self, film: Film, title: str) -> discord.Embed:
         commands_list = [command_line(c) for c in sorted(self.bot.tree.get_commands(), key=lambda c: c.name)]
         embed = discord.Embed(
             title="Film club bot",
@@ -74,7 +84,7 @@ class Meta(commands.Cog):
             for s in film.sources
         ]
         embed.add_field(name="Sources", value=truncate("\n".join(sources), 1024), inline=False)
-        await interaction.response.send_message(embed=fit_embed(embed), ephemeral=True)
+        return fit_embed(embed)
 
 
 async def setup(bot: FilmClubBot) -> None:

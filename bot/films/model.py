@@ -183,6 +183,12 @@ class Film:
     sources: tuple[Source, ...]
     prompts: tuple[Prompt, ...] = ()
     pack_file: str = field(default="", compare=False)
+    setup_end: int = field(init=False, compare=False, repr=False)
+    """The last beat of the setup: what a member with no saved progress may see untagged (from `beats`)."""
+
+    def __post_init__(self) -> None:
+        setup = (beat.number for beat in self.beats if beat.level is SpoilerLevel.SETUP)
+        object.__setattr__(self, "setup_end", max(setup, default=0))  # asked by every reply: worked out once
 
     @property
     def title_reveal(self) -> int:
@@ -194,11 +200,6 @@ class Film:
     def last_beat(self) -> int:
         """The number of the film's last beat (0 for a film with no beats)."""
         return len(self.beats)
-
-    @property
-    def setup_end(self) -> int:
-        """The last beat of the setup: what a member with no saved progress may see untagged."""
-        return max((beat.number for beat in self.beats if beat.level is SpoilerLevel.SETUP), default=0)
 
     def level_of(self, reveal: int) -> SpoilerLevel:
         """The name of the range a reveal point falls in (0 and the setup beats are the setup)."""

@@ -35,6 +35,7 @@ from cogs.watchparty._lifecycle import (
     tie_key,
 )
 from cogs.watchparty._plan import PlanError, check_place, check_title, plan_poll
+from cogs.watchparty._redraw import Drawn, Redraws
 from cogs.watchparty._settings import WatchPartySettings, describe_reminders
 from cogs.watchparty._tally import DEFAULT_REMINDERS
 from cogs.watchparty._views import BUTTONS, COG_NAME, PollViews, cancel_view, poll_view, tie_view
@@ -60,8 +61,8 @@ class WatchParty(
         self.bot = bot
         self.lifecycle = Lifecycle(bot)
         self.settings = WatchPartySettings()
-        self._vote_locks: dict[int, asyncio.Lock] = {}
-        self._views = PollViews()  # the vote buttons' view per poll, relabelled under the vote lock
+        self._redraws = Redraws()  # one write to a poll message at a time (_redraw)
+        self._views = PollViews()  # the vote buttons' view per poll, relabelled for each write
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -243,19 +244,25 @@ class WatchParty(
     # -- buttons (called from _views) -------------------------------------------------------------------
 
     async def on_vote(self, interaction: discord.Interaction[Any], poll_id: int, slot: int) -> None:
-        """Toggle the member's approval of a slot and redraw the counts."""
-        lock = self._vote_locks.setdefault(poll_id, asyncio.Lock())
-        async with lock:  # keeps redraws in the order the votes were counted
-            result = await self.bot.db.watchparty.toggle_vote(
-                poll_id, slot, interaction.user.id, self.bot.clock.now()
-            )
-            if result is None:
-                raise UserError("This poll has closed, so votes can't change any more.")
-            poll = await self.bot.db.watchparty.get(poll_id)
-            assert poll is not None
-            embed = render.poll_embed(poll, result.counts)
-            view = self._views.view(poll, result.counts)
-            await interaction.response.edit_message(embed=embed, view=view)
+        """Toggle the member's approval of a slot and redraw the counts (one write at a time: `_redraw`)."""
+        result = await self.bot.db.watchparty.toggle_vote(
+            poll_id, slot, interaction.user.id, self.bot.clock.now()
+        )
+        if result is None:
+            raise UserError("This poll has closed, so votes can't change any more.")
+        counted = iter([result.counts])  # the first draw shows this vote's counts; a redraw reads them afresh
+        await self._redraws.vote_counted(
+            interaction, poll_id, lambda: self._drawn(poll_id, next(counted, None))
+        )
+
+    async def _drawn(self, poll_id: int, counts: list[int] | None) -> Drawn | None:
+        """The poll's embed and view for `counts` (read afresh when None); None once it is closed."""
+        poll = await self.bot.db.watchparty.get(poll_id)
+        if poll is None or poll.state != OPEN:
+            return None
+        if counts is None:
+            counts = await self.bot.db.watchparty.counts(poll_id)
+        return render.poll_embed(poll, counts), self._views.view(poll, counts)
 
     async def on_voters(self, interaction: discord.Interaction[Any], poll_id: int) -> None:
         """Show who approved each slot, only to the member who asked."""

@@ -208,9 +208,9 @@ def poll_view(poll: Poll, counts: Sequence[int]) -> discord.ui.View:
 class PollViews:
     """Each live poll's view, built once per poll state and relabelled as the counts change.
 
-    Building a view of dynamic buttons costs more than the rest of a vote. The cog draws one poll's votes one
-    at a time (its per-poll lock), and discord.py turns a view into its payload when the edit is sent, so
-    relabelling the same view for the next vote is safe.
+    Building a view of buttons costs more than the rest of a vote. The cog writes one poll's message one write
+    at a time (`_redraw`), and discord.py turns a view into its payload when the edit is sent, so relabelling
+    the same view for the next write is safe.
     """
 
     def __init__(self, limit: int = 1000) -> None:

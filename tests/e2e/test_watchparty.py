@@ -94,6 +94,22 @@ async def create_poll(driver: Driver, options: dict[str, str], member: str = "me
     )
 
 
+async def test_a_burst_of_votes_is_answered_once_each_and_the_poll_ends_on_the_newest_counts(
+    driver: Driver, standin: StandIn, bot: BotProcess, utc_server: None
+) -> None:
+    """Votes pressed at once: each press is acknowledged exactly once (a redraw, or a deferred update while
+    another vote's redraw is in flight), and the poll's last redraw shows every vote."""
+    options = {"title": "Busy night", "slots": f"{text(slot(5))}; {text(slot(6))}", "closes": "2h"}
+    poll = await create_poll(driver, options)
+    pid = poll_id(poll)
+    voters = await standin.add_members(12, guild=driver.guild, prefix="voter")
+    replies = await asyncio.gather(*(driver.click(poll, f"wp:vote:{pid}:0", member=m) for m in voters))
+    assert all(r.interaction.callback_type in (6, 7) and not r.interaction.errors for r in replies)
+    await standin.wait_until(lambda: "#1 · 12" in labels(poll), 10, what="the poll showing all 12 votes")
+    second = await driver.click(poll, f"wp:vote:{pid}:1", member=voters[0])
+    assert "#1 · 12" in labels(second.original or poll) and "#2 · 1" in labels(poll)
+
+
 async def test_vote_withdraw_voters_and_close_early_make_a_voice_event(
     driver: Driver, standin: StandIn, bot: BotProcess, utc_server: None
 ) -> None:

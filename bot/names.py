@@ -262,17 +262,23 @@ class _Entry:
 
 
 class NameIndex:
-    """Entries looked up by any of their names; built once, asked on every keystroke."""
+    """Entries looked up by any of their names; built once, asked on every keystroke.
 
-    def __init__(self, entries: Iterable[Named]) -> None:
+    The index never changes, so each answer is a function of the query alone: the latest queries' answers
+    are kept (members of a club type the same few names, and autocomplete asks again on every keystroke).
+    """
+
+    def __init__(self, entries: Iterable[Named], *, remembered: int = 1024) -> None:
         self._entries = tuple(
             _Entry(e.value, tuple(tokens(n) for n in e.names), e.names) for e in entries if e.names
         )
+        self._scores = functools.lru_cache(maxsize=remembered)(self._score)
+        self._suggestions = functools.lru_cache(maxsize=remembered)(self._suggest)
 
-    def _scores(self, query: str, *, partial: bool) -> list[tuple[float, int, object]]:
+    def _score(self, query: str, partial: bool) -> tuple[tuple[float, int, object], ...]:
         words = tokens(query)
         if not words:
-            return []
+            return ()
         found: list[tuple[float, int, object]] = []
         for order, entry in enumerate(self._entries):
             best: float | None = None
@@ -286,30 +292,33 @@ class NameIndex:
                 best = score if best is None else max(best, score)
             if best is not None:
                 found.append((best, order, entry.value))
-        return sorted(found, key=lambda item: (-item[0], item[1]))
+        return tuple(sorted(found, key=lambda item: (-item[0], item[1])))
 
     def find(self, query: str) -> list[object]:
         """Entries one of whose names contains the query's words in order (typos allowed), best first."""
-        return [value for _, _, value in self._scores(query, partial=False)]
+        return [value for _, _, value in self._scores(query, False)]
 
     def complete(self, query: str) -> list[object]:
         """Like `find`, but the last word may be unfinished: for autocomplete. Empty query: all, in order."""
         if not tokens(query):
             return [entry.value for entry in self._entries]
-        return [value for _, _, value in self._scores(query, partial=True)]
+        return [value for _, _, value in self._scores(query, True)]
 
     def suggest(self, query: str, limit: int = 3) -> list[str]:
         """Names close to a query that matched nothing, best first (for "did you mean")."""
+        return list(self._suggestions(query, limit))
+
+    def _suggest(self, query: str, limit: int) -> tuple[str, ...]:
         typed = " ".join(tokens(query))
         if not typed:
-            return []
+            return ()
         scored: dict[str, float] = {}
         for entry in self._entries:
             for shown, name in zip(entry.shown, entry.names, strict=True):
                 score = max(fuzz.ratio(typed, word) for word in (" ".join(name), *name))
                 if score >= SUGGEST_SCORE:
                     scored[shown] = max(scored.get(shown, 0.0), score)
-        return [name for name, _ in sorted(scored.items(), key=lambda item: -item[1])[:limit]]
+        return tuple(name for name, _ in sorted(scored.items(), key=lambda item: -item[1])[:limit])
 
 
 def plain_index(names: Sequence[str]) -> NameIndex:

@@ -200,9 +200,12 @@ class ConfigStore:
 
     async def record_action(self, guild_id: int, actor_id: int, key: str, old: Any, new: Any) -> None:
         """Audit a moderator action that is not a stored setting (a cancelled party, a stopped round)."""
-        old_json = json.dumps(old, sort_keys=True) if old is not None else None
-        new_json = json.dumps(new, sort_keys=True) if new is not None else None
-        await self._db.execute(*audit_row(guild_id, actor_id, key, old_json, new_json, time.time()))
+        await self._db.execute(*_action_row(guild_id, actor_id, key, old, new))
+
+    def recording_action(self, guild_id: int, actor_id: int, key: str, old: Any, new: Any) -> Step:
+        """`record_action` as a step of the transaction that makes the change it records."""
+        row = _action_row(guild_id, actor_id, key, old, new)
+        return lambda tx: tx.execute(*row)
 
     async def count_changes(self, guild_id: int) -> int:
         row = await self._db.fetchone("SELECT COUNT(*) FROM config_audit WHERE guild_id = ?", (guild_id,))
@@ -249,6 +252,12 @@ class ConfigStore:
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _action_row(guild_id: int, actor_id: int, key: str, old: Any, new: Any) -> tuple[str, tuple[Any, ...]]:
+    old_json = json.dumps(old, sort_keys=True) if old is not None else None
+    new_json = json.dumps(new, sort_keys=True) if new is not None else None
+    return audit_row(guild_id, actor_id, key, old_json, new_json, time.time())
 
 
 def audit_row(

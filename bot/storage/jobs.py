@@ -166,10 +166,11 @@ class JobStore:
 
     async def cancel(self, kind: str, key: str) -> bool:
         """Drop a job that has not run yet."""
-        changed = await self._db.execute(
-            "DELETE FROM jobs WHERE kind = ? AND key = ? AND state = 'pending'", (kind, key)
-        )
-        return changed > 0
+        return await self._db.execute(*_cancel(kind, key)) > 0
+
+    def dropping(self, kind: str, key: str) -> Callable[[Atomic], int]:
+        """`cancel` as a step of a transaction, for a write that must go with it (a cancelled poll)."""
+        return lambda tx: tx.execute(*_cancel(kind, key))
 
     async def cancel_prefix(self, kind: str, key_prefix: str) -> int:
         """Drop every pending job of a kind whose key starts with the prefix."""
@@ -319,3 +320,7 @@ def _cancel_prefix(kind: str, key_prefix: str) -> tuple[str, tuple[Any, ...]]:
         "DELETE FROM jobs WHERE kind = ? AND state = 'pending' AND substr(key, 1, ?) = ?",
         (kind, len(key_prefix), key_prefix),
     )
+
+
+def _cancel(kind: str, key: str) -> tuple[str, tuple[Any, ...]]:
+    return "DELETE FROM jobs WHERE kind = ? AND key = ? AND state = 'pending'", (kind, key)

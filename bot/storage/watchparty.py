@@ -16,6 +16,7 @@ from bot.storage.jobs import JobStore
 
 if TYPE_CHECKING:
     from bot.storage import Atomic, Database, Transaction
+    from bot.storage.config import Step
 
 OPEN = "open"
 TIED = "tied"
@@ -300,19 +301,26 @@ class WatchPartyStore:
             )
             return changed > 0
 
-    async def cancel(self, poll_id: int, expected: str) -> bool:
+    async def cancel(self, poll_id: int, expected: str, then: Sequence[Step] = ()) -> bool:
         """Cancel a poll or party that is still in the live state `expected` (compare-and-set).
 
         False when it had ended or moved on since (closed into a party, say), so a confirmation pressed
-        twice, or after the poll changed, cancels nothing more.
+        twice, or after the poll changed, cancels nothing more. `then` are other stores' writes that go
+        with the cancel (dropping its jobs, auditing it), in the same transaction.
         """
         if expected not in LIVE_STATES:
             return False
+
+        def change(tx: Atomic) -> bool:
+            sql = "UPDATE wp_polls SET state = ? WHERE id = ? AND state = ?"
+            if tx.execute(sql, (CANCELLED, poll_id, expected)) == 0:
+                return False
+            for step in then:  # the poll's jobs and the audit row: saved with the cancel, or not at all
+                step(tx)
+            return True
+
         with self._changing(poll_id):
-            changed = await self._db.execute(
-                "UPDATE wp_polls SET state = ? WHERE id = ? AND state = ?", (CANCELLED, poll_id, expected)
-            )
-            return changed > 0
+            return await self._db.atomic(change)
 
     async def set_event(self, poll_id: int, event_id: int) -> None:
         with self._changing(poll_id):

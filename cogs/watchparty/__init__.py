@@ -21,6 +21,7 @@ from bot.bot import FilmClubBot
 from bot.checks import is_moderator
 from bot.errors import DISCORD_PROBLEM, UserError, defer
 from bot.pages import page_buttons, show_page
+from bot.storage.config import Step
 from bot.storage.watchparty import LIVE_STATES, OPEN, TIED, NewPoll, Poll
 from bot.usertext import code
 from cogs.config import Config
@@ -140,12 +141,10 @@ class WatchParty(
         channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
         budget = max(MIN_POST_BUDGET, (answer_by - discord.utils.utcnow()).total_seconds())
         try:
-            message = await asyncio.wait_for(
-                channel.send(
+            async with asyncio.timeout(budget):
+                message = await channel.send(
                     embed=render.poll_embed(poll, counts), view=poll_view(poll, counts), nonce=f"wp{poll.id}"
-                ),
-                budget,
-            )
+                )
         except (discord.HTTPException, TimeoutError) as exc:
             await self.bot.scheduler.cancel(CLOSE_KIND, close_key(poll.id))
             await self.bot.db.watchparty.delete(poll.id)
@@ -182,9 +181,8 @@ class WatchParty(
         guild = _guild(interaction)
         polls = await self.bot.db.watchparty.live(guild.id)
         jumps = {poll.id: render.jump_url(poll) for poll in polls}
-        embeds = render.list_embeds(polls, self.bot.clock.now(), jumps)
-        page = min(page, len(embeds) - 1)
-        await show_page(interaction, embeds[page], page_buttons(LIST_PAGES, page, len(embeds)), first=first)
+        embed, page, pages = render.list_page(polls, self.bot.clock.now(), jumps, page)
+        await show_page(interaction, embed, page_buttons(LIST_PAGES, page, pages), first=first)
 
     async def _turn_list_page(self, interaction: discord.Interaction[Any], page: int) -> None:
         await self.list_page(interaction, page)
@@ -205,12 +203,13 @@ class WatchParty(
         """The confirmation: the permission check again at click time, then at most one cancel."""
         found = await self._poll_here(interaction, poll_id)
         await self._require_creator_or_moderator(interaction, found, "cancel it")
-        if not await self.bot.db.watchparty.cancel(found.id, expected=state):
+        steps = self.lifecycle.dropping_jobs(found)
+        if await self._audited(interaction, found):
+            steps.append(self._audit_step(interaction, found, "watchparty_cancel", state, "cancelled"))
+        if not await self.bot.db.watchparty.cancel(found.id, expected=state, then=steps):
             latest = await self._poll_here(interaction, poll_id)
             await interaction.response.edit_message(content=render.cancel_refused(latest), view=None)
             return
-        await self.lifecycle.cancel_jobs(found)
-        await self._audit(interaction, found, "watchparty_cancel", state, "cancelled")
         await interaction.response.edit_message(  # answered first: the clean-up below talks to Discord
             content=f"Done: #{found.id} is cancelled.", view=None
         )
@@ -325,10 +324,17 @@ class WatchParty(
         self, interaction: discord.Interaction[Any], poll: Poll, key: str, old: str, new: str
     ) -> None:
         """Log what a moderator did to someone's poll in the change log (creators' own actions aren't)."""
-        if interaction.user.id != poll.creator_id or await is_moderator(interaction):
-            await self.bot.db.config.record_action(
-                poll.guild_id, interaction.user.id, key, f"#{poll.id} {poll.title[:60]}: {old}", new
-            )
+        if await self._audited(interaction, poll):
+            await self.bot.db.atomic(self._audit_step(interaction, poll, key, old, new))
+
+    async def _audited(self, interaction: discord.Interaction[Any], poll: Poll) -> bool:
+        return interaction.user.id != poll.creator_id or await is_moderator(interaction)
+
+    def _audit_step(
+        self, interaction: discord.Interaction[Any], poll: Poll, key: str, old: str, new: str
+    ) -> Step:
+        detail = f"#{poll.id} {poll.title[:60]}: {old}"
+        return self.bot.db.config.recording_action(poll.guild_id, interaction.user.id, key, detail, new)
 
     async def _poll_by_id(self, poll_id: int) -> Poll:
         poll = await self.bot.db.watchparty.get(poll_id)

@@ -16,6 +16,7 @@ import discord
 
 from bot.policy import public_reader
 from bot.scheduler import MAX_ATTEMPTS
+from bot.storage.config import Step
 from bot.storage.jobs import Job
 from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Decision, Poll
 from cogs.watchparty import _render as render
@@ -137,11 +138,14 @@ class Lifecycle:
         except discord.NotFound:
             log.info("The message of watch-party poll %d is gone; not redrawing it", poll_id)
 
-    async def cancel_jobs(self, poll: Poll) -> None:
-        """Drop a cancelled poll's jobs (database only, so it comes before the reply)."""
-        await self.bot.scheduler.cancel(CLOSE_KIND, close_key(poll.id))
-        await self.bot.scheduler.cancel(TIE_KIND, tie_key(poll.id))
-        await self.bot.db.jobs.cancel_prefix(REMIND_KIND, f"{REMIND_KIND}:{poll.id}:")
+    def dropping_jobs(self, poll: Poll) -> list[Step]:
+        """The writes that drop a cancelled poll's jobs, to run in the cancel's own transaction."""
+        jobs = self.bot.db.jobs
+        return [
+            jobs.dropping(CLOSE_KIND, close_key(poll.id)),
+            jobs.dropping(TIE_KIND, tie_key(poll.id)),
+            jobs.cancelling(REMIND_KIND, f"{REMIND_KIND}:{poll.id}:"),
+        ]
 
     async def clean_up(self, poll: Poll) -> None:
         """Cancel a cancelled poll's Discord event and redraw its message (REST calls, after the reply)."""

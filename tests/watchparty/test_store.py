@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from bot.storage import Database
 from bot.storage.watchparty import (
@@ -131,6 +134,28 @@ async def test_pings_are_opt_in_and_only_for_voters_of_the_slot(db: Database) ->
     assert await db.watchparty.toggle_ping(poll.id, 3)
     assert not await db.watchparty.toggle_ping(poll.id, 3)  # opted out again
     assert await db.watchparty.opted_in_voters(poll.id, 0) == [2]
+
+
+async def test_a_cancel_and_what_goes_with_it_are_one_transaction(db: Database) -> None:
+    """The poll's closing job and the audit row are dropped and written with the cancel, or not at all."""
+    poll = await make_poll(db)
+    close = db.jobs.dropping("wp-close", f"wp-close:{poll.id}")
+    audit = db.config.recording_action(1, 5, "watchparty_cancel", f"#{poll.id}: open", "cancelled")
+
+    def failing(tx: Any) -> None:
+        raise RuntimeError("disk gave out")
+
+    with pytest.raises(RuntimeError, match="disk gave out"):
+        await db.watchparty.cancel(poll.id, expected=OPEN, then=[close, audit, failing])
+    assert (await db.watchparty.get(poll.id)).state == OPEN  # type: ignore[union-attr]
+    assert await db.jobs.get("wp-close", f"wp-close:{poll.id}") is not None
+    assert await db.config.count_changes(1) == 0
+    assert await db.watchparty.cancel(poll.id, expected=OPEN, then=[close, audit])
+    assert (await db.watchparty.get(poll.id)).state == CANCELLED  # type: ignore[union-attr]
+    assert await db.jobs.get("wp-close", f"wp-close:{poll.id}") is None
+    assert await db.config.count_changes(1) == 1
+    assert not await db.watchparty.cancel(poll.id, expected=OPEN, then=[audit])  # refused: nothing written
+    assert await db.config.count_changes(1) == 1
 
 
 async def test_cancel_and_live(db: Database) -> None:

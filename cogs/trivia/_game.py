@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable
@@ -169,7 +170,8 @@ class Game:
         film = self.bot.films.films.get(round_.film_key)
         if film is None:
             return None
-        used = {a.question_id for a in await self.store.round_questions(round_.id)}
+        asked_before = await self.store.round_questions(round_.id) if position > 1 else []  # none yet at 1
+        used = {a.question_id for a in asked_before}
         cycle, seen = await self.store.seen(round_.guild_id, film.key)
         pick = pick_next(
             self.bank(film).eligible(SpoilerLevel(round_.max_level), typed=round_.mode == "typed"),
@@ -252,8 +254,9 @@ class Game:
             await self.bot.db.config.record_action(
                 round_.guild_id, interaction.user.id, "trivia_stop", f"round #{round_.id} running", "stopped"
             )
-        questions = await self.store.round_questions(round_.id)
-        await self.store.end_round(round_.id, "stopped", self.now())
+        questions, _ = await asyncio.gather(  # independent: the questions' states, and the round's own
+            self.store.round_questions(round_.id), self.store.end_round(round_.id, "stopped", self.now())
+        )
         open_ = [q for q in questions if q.state == "open"]
         for asked in open_:
             if await self.bot.scheduler.cancel(CLOSE_JOB, f"q:{asked.id}"):

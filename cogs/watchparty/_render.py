@@ -209,8 +209,11 @@ LIST_LIMIT = 3500  # characters of lines per /watchparty list page, leaving room
 LIST_LINES = 12  # lines per page, headings included: a page stays easy to read
 
 
-def list_embeds(polls: Sequence[Poll], now: datetime, jump: dict[int, str]) -> list[discord.Embed]:
-    """Open polls and upcoming parties in a server, as pages that never cut a line."""
+def list_page(
+    polls: Sequence[Poll], now: datetime, jump: dict[int, str], page: int
+) -> tuple[discord.Embed, int, int]:
+    """Page `page` (the last one if past it) of a server's open polls and upcoming parties, in pages that
+    never cut a line: its embed, its number from 0, and how many pages there are. Only that page is drawn."""
     open_lines = [
         f"#{p.id} [{title_text(p)}]({jump[p.id]}) · "
         + ("tied, moderators picking" if p.state == TIED else f"closes {timestamp_tag(p.closes_at, 'R')}")
@@ -225,13 +228,11 @@ def list_embeds(polls: Sequence[Poll], now: datetime, jump: dict[int, str]) -> l
     lines = [f"__Open polls__ ({len(open_lines)})", *(open_lines or ["none"])]
     lines += ["", f"__Upcoming parties__ ({len(party_lines)})", *(party_lines or ["none"])]
     pages = split_lines(lines, LIST_LIMIT, per_page=LIST_LINES)
-    embeds = []
-    for number, page in enumerate(pages, start=1):
-        title = "Watch parties" + (f" ({number}/{len(pages)})" if len(pages) > 1 else "")
-        embed = discord.Embed(title=title, description="\n".join(page).strip(), colour=COLOUR)
-        embed.set_footer(text=ZONE_NOTE)
-        embeds.append(fit_embed(embed))
-    return embeds
+    number = max(0, min(page, len(pages) - 1))
+    title = "Watch parties" + (f" ({number + 1}/{len(pages)})" if len(pages) > 1 else "")
+    embed = discord.Embed(title=title, description="\n".join(pages[number]).strip(), colour=COLOUR)
+    embed.set_footer(text=ZONE_NOTE)
+    return fit_embed(embed), number, len(pages)
 
 
 def jump_url(poll: Poll) -> str:

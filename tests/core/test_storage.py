@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +121,40 @@ async def test_cached_settings_follow_writes(tmp_path: Path) -> None:
         copy = await db.config.get_all(9)
         copy["timezone"] = "mutated by a caller"
         assert await db.config.get(9, "timezone") == "Asia/Tokyo"
+
+
+async def _vm_steps(db: Database, work: Callable[[], Awaitable[Any]]) -> int:
+    """SQLite virtual-machine steps `work` takes (counted in tens on the database thread): a cost that
+    grows with the rows a query reads, and unlike a timing is the same on every machine."""
+    raw = db.conn._conn  # the sqlite3 connection aiosqlite owns, used only on its thread
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    await db.conn._execute(raw.set_progress_handler, count, 10)
+    await work()
+    await db.conn._execute(raw.set_progress_handler, None, 10)
+    return steps[0]
+
+
+async def test_a_servers_next_job_is_found_without_reading_other_servers_jobs(tmp_path: Path) -> None:
+    due = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
+    async with Database(tmp_path / "bot.db") as db:
+        await db.jobs.add("trivia.daily", "daily:1:a", due + timedelta(days=30), guild_id=1)
+
+        def others(first: int, count: int) -> Callable[[Any], None]:
+            def insert(tx: Any) -> None:
+                for n in range(first, first + count):  # all sooner than guild 1's job, as polls' closes are
+                    soon = due + timedelta(minutes=n)
+                    tx.execute(*db.jobs.insert("wp.close", f"close:{n}", soon, guild_id=2 + n))
+
+            return insert
+
+        await db.atomic(others(0, 50))
+        few = await _vm_steps(db, lambda: db.jobs.next_due_for("trivia.daily", 1))
+        await db.atomic(others(50, 5000))
+        many = await _vm_steps(db, lambda: db.jobs.next_due_for("trivia.daily", 1))
+        assert await db.jobs.next_due_for("trivia.daily", 1) == (due + timedelta(days=30)).timestamp()
+        assert many <= few + 5, f"{few} steps with 50 other jobs, {many} with 5,050"

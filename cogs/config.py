@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -120,16 +119,11 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             f"**Moderator role:** {_show_value(MOD_ROLE_KEY, values.get(MOD_ROLE_KEY))} (Manage Server always counts)",
             "**Spoiler channels:** " + (", ".join(f"<#{c}>" for c in spoiler_channels) or "none"),
         ]
-        # The features' sections and the history read the database independently: asked at once, their
-        # reads queue on the database thread together instead of each waiting for the one before.
-        sections, (changes, problems) = await asyncio.gather(
-            asyncio.gather(*(section(guild) for section in self._sections.values())),
-            # One more change than shown tells whether there are older ones.
-            config.history(guild.id, RECENT_CHANGES + 1, RECENT_PROBLEMS),
-        )
-        for name, section_lines in zip(self._sections, sections, strict=True):
+        for name, section in self._sections.items():
             lines.append(f"\n__{name.capitalize()}__")
-            lines.extend(section_lines)
+            lines.extend(await section(guild))
+        # One more change than shown tells whether there are older ones.
+        changes, problems = await config.history(guild.id, RECENT_CHANGES + 1, RECENT_PROBLEMS)
         change_lines = [self.change_line(c) for c in changes[:RECENT_CHANGES]]
         if len(changes) > RECENT_CHANGES:
             change_lines.append("Older changes: `/config log`.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -140,11 +139,9 @@ class DiscussionSettingsGroup(app_commands.Group):
         film = await self.bot.current_film(guild.id)
         channel = f"<#{settings.channel_id}>" if settings.channel_id else "not set"
         stages = "; ".join(f"{s.number}: {s.beats}" for s in settings.stages(film))
-        rooms, schedule, due = await asyncio.gather(  # independent reads, queued together
-            self.bot.db.discussion.open_rooms(guild.id),
-            self.prompts.schedule_of(guild.id),
-            self.bot.db.jobs.next_due_for(PROMPT_JOB, guild.id),
-        )
+        rooms = await self.bot.db.discussion.open_rooms(guild.id)
+        schedule = await self.prompts.schedule_of(guild.id)
+        due = await self.bot.db.jobs.next_due_for(PROMPT_JOB, guild.id)
         prompts = schedule.describe() + (f"; next <t:{int(due)}:F>" if due else "") if schedule else "off"
         return [
             f"**Discussion channel:** {channel} ({len(rooms)} rooms open)",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import Callable
@@ -254,9 +253,8 @@ class Game:
             await self.bot.db.config.record_action(
                 round_.guild_id, interaction.user.id, "trivia_stop", f"round #{round_.id} running", "stopped"
             )
-        questions, _ = await asyncio.gather(  # independent: the questions' states, and the round's own
-            self.store.round_questions(round_.id), self.store.end_round(round_.id, "stopped", self.now())
-        )
+        questions = await self.store.round_questions(round_.id)
+        await self.store.end_round(round_.id, "stopped", self.now())
         open_ = [q for q in questions if q.state == "open"]
         for asked in open_:
             if await self.bot.scheduler.cancel(CLOSE_JOB, f"q:{asked.id}"):

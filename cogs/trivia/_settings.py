@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -126,17 +125,15 @@ class TriviaSettings(app_commands.Group):
     async def section(self, guild: discord.Guild) -> list[str]:
         """Lines for `/config show`."""
         game = self.game
-        settings, due, season = await asyncio.gather(  # independent reads, queued together
-            game.daily_settings(guild.id),
-            game.store.next_job_due("trivia.daily", guild.id),
-            game.store.current_season(guild.id),
-        )
+        settings = await game.daily_settings(guild.id)
         if settings is None:
             daily = "**Daily question:** off"
         else:
+            due = await game.store.next_job_due("trivia.daily", guild.id)
             nxt = f"; next <t:{int(due)}:F>" if due else ""
             zone = await game.bot.guild_timezone(guild.id)
             daily = f"**Daily question:** <#{settings.channel_id}>, {settings.describe(zone.key)}{nxt}"
+        season = await game.store.current_season(guild.id)
         return [
             daily,
             f"**Round question timeout:** {await game.timeout(guild.id)} s",

@@ -113,26 +113,6 @@ class JobStore:
             (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
         )
 
-    async def replace_prefix(
-        self,
-        kind: str,
-        key_prefix: str,
-        key: str,
-        due_at: datetime,
-        *,
-        guild_id: int | None = None,
-        keep_sooner: bool = False,
-    ) -> bool:
-        """In one transaction, drop the pending jobs of a kind whose key starts with the prefix and add one.
-
-        A crash or error part-way leaves the old job in place, never neither. With `keep_sooner`, only
-        jobs due after `due_at` are replaced: one due sooner (an overdue catch-up) or running stays, and
-        then nothing is added. Returns whether the new job was added.
-        """
-        return await self._db.atomic(
-            self.replacing(kind, key_prefix, key, due_at, guild_id=guild_id, keep_sooner=keep_sooner)
-        )
-
     def replacing(
         self,
         kind: str,
@@ -143,7 +123,13 @@ class JobStore:
         guild_id: int | None = None,
         keep_sooner: bool = False,
     ) -> Callable[[Atomic], bool]:
-        """`replace_prefix` as a step of a transaction, for a write that must go with it (a setting)."""
+        """A transaction step (run it with `Database.atomic`, alone or with the write it goes with): drop the
+        pending jobs of a kind whose key starts with the prefix and add one.
+
+        A crash or error part-way leaves the old job in place, never neither. With `keep_sooner`, only
+        jobs due after `due_at` are replaced: one due sooner (an overdue catch-up) or running stays, and
+        then nothing is added. The step returns whether the new job was added.
+        """
         match = "kind = ? AND substr(key, 1, ?) = ?"
         scope = (kind, len(key_prefix), key_prefix)
         later = "AND due_at > ?" if keep_sooner else ""

@@ -381,9 +381,10 @@ class Game:
         slot = next_slot(self.bot.clock.now(), spec)
         key = slot_key(guild_id, slot)
         prefix = f"daily:{guild_id}:"
-        if await self.bot.db.jobs.replace_prefix(
+        replace = self.bot.db.jobs.replacing(
             DAILY_JOB, prefix, key, slot, guild_id=guild_id, keep_sooner=True
-        ):
+        )
+        if await self.bot.db.atomic(replace):
             log.info("Daily question of guild %s re-timed to %s", guild_id, slot)
             self.bot.scheduler.wake(slot)
 

@@ -224,11 +224,13 @@ async def test_replacing_a_job_by_prefix_is_one_transaction(db: Database, backen
         "BEGIN SELECT RAISE(ABORT, 'disk gave out'); END"
     )
     with pytest.raises(Exception, match="disk gave out"):
-        await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:b", START + timedelta(days=1), guild_id=1)
+        await db.atomic(
+            db.jobs.replacing("daily", "daily:1:", "daily:1:b", START + timedelta(days=1), guild_id=1)
+        )
     assert await db.jobs.get("daily", "daily:1:a") is not None  # the old job is still there
     await db.conn.execute("DROP TRIGGER refuse")
-    assert await db.jobs.replace_prefix(
-        "daily", "daily:1:", "daily:1:b", START + timedelta(days=1), guild_id=1
+    assert await db.atomic(
+        db.jobs.replacing("daily", "daily:1:", "daily:1:b", START + timedelta(days=1), guild_id=1)
     )
     assert (
         await db.jobs.get("daily", "daily:1:a") is None
@@ -268,11 +270,11 @@ async def test_a_setting_and_the_job_that_goes_with_it_are_saved_together(db: Da
 async def test_keep_sooner_leaves_an_overdue_job_for_the_catch_up(db: Database) -> None:
     await db.jobs.add("daily", "daily:1:old", START, guild_id=1)
     later = START + timedelta(days=1)
-    assert not await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:new", later, keep_sooner=True)
+    assert not await db.atomic(db.jobs.replacing("daily", "daily:1:", "daily:1:new", later, keep_sooner=True))
     assert await db.jobs.get("daily", "daily:1:old") is not None
     far = "daily:1:far"
-    await db.jobs.replace_prefix("daily", "daily:1:", far, START + timedelta(days=11))
-    assert await db.jobs.replace_prefix("daily", "daily:1:", "daily:1:new", later, keep_sooner=True)
+    await db.atomic(db.jobs.replacing("daily", "daily:1:", far, START + timedelta(days=11)))
+    assert await db.atomic(db.jobs.replacing("daily", "daily:1:", "daily:1:new", later, keep_sooner=True))
     assert await db.jobs.get("daily", far) is None and await db.jobs.get("daily", "daily:1:new") is not None
 
 

@@ -358,6 +358,9 @@ class Atomic:
         return int(self._raw.execute(sql, tuple(params)).rowcount)
 
 
+Step = Callable[[Atomic], Any]  # one store's write, to run inside another's transaction (Database.atomic)
+
+
 def _atomic(raw: sqlite3.Connection, *, work: Callable[[Atomic], T]) -> T:
     raw.execute("BEGIN IMMEDIATE")
     try:

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.storage import Atomic, Database
+    from bot.storage import Atomic, Database, Step
 
 
-Step = Callable[["Atomic"], Any]  # another store's write, run inside a setting's transaction
 CHECK_INTERVAL = 0.5  # seconds: a change made by another process is seen within this (the promise is 1 s)
 
 

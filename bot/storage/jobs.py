@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.storage import Atomic, Database, Transaction
+    from bot.storage import Atomic, Database, Step, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +122,7 @@ class JobStore:
         *,
         guild_id: int | None = None,
         keep_sooner: bool = False,
-    ) -> Callable[[Atomic], bool]:
+    ) -> Step:
         """A transaction step (run it with `Database.atomic`, alone or with the write it goes with): drop the
         pending jobs of a kind whose key starts with the prefix and add one.
 
@@ -154,7 +154,7 @@ class JobStore:
         """Drop a job that has not run yet."""
         return await self._db.execute(*_cancel(kind, key)) > 0
 
-    def dropping(self, kind: str, key: str) -> Callable[[Atomic], int]:
+    def dropping(self, kind: str, key: str) -> Step:
         """`cancel` as a step of a transaction, for a write that must go with it (a cancelled poll)."""
         return lambda tx: tx.execute(*_cancel(kind, key))
 
@@ -162,7 +162,7 @@ class JobStore:
         """Drop every pending job of a kind whose key starts with the prefix."""
         return await self._db.execute(*_cancel_prefix(kind, key_prefix))
 
-    def cancelling(self, kind: str, key_prefix: str) -> Callable[[Atomic], int]:
+    def cancelling(self, kind: str, key_prefix: str) -> Step:
         """`cancel_prefix` as a step of a transaction, for a write that must go with it (a setting)."""
         return lambda tx: tx.execute(*_cancel_prefix(kind, key_prefix))
 

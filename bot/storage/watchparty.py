@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.storage.jobs import JobStore
 
 if TYPE_CHECKING:
-    from bot.storage import Atomic, Database, Transaction
-    from bot.storage.config import Step
+    from bot.storage import Atomic, Database, Step, Transaction
 
 OPEN = "open"
 TIED = "tied"

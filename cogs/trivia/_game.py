@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +34,7 @@ from cogs.trivia._views import AnswerModal, question_view
 
 if TYPE_CHECKING:
     from bot.bot import FilmClubBot
-    from bot.storage import Atomic
+    from bot.storage import Step
 
 log = logging.getLogger(__name__)
 
@@ -352,9 +351,7 @@ class Game:
         await self.bot.db.config.set(guild_id, DAILY_KEY, value, actor_id=actor_id, then=step)
         return self._woken(slot)
 
-    async def _daily_job(
-        self, guild_id: int, settings: DailySettings | None
-    ) -> tuple[Callable[[Atomic], Any], datetime | None]:
+    async def _daily_job(self, guild_id: int, settings: DailySettings | None) -> tuple[Step, datetime | None]:
         """The write that puts the server's daily job at its next slot (or drops it), and that slot."""
         prefix = f"daily:{guild_id}:"
         if settings is None:

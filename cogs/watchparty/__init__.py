@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import discord
@@ -21,7 +22,7 @@ from bot.bot import FilmClubBot
 from bot.checks import is_moderator
 from bot.errors import DISCORD_PROBLEM, UserError, defer
 from bot.pages import page_buttons, show_page
-from bot.storage.config import Step
+from bot.storage import Step
 from bot.storage.watchparty import LIVE_STATES, OPEN, TIED, NewPoll, Poll
 from bot.usertext import code
 from cogs.config import Config
@@ -249,10 +250,7 @@ class WatchParty(
         )
         if result is None:
             raise UserError("This poll has closed, so votes can't change any more.")
-        counted = iter([result.counts])  # the first draw shows this vote's counts; a redraw reads them afresh
-        await self._redraws.vote_counted(
-            interaction, poll_id, lambda: self._drawn(poll_id, next(counted, None))
-        )
+        await self._redraws.vote_counted(interaction, poll_id, result.counts, partial(self._drawn, poll_id))
 
     async def _drawn(self, poll_id: int, counts: list[int] | None) -> Drawn | None:
         """The poll's embed and view for `counts` (read afresh when None); None once it is closed."""
@@ -325,7 +323,9 @@ class WatchParty(
     ) -> None:
         """Log what a moderator did to someone's poll in the change log (creators' own actions aren't)."""
         if await self._audited(interaction, poll):
-            await self.bot.db.atomic(self._audit_step(interaction, poll, key, old, new))
+            await self.bot.db.config.record_action(
+                poll.guild_id, interaction.user.id, key, _detail(poll, old), new
+            )
 
     async def _audited(self, interaction: discord.Interaction[Any], poll: Poll) -> bool:
         return interaction.user.id != poll.creator_id or await is_moderator(interaction)
@@ -333,8 +333,9 @@ class WatchParty(
     def _audit_step(
         self, interaction: discord.Interaction[Any], poll: Poll, key: str, old: str, new: str
     ) -> Step:
-        detail = f"#{poll.id} {poll.title[:60]}: {old}"
-        return self.bot.db.config.recording_action(poll.guild_id, interaction.user.id, key, detail, new)
+        return self.bot.db.config.recording_action(
+            poll.guild_id, interaction.user.id, key, _detail(poll, old), new
+        )
 
     async def _poll_by_id(self, poll_id: int) -> Poll:
         poll = await self.bot.db.watchparty.get(poll_id)
@@ -401,3 +402,8 @@ def _button_ids(message: discord.Message) -> list[str]:
 
 async def setup(bot: FilmClubBot) -> None:
     await bot.add_cog(WatchParty(bot))
+
+
+def _detail(poll: Poll, old: str) -> str:
+    """How the change log names a poll and the state it was in."""
+    return f"#{poll.id} {poll.title[:60]}: {old}"

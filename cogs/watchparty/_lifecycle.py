@@ -16,7 +16,7 @@ import discord
 
 from bot.policy import public_reader
 from bot.scheduler import MAX_ATTEMPTS
-from bot.storage.config import Step
+from bot.storage import Step
 from bot.storage.jobs import Job
 from bot.storage.watchparty import CANCELLED, CLOSED, OPEN, SCHEDULED, TIED, Decision, Poll
 from cogs.watchparty import _render as render

@@ -20,7 +20,9 @@ import discord
 log = logging.getLogger(__name__)
 
 Drawn = tuple[discord.Embed, discord.ui.View]
-Draw = Callable[[], Awaitable[Drawn | None]]  # the poll as it stands now; None once it no longer takes votes
+Draw = Callable[
+    [list[int] | None], Awaitable[Drawn | None]
+]  # for these counts (None: as stored); None once closed
 
 
 @dataclass
@@ -36,9 +38,11 @@ class Redraws:
     def __init__(self) -> None:
         self._writing: dict[int, _Writing] = {}
 
-    async def vote_counted(self, interaction: discord.Interaction[Any], poll_id: int, draw: Draw) -> None:
-        """Answer a counted vote: redraw the poll with `draw()`, or acknowledge the vote while another
-        vote's write is in flight, which then redraws once more."""
+    async def vote_counted(
+        self, interaction: discord.Interaction[Any], poll_id: int, counts: list[int], draw: Draw
+    ) -> None:
+        """Answer a counted vote: redraw the poll with this vote's `counts`, or acknowledge the vote while
+        another vote's write is in flight, which then redraws once more with the counts as stored."""
         writing = self._writing.get(poll_id)
         if writing is not None:  # checked and marked with no await between: no vote is missed
             writing.counted += 1
@@ -46,7 +50,7 @@ class Redraws:
             return
         writing = self._writing[poll_id] = _Writing()
         try:
-            drawn = await draw()
+            drawn = await draw(counts)
             if drawn is None:  # closed since the vote was counted: the closing job draws the result
                 await interaction.response.defer()
                 return
@@ -54,7 +58,7 @@ class Redraws:
             await interaction.response.edit_message(embed=embed, view=view)
             while writing.counted:
                 writing.counted = 0
-                drawn = await draw()
+                drawn = await draw(None)
                 if drawn is None:
                     break
                 embed, view = drawn

@@ -2,111 +2,41 @@
 
 from __future__ import annotations
 
-import enum
-import json
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.storage.coalesce import WriteCoalescer
 from bot.storage.config import audit_row
 from bot.storage.dialect import INTEGRITY_ERRORS
+from bot.storage.trivia_rows import (
+    AnswerResult,
+    AnswerRow,
+    Asked,
+    Choose,
+    Reveal,
+    Round,
+    Scorer,
+    StandingRow,
+    Stopped,
+    answer_of,
+    ask_next_in,
+    asked_of,
+    board_row,
+    find_asked,
+    insert_asked,
+    reveal_in,
+    round_of,
+    round_questions_query,
+    scoreboard_query,
+    seen_of,
+    seen_query,
+    standing_of,
+)
 
 SEASON_AUDIT_KEY = "trivia_season"
 
 if TYPE_CHECKING:
-    from bot.storage import Atomic, Database
-
-
-class AnswerResult(enum.Enum):
-    """What happened to a submitted answer."""
-
-    RECORDED = "recorded"
-    DUPLICATE = "duplicate"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True, slots=True)
-class Round:
-    """A trivia round in one channel."""
-
-    id: int
-    guild_id: int
-    channel_id: int
-    starter_id: int
-    film_key: str
-    mode: str
-    max_level: int
-    total: int
-    timeout: float
-    season: int
-    state: str
-    started_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """A question as posted: in a round (round_id, position) or as a daily question (daily_slot)."""
-
-    id: int
-    guild_id: int
-    channel_id: int
-    round_id: int | None
-    position: int | None
-    daily_slot: str | None
-    question_id: str
-    mode: str
-    payload: dict[str, Any]
-    season: int
-    opened_at: float
-    closes_at: float
-    message_id: int | None
-    state: str
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerRow:
-    """One member's answer to one asked question."""
-
-    user_id: int
-    answer: str
-    correct: bool
-    answered_at: float
-    points: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    """Points and the new streak for one answer, produced by the scoring rule."""
-
-    user_id: int
-    points: int
-    streak: int
-
-
-@dataclass(frozen=True, slots=True)
-class Reveal:
-    """A revealed question with its scored answers; `first` is False when it had been revealed before."""
-
-    asked: Asked
-    answers: tuple[AnswerRow, ...]
-    first: bool
-
-
-@dataclass(frozen=True, slots=True)
-class StandingRow:
-    """A member's totals in one season (or across seasons)."""
-
-    user_id: int
-    points: int
-    correct: int
-    answered: int
-    streak: int
-    best_streak: int
-
-
-Scorer = Callable[[Asked, Sequence[AnswerRow], dict[int, int]], list[Scored]]
+    from bot.storage import Atomic, Database, Step
 
 
 class TriviaStore:
@@ -182,7 +112,7 @@ class TriviaStore:
 
     # --- rounds ----------------------------------------------------------------------------
 
-    async def start_round(
+    async def open_round(
         self,
         *,
         guild_id: int,
@@ -194,33 +124,50 @@ class TriviaStore:
         total: int,
         timeout: float,  # noqa: ASYNC109 - the per-question timeout to store
         now: float,
-    ) -> Round | None:
-        """Create a running round; None when the channel already has one."""
+        choose: Choose,
+        close_kind: str,
+    ) -> tuple[Round, Asked | None] | None:
+        """Create a running round and store its first question (`choose` picks it) in one transaction;
+        None when the channel already has a round."""
         season = await self.current_season(guild_id)
         values = (guild_id, channel_id, starter_id, film_key, mode, max_level, total, timeout, season, now)
-        try:  # one statement in one hand-off; the unique index on running rounds decides
-            row = await self._db.atomic(
-                lambda tx: tx.fetchone(
-                    "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
-                    "max_level, total, timeout, season, started_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                    values,
-                )
+        jobs = self._db.jobs
+
+        def open_(tx: Atomic) -> tuple[Round, Asked | None]:
+            row = tx.fetchone(
+                "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
+                "max_level, total, timeout, season, started_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                values,
             )
+            round_ = round_of(row)
+            return round_, ask_next_in(tx, jobs, round_, 1, choose, now, close_kind)
+
+        try:  # one hand-off; the unique index on running rounds decides a second start
+            return await self._db.atomic(open_)
         except INTEGRITY_ERRORS:
             return None
-        return _round(row)
+
+    async def ask_next(
+        self, round_: Round, position: int, choose: Choose, now: float, close_kind: str
+    ) -> Asked | None:
+        """Store the round's question at `position` (`choose` picks it from what the round and the server's
+        cycle have not used) with its close job, in one transaction; None when none is left."""
+        jobs = self._db.jobs
+        return await self._db.atomic(
+            lambda tx: ask_next_in(tx, jobs, round_, position, choose, now, close_kind)
+        )
 
     async def get_round(self, round_id: int) -> Round | None:
         row = await self._db.fetchone("SELECT * FROM trivia_rounds WHERE id = ?", (round_id,))
-        return _round(row) if row else None
+        return round_of(row) if row else None
 
     async def running_round(self, channel_id: int) -> Round | None:
         """The round running in a channel, if any."""
         row = await self._db.fetchone(
             "SELECT * FROM trivia_rounds WHERE channel_id = ? AND state = 'running'", (channel_id,)
         )
-        return _round(row) if row else None
+        return round_of(row) if row else None
 
     async def end_round(self, round_id: int, state: str, now: float) -> bool:
         """Mark a running round finished or stopped; False when it had already ended."""
@@ -230,34 +177,66 @@ class TriviaStore:
         )
         return changed > 0
 
+    async def stop_round(
+        self,
+        channel_id: int,
+        *,
+        may_stop: Callable[[Round], bool],
+        audit: Callable[[Round], Step | None],
+        close_kind: str,
+        scorer: Scorer,
+        now: float,
+    ) -> Stopped | None:
+        """Stop the channel's running round in one transaction, if `may_stop` allows: the audit row `audit`
+        gives, the round's state, and a reveal of each open question whose close job had not started (its
+        job dropped). None when no round is running there."""
+        jobs = self._db.jobs
+
+        def stop(tx: Atomic) -> Stopped | None:
+            row = tx.fetchone(
+                "SELECT * FROM trivia_rounds WHERE channel_id = ? AND state = 'running'", (channel_id,)
+            )
+            if row is None:
+                return None
+            round_ = round_of(row)
+            if not may_stop(round_):
+                return Stopped(round_, allowed=False)
+            step = audit(round_)
+            if step is not None:
+                step(tx)
+            tx.execute(
+                "UPDATE trivia_rounds SET state = 'stopped', ended_at = ? WHERE id = ?", (now, round_.id)
+            )
+            questions = tuple(asked_of(r) for r in tx.fetchall(*round_questions_query(round_.id)))
+            reveals = tuple(
+                reveal_in(tx, asked.id, scorer)
+                for asked in questions
+                if asked.state == "open" and jobs.dropping(close_kind, f"q:{asked.id}")(tx)
+            )
+            board = tuple(board_row(r) for r in tx.fetchall(*scoreboard_query(round_.id)))
+            return Stopped(round_, True, questions, tuple(r for r in reveals if r is not None), board)
+
+        try:
+            stopped = await self._db.atomic(stop)
+        except BaseException:
+            self._standings.clear()  # the outcome (and the server) unknown: read everything afresh
+            raise
+        if stopped is not None and stopped.reveals:
+            self._standings_changed(stopped.round.guild_id)
+        return stopped
+
     async def round_questions(self, round_id: int) -> list[Asked]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM trivia_asked WHERE round_id = ? ORDER BY position", (round_id,)
-        )
-        return [_asked(row) for row in rows]
+        return [asked_of(row) for row in await self._db.fetchall(*round_questions_query(round_id))]
 
     async def round_scoreboard(self, round_id: int) -> list[tuple[int, int, int]]:
         """(user_id, points, right answers) for one round, best first."""
-        rows = await self._db.fetchall(
-            "SELECT a.user_id, COALESCE(SUM(a.points), 0) AS points, SUM(a.correct) AS correct "
-            "FROM trivia_answers a JOIN trivia_asked q ON q.id = a.asked_id "
-            "WHERE q.round_id = ? AND q.state = 'revealed' GROUP BY a.user_id "
-            "ORDER BY points DESC, correct DESC, a.user_id",
-            (round_id,),
-        )
-        return [(int(r["user_id"]), int(r["points"]), int(r["correct"])) for r in rows]
+        return [board_row(r) for r in await self._db.fetchall(*scoreboard_query(round_id))]
 
     # --- questions -------------------------------------------------------------------------
 
     async def seen(self, guild_id: int, film_key: str) -> tuple[int, set[str]]:
         """The server's current cycle for a film and the question ids asked in it."""
-        rows = await self._db.fetchall(
-            "SELECT cycle, question_id FROM trivia_seen WHERE guild_id = ? AND film_key = ? AND cycle = "
-            "(SELECT MAX(cycle) FROM trivia_seen WHERE guild_id = ? AND film_key = ?)",
-            (guild_id, film_key, guild_id, film_key),
-        )
-        cycle = int(rows[0]["cycle"]) if rows else 1
-        return cycle, {str(r["question_id"]) for r in rows}
+        return seen_of(await self._db.fetchall(*seen_query(guild_id, film_key)))
 
     async def ask(
         self,
@@ -278,32 +257,13 @@ class TriviaStore:
         """Store a question as asked, mark it seen and schedule its close job (`close_kind`, key `q:<id>`),
         all in one transaction; a question already stored for the same round position or slot is returned."""
         jobs = self._db.jobs
+        values = (guild_id, channel_id, round_id, position, daily_slot, mode, season, opened_at, closes_at)
 
         def store(tx: Atomic) -> Asked:
-            existing = _find_asked(tx, guild_id, round_id, position, daily_slot)
+            existing = find_asked(tx, guild_id, round_id, position, daily_slot)
             if existing is not None:
                 return existing
-            row = tx.fetchone(
-                "INSERT INTO trivia_asked (guild_id, channel_id, round_id, position, daily_slot, "
-                "question_id, mode, payload, season, opened_at, closes_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                (guild_id, channel_id, round_id, position, daily_slot, payload["id"], mode, json.dumps(payload),
-                 season, opened_at, closes_at),
-            )  # fmt: skip
-            tx.execute(
-                "INSERT INTO trivia_seen (guild_id, film_key, cycle, question_id) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (guild_id, payload["film_key"], cycle, payload["id"]),
-            )
-            asked = _asked(row)
-            if close_kind is not None:
-                due = datetime.fromtimestamp(closes_at, UTC)
-                tx.execute(
-                    *jobs.insert(
-                        close_kind, f"q:{asked.id}", due, guild_id=guild_id, payload={"asked": asked.id}
-                    )
-                )
-            return asked
+            return insert_asked(tx, jobs, values, payload, cycle, close_kind)
 
         return await self._db.atomic(store)
 
@@ -312,13 +272,13 @@ class TriviaStore:
 
     async def get_asked(self, asked_id: int) -> Asked | None:
         row = await self._db.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
-        return _asked(row) if row else None
+        return asked_of(row) if row else None
 
     async def daily_asked(self, guild_id: int, slot: str) -> Asked | None:
         row = await self._db.fetchone(
             "SELECT * FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?", (guild_id, slot)
         )
-        return _asked(row) if row else None
+        return asked_of(row) if row else None
 
     # --- answers ---------------------------------------------------------------------------
 
@@ -353,7 +313,7 @@ class TriviaStore:
         rows = await self._db.fetchall(
             "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked_id,)
         )
-        return [_answer(row) for row in rows]
+        return [answer_of(row) for row in rows]
 
     async def answer_count(self, asked_id: int) -> int:
         row = await self._db.fetchone("SELECT COUNT(*) FROM trivia_answers WHERE asked_id = ?", (asked_id,))
@@ -363,17 +323,7 @@ class TriviaStore:
         """Close a question and score its answers once; points and standings change in one transaction."""
 
         def close(tx: Atomic) -> Reveal | None:
-            row = tx.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
-            if row is None:
-                return None
-            asked = _asked(row)
-            first = asked.state == "open"
-            if first:
-                _score(tx, asked, scorer)
-            rows = tx.fetchall(
-                "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked_id,)
-            )
-            return Reveal(asked, tuple(_answer(r) for r in rows), first)
+            return reveal_in(tx, asked_id, scorer)
 
         try:  # one hand-off: the scorer is plain code, run where the connection lives
             result = await self._db.atomic(close)
@@ -399,7 +349,7 @@ class TriviaStore:
             "ORDER BY points DESC, correct DESC, answered ASC, user_id ASC LIMIT ?",
             (guild_id, season, limit),
         )
-        return tuple(_standing(r) for r in rows)
+        return tuple(standing_of(r) for r in rows)
 
     async def standing(self, guild_id: int, user_id: int, season: int) -> StandingRow | None:
         standing: StandingRow | None = await self._cached(
@@ -412,7 +362,7 @@ class TriviaStore:
             "SELECT * FROM trivia_scores WHERE guild_id = ? AND season = ? AND user_id = ?",
             (guild_id, season, user_id),
         )
-        return _standing(row) if row else None
+        return standing_of(row) if row else None
 
     async def all_time(self, guild_id: int, user_id: int) -> StandingRow | None:
         """A member's totals across every season."""
@@ -429,7 +379,7 @@ class TriviaStore:
             "GROUP BY user_id",
             (guild_id, user_id),
         )
-        return _standing(row) if row else None
+        return standing_of(row) if row else None
 
     async def next_job_due(self, kind: str, guild_id: int) -> float | None:
         """When the server's next pending job of a kind is due (unix seconds), if any."""
@@ -452,120 +402,3 @@ class TriviaStore:
             (guild_id, season, mine.points, mine.points, mine.correct),
         )
         return int(row[0]) + 1 if row else None
-
-
-def _find_asked(
-    tx: Atomic, guild_id: int, round_id: int | None, position: int | None, slot: str | None
-) -> Asked | None:
-    params: tuple[Any, ...]
-    if round_id is not None:
-        sql, params = "SELECT * FROM trivia_asked WHERE round_id = ? AND position = ?", (round_id, position)
-    elif slot is not None:
-        sql, params = "SELECT * FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?", (guild_id, slot)
-    else:
-        return None
-    row = tx.fetchone(sql, params)
-    return _asked(row) if row else None
-
-
-def _score(tx: Atomic, asked: Asked, scorer: Scorer) -> None:
-    rows = tx.fetchall(
-        "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked.id,)
-    )
-    answers = [_answer(r) for r in rows]
-    streaks = _streaks(tx, asked.guild_id, asked.season, [a.user_id for a in answers])
-    by_user = {a.user_id: a for a in answers}
-    for scored in scorer(asked, answers, streaks):
-        answer = by_user[scored.user_id]
-        tx.execute(
-            "UPDATE trivia_answers SET points = ? WHERE asked_id = ? AND user_id = ?",
-            (scored.points, asked.id, scored.user_id),
-        )
-        tx.execute(
-            "INSERT INTO trivia_scores "
-            "(guild_id, season, user_id, points, correct, answered, streak, best_streak) "
-            "VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (guild_id, season, user_id) DO UPDATE SET "
-            "points = trivia_scores.points + excluded.points, "
-            "correct = trivia_scores.correct + excluded.correct, answered = trivia_scores.answered + 1, "
-            "streak = excluded.streak, best_streak = CASE WHEN excluded.streak > trivia_scores.best_streak "
-            "THEN excluded.streak ELSE trivia_scores.best_streak END",
-            (
-                asked.guild_id,
-                asked.season,
-                scored.user_id,
-                scored.points,
-                int(answer.correct),
-                scored.streak,
-                scored.streak,
-            ),
-        )
-    tx.execute("UPDATE trivia_asked SET state = 'revealed' WHERE id = ?", (asked.id,))
-
-
-def _streaks(tx: Atomic, guild_id: int, season: int, users: list[int]) -> dict[int, int]:
-    if not users:
-        return {}
-    marks = ",".join("?" * len(users))
-    rows = tx.fetchall(
-        "SELECT user_id, streak FROM trivia_scores WHERE guild_id = ? AND season = ? "
-        f"AND user_id IN ({marks})",
-        (guild_id, season, *users),
-    )
-    return {int(r["user_id"]): int(r["streak"]) for r in rows}
-
-
-def _round(row: Any) -> Round:
-    return Round(
-        id=int(row["id"]),
-        guild_id=int(row["guild_id"]),
-        channel_id=int(row["channel_id"]),
-        starter_id=int(row["starter_id"]),
-        film_key=str(row["film_key"]),
-        mode=str(row["mode"]),
-        max_level=int(row["max_level"]),
-        total=int(row["total"]),
-        timeout=float(row["timeout"]),
-        season=int(row["season"]),
-        state=str(row["state"]),
-        started_at=float(row["started_at"]),
-    )
-
-
-def _asked(row: Any) -> Asked:
-    return Asked(
-        id=int(row["id"]),
-        guild_id=int(row["guild_id"]),
-        channel_id=int(row["channel_id"]),
-        round_id=row["round_id"],
-        position=row["position"],
-        daily_slot=row["daily_slot"],
-        question_id=str(row["question_id"]),
-        mode=str(row["mode"]),
-        payload=json.loads(row["payload"]),
-        season=int(row["season"]),
-        opened_at=float(row["opened_at"]),
-        closes_at=float(row["closes_at"]),
-        message_id=row["message_id"],
-        state=str(row["state"]),
-    )
-
-
-def _answer(row: Any) -> AnswerRow:
-    return AnswerRow(
-        user_id=int(row["user_id"]),
-        answer=str(row["answer"]),
-        correct=bool(row["correct"]),
-        answered_at=float(row["answered_at"]),
-        points=row["points"],
-    )
-
-
-def _standing(row: Any) -> StandingRow:
-    return StandingRow(
-        user_id=int(row["user_id"]),
-        points=int(row["points"] or 0),
-        correct=int(row["correct"] or 0),
-        answered=int(row["answered"] or 0),
-        streak=int(row["streak"] or 0),
-        best_streak=int(row["best_streak"] or 0),
-    )

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.films.model import SpoilerLevel
 from bot.names import is_correct
-from bot.storage.trivia import AnswerRow, Asked, Scored
+from bot.storage.trivia_rows import AnswerRow, Asked, Scored
 from bot.weekly import ScheduleError, format_days
 from cogs.trivia._bank import Question
 from cogs.trivia._daily import format_duration

@@ -15,7 +15,7 @@ from bot.policy import Reader, reader_for
 from bot.readers import channel_reader, is_spoiler_place
 from bot.scheduler import PermanentJobError
 from bot.storage.jobs import Job
-from bot.storage.trivia import AnswerResult, Asked, Round
+from bot.storage.trivia_rows import AnswerResult, Asked, Choose, Round
 from bot.usertext import plain
 from bot.weekly import WeeklySpec, next_slot, plan_run
 from cogs.trivia import _render as render
@@ -110,15 +110,18 @@ class Game:
         spoiler = await is_spoiler_place(self.bot, guild_id, channel, channel.id)
         return reader_for(setup_end=0, spoiler_channel=spoiler, private=False)  # film gone: show nothing
 
-    async def _close_message(self, channel: Postable, asked: Asked) -> None:
-        """Take the buttons off a closed question and say it has closed (best effort)."""
+    async def _close_message(self, channel: Postable, asked: Asked, total: int | None = None) -> None:
+        """Take the buttons off a closed question and say it has closed (best effort). `total`: the number
+        of questions in its round, when the caller has the round at hand."""
         if asked.message_id is None:
             return
         question = Question.from_payload(asked.payload)
         heading = "Daily question"
         if asked.round_id is not None:
-            round_ = await self.store.get_round(asked.round_id)
-            heading = f"Question {asked.position} of {round_.total}" if round_ else "Question"
+            if total is None:
+                round_ = await self.store.get_round(asked.round_id)
+                total = round_.total if round_ else None
+            heading = f"Question {asked.position} of {total}" if total else "Question"
         reader = await self.reader(asked.guild_id, channel, question.film_key)
         embed = render.question_embed(question, asked, heading, reader, closed_at=self.now())
         try:
@@ -141,7 +144,7 @@ class Game:
                 "No questions fit those settings: allow a higher spoiler level or use buttons mode."
             )
         total = min(count, len(eligible))
-        round_ = await self.store.start_round(
+        opened = await self.store.open_round(
             guild_id=guild.id,
             channel_id=channel.id,
             starter_id=interaction.user.id,
@@ -151,48 +154,43 @@ class Game:
             total=total,
             timeout=await self.timeout(guild.id),
             now=self.now(),
+            choose=self._chooser(film, level, mode),
+            close_kind=CLOSE_JOB,
         )
-        if round_ is None:
+        if opened is None:
             raise UserError(
                 "A round is already running in this channel. Wait for it to end or use `/trivia stop`."
             )
+        round_, first = opened
         await interaction.response.send_message(render.intro_text(film.title, round_, level, len(eligible)))
         try:
-            await self.ask(round_, 1, channel)
+            if first is not None:
+                await self._post_question(channel, first, f"Question 1 of {round_.total}", f"tq{first.id}")
         except discord.HTTPException:
             await self.store.end_round(round_.id, "stopped", self.now())
             raise UserError("I couldn't post the question here, so the round was stopped.") from None
+
+    def _chooser(self, film: Film, level: SpoilerLevel, mode: str) -> Choose:
+        """How a round picks its next question: unseen in the server's cycle, never twice in the round."""
+        eligible = self.bank(film).eligible(level, typed=mode == "typed")
+
+        def choose(cycle: int, seen: set[str], used: set[str]) -> tuple[dict[str, Any], int] | None:
+            pick = pick_next(eligible, seen, used, self._rng)
+            if pick is None:
+                return None
+            return pick.question.to_payload(), cycle + 1 if pick.new_cycle else cycle
+
+        return choose
 
     async def ask(self, round_: Round, position: int, channel: Postable) -> Asked | None:
         """Pick, store (with its close job) and post the question at `position`; None when none is left."""
         film = self.bot.films.films.get(round_.film_key)
         if film is None:
             return None
-        asked_before = await self.store.round_questions(round_.id) if position > 1 else []  # none yet at 1
-        used = {a.question_id for a in asked_before}
-        cycle, seen = await self.store.seen(round_.guild_id, film.key)
-        pick = pick_next(
-            self.bank(film).eligible(SpoilerLevel(round_.max_level), typed=round_.mode == "typed"),
-            seen,
-            used,
-            self._rng,
-        )
-        if pick is None:
+        choose = self._chooser(film, SpoilerLevel(round_.max_level), round_.mode)
+        asked = await self.store.ask_next(round_, position, choose, self.now(), CLOSE_JOB)
+        if asked is None:
             return None
-        now = self.now()
-        asked: Asked = await self.store.ask(
-            guild_id=round_.guild_id,
-            channel_id=round_.channel_id,
-            payload=pick.question.to_payload(),
-            mode=round_.mode,
-            season=round_.season,
-            opened_at=now,
-            closes_at=now + round_.timeout,
-            cycle=cycle + 1 if pick.new_cycle else cycle,
-            round_id=round_.id,
-            position=position,
-            close_kind=CLOSE_JOB,
-        )
         await self._post_question(channel, asked, f"Question {position} of {round_.total}", f"tq{asked.id}")
         return asked
 
@@ -240,29 +238,37 @@ class Game:
         await self.store.end_round(round_.id, "stopped" if stopped else "finished", self.now())
 
     async def stop(self, interaction: discord.Interaction[Any], is_moderator: bool) -> None:
-        """`/trivia stop`: the starter or a moderator ends the round; the open question is revealed now."""
+        """`/trivia stop`: the starter or a moderator ends the round; the open question is revealed now.
+        The check, the audit of a moderator's stop, the round's end and the reveal are one transaction."""
         _, channel = _guild_channel(interaction)
-        round_ = await self.store.running_round(channel.id)
-        if round_ is None:
+        user_id = interaction.user.id
+
+        def audit(round_: Round) -> Step | None:  # a moderator stopping someone's round: logged
+            if user_id == round_.starter_id:
+                return None
+            return self.bot.db.config.recording_action(
+                round_.guild_id, user_id, "trivia_stop", f"round #{round_.id} running", "stopped"
+            )
+
+        stopped = await self.store.stop_round(
+            channel.id,
+            may_stop=lambda round_: user_id == round_.starter_id or is_moderator,
+            audit=audit,
+            close_kind=CLOSE_JOB,
+            scorer=scorer,
+            now=self.now(),
+        )
+        if stopped is None:
             raise UserError("There's no trivia round running in this channel.")
-        if interaction.user.id != round_.starter_id and not is_moderator:
+        if not stopped.allowed:
             raise UserError("Only the member who started this round, or a moderator, can stop it.")
         await interaction.response.send_message("Stopping the round.", ephemeral=True)
-        if interaction.user.id != round_.starter_id:  # a moderator stopping someone's round: logged
-            await self.bot.db.config.record_action(
-                round_.guild_id, interaction.user.id, "trivia_stop", f"round #{round_.id} running", "stopped"
-            )
-        questions = await self.store.round_questions(round_.id)
-        await self.store.end_round(round_.id, "stopped", self.now())
-        open_ = [q for q in questions if q.state == "open"]
-        for asked in open_:
-            if await self.bot.scheduler.cancel(CLOSE_JOB, f"q:{asked.id}"):
-                reveal = await self.store.reveal(asked.id, scorer)
-                if reveal is not None:
-                    await self._close_message(channel, asked)
-                    await self._post_reveal(channel, asked, reveal.answers)
-        rows = await self.store.round_scoreboard(round_.id)
-        await channel.send(embed=render.scoreboard_embed(rows, len(questions), True), nonce=f"ts{round_.id}")
+        for reveal in stopped.reveals:
+            self._forget(reveal.asked.id)
+            await self._close_message(channel, reveal.asked, stopped.round.total)
+            await self._post_reveal(channel, reveal.asked, reveal.answers)
+        embed = render.scoreboard_embed(list(stopped.scoreboard), len(stopped.questions), True)
+        await channel.send(embed=embed, nonce=f"ts{stopped.round.id}")
 
     # --- answers -----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from bot.films.model import Film, SpoilerLevel
 from bot.policy import Reader
 from bot.render import FIELD_VALUE_LIMIT, fit_embed, truncate
 from bot.spoilers import spoiler
-from bot.storage.trivia import AnswerRow, Asked, Round, StandingRow
+from bot.storage.trivia_rows import AnswerRow, Asked, Round, StandingRow
 from cogs.trivia._bank import LETTERS, Bank, Question
 from cogs.trivia._scoring import SCORING_RULE, Standing, ranked
 

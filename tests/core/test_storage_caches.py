@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from bot.storage import Database
 from bot.storage.coalesce import WriteCoalescer
-from bot.storage.trivia import AnswerRow, Asked, Scored
+from bot.storage.trivia_rows import AnswerRow, Asked, Scored
 from bot.storage.watchparty import NewPoll, WatchPartyStore
 
 
@@ -196,11 +196,17 @@ async def test_settings_and_trivia_writes_are_one_hand_off_each(
     assert await costs(db.config.set(1, "timezone", "Europe/London", actor_id=7)) == 1  # unchanged
     assert await costs(db.config.set_spoiler_channel(1, 10, True, actor_id=7)) == 1
     assert await costs(db.config.record_problem(1, "trivia", "the channel is gone")) == 1
-    round_ = db.trivia.start_round(
+    round_ = db.trivia.open_round(
         guild_id=1, channel_id=5, starter_id=7, film_key="rush", mode="buttons", max_level=3, total=1,
-        timeout=30.0, now=0.0,
+        timeout=30.0, now=0.0, choose=lambda cycle, seen, used: ({"id": "q0", "film_key": "rush"}, cycle),
+        close_kind="trivia.close",
     )  # fmt: skip
     assert await costs(round_) == 1
+    stop = db.trivia.stop_round(
+        5, may_stop=lambda _: True, audit=lambda _: None, close_kind="trivia.close",
+        scorer=_everyone_scores(10), now=1.0,
+    )  # fmt: skip
+    assert await costs(stop) == 1
     asked = db.trivia.ask(
         guild_id=1, channel_id=5, payload={"id": "q1", "film_key": "rush"}, mode="buttons", season=1,
         opened_at=0.0, closes_at=2e9, cycle=1, daily_slot="s1", close_kind="trivia.close",

@@ -9,7 +9,7 @@ import pytest
 from bot.films import load_pack
 from bot.policy import Place, Reader, public_reader
 from bot.spoilers import hidden_text, visible_text
-from bot.storage.trivia import Asked
+from bot.storage.trivia_rows import Asked
 from cogs.trivia._bank import Question, build_bank
 from cogs.trivia._render import button_labels, question_embed, reveal_embed
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.films import load_library
 from bot.settings import DEFAULT_FILMS_DIR
 from bot.storage import Database
-from bot.storage.trivia import AnswerResult, TriviaStore
+from bot.storage.trivia import TriviaStore
+from bot.storage.trivia_rows import AnswerResult
 from cogs.trivia._bank import build_bank
 from cogs.trivia._engine import scorer
 from tests.backends import handle
@@ -25,51 +27,106 @@ def payload() -> dict[str, object]:
     return question.to_payload()
 
 
+def _choosing(payload: dict[str, object]):  # type: ignore[no-untyped-def]
+    """A `choose` that always picks `payload`, keeping the cycle."""
+    return lambda cycle, seen, used: (payload, cycle)
+
+
+async def _open(store: TriviaStore, payload: dict[str, object], *, starter: int = 1, seconds: float = 30):  # type: ignore[no-untyped-def]
+    return await store.open_round(
+        guild_id=GUILD, channel_id=CHANNEL, starter_id=starter, film_key="rush", mode="buttons", max_level=1,
+        total=3, timeout=seconds, now=0.0, choose=_choosing(payload), close_kind="trivia.close",
+    )  # fmt: skip
+
+
 async def _round_question(store: TriviaStore, payload: dict[str, object], *, closes: float = 100.0):  # type: ignore[no-untyped-def]
-    round_ = await store.start_round(
-        guild_id=GUILD,
-        channel_id=CHANNEL,
-        starter_id=1,
-        film_key="rush",
-        mode="buttons",
-        max_level=1,
-        total=3,
-        timeout=30,
-        now=0.0,
-    )
-    assert round_ is not None
-    asked = await store.ask(
-        guild_id=GUILD,
-        channel_id=CHANNEL,
-        payload=payload,
-        mode="buttons",
-        season=round_.season,
-        opened_at=0.0,
-        closes_at=closes,
-        cycle=1,
-        round_id=round_.id,
-        position=1,
-        close_kind="trivia.close",
-    )
+    opened = await _open(store, payload, seconds=closes)
+    assert opened is not None
+    round_, asked = opened
+    assert asked is not None and asked.position == 1 and asked.closes_at == closes
     return round_, asked
 
 
 async def test_one_running_round_per_channel(db: Database, payload: dict[str, object]) -> None:
     round_, _ = await _round_question(db.trivia, payload)
-    again = await db.trivia.start_round(
-        guild_id=GUILD,
-        channel_id=CHANNEL,
-        starter_id=2,
-        film_key="rush",
-        mode="typed",
-        max_level=1,
-        total=1,
-        timeout=30,
-        now=1.0,
-    )
-    assert again is None
+    assert await _open(db.trivia, payload, starter=2) is None
     assert await db.trivia.end_round(round_.id, "stopped", 2.0)
     assert not await db.trivia.end_round(round_.id, "finished", 3.0)
+
+
+async def test_a_round_and_its_first_question_are_one_transaction(
+    db: Database, payload: dict[str, object]
+) -> None:
+    def broken(cycle: int, seen: set[str], used: set[str]) -> tuple[dict[str, object], int]:
+        raise RuntimeError("the bank broke")
+
+    with pytest.raises(RuntimeError):
+        await db.trivia.open_round(
+            guild_id=GUILD, channel_id=CHANNEL, starter_id=1, film_key="rush", mode="buttons", max_level=1,
+            total=3, timeout=30, now=0.0, choose=broken, close_kind="trivia.close",
+        )  # fmt: skip
+    assert await db.trivia.running_round(CHANNEL) is None  # no round left running without its question
+    round_, _ = await _round_question(db.trivia, payload)
+    assert (await db.trivia.running_round(CHANNEL)) == round_
+
+
+async def test_the_next_question_skips_what_the_round_used_and_keeps_the_cycle(
+    db: Database, payload: dict[str, object]
+) -> None:
+    round_, _ = await _round_question(db.trivia, payload)
+    offered: list[tuple[int, set[str], set[str]]] = []
+
+    def choose(cycle: int, seen: set[str], used: set[str]) -> tuple[dict[str, object], int]:
+        offered.append((cycle, seen, used))
+        return {**payload, "id": "other"}, cycle + 1
+
+    second = await db.trivia.ask_next(round_, 2, choose, 5.0, "trivia.close")
+    assert second is not None and second.position == 2 and second.closes_at == 105.0
+    assert offered == [(1, {"director:rush"}, {"director:rush"})]
+    assert await db.trivia.seen(GUILD, "rush") == (2, {"other"})
+    again = await db.trivia.ask_next(round_, 2, choose, 9.0, "trivia.close")  # a retry: the same question
+    assert again == second and len(offered) == 1
+    assert await db.trivia.ask_next(round_, 3, lambda *_: None, 9.0, "trivia.close") is None
+
+
+async def _stop(db: Database, user: int, *, moderator: bool = False):  # type: ignore[no-untyped-def]
+    return await db.trivia.stop_round(
+        CHANNEL,
+        may_stop=lambda round_: user == round_.starter_id or moderator,
+        audit=lambda round_: (
+            None if user == round_.starter_id
+            else db.config.recording_action(GUILD, user, "trivia_stop", f"round #{round_.id}", "stopped")
+        ),
+        close_kind="trivia.close", scorer=scorer, now=10.0,
+    )  # fmt: skip
+
+
+async def test_a_stop_checks_ends_reveals_and_audits_in_one_go(db: Database, payload: dict[str, object]) -> None:
+    assert await _stop(db, 1) is None  # nothing running
+    round_, asked = await _round_question(db.trivia, payload)
+    await db.trivia.record_answer(asked.id, 5, "0", True, 1.0)
+    refused = await _stop(db, 2)
+    assert refused is not None and not refused.allowed and refused.reveals == ()
+    assert await db.trivia.running_round(CHANNEL) == round_  # a refusal changes nothing
+    stopped = await _stop(db, 2, moderator=True)
+    assert stopped is not None and stopped.allowed and [q.id for q in stopped.questions] == [asked.id]
+    assert [r.asked.id for r in stopped.reveals] == [asked.id]
+    assert stopped.scoreboard[0][0] == 5 and stopped.scoreboard[0][1] > 0
+    assert await db.trivia.running_round(CHANNEL) is None
+    assert await db.jobs.get("trivia.close", f"q:{asked.id}") is None  # its close job dropped
+    assert [(c.key, c.actor_id) for c in await db.config.recent_changes(GUILD)] == [("trivia_stop", 2)]
+    assert [r.user_id for r in await db.trivia.leaderboard(GUILD, 1)] == [5]  # the standings read afresh
+
+
+async def test_a_stop_leaves_a_question_whose_close_job_is_running_to_that_job(
+    db: Database, payload: dict[str, object]
+) -> None:
+    _, asked = await _round_question(db.trivia, payload, closes=5.0)
+    claimed = await db.jobs.claim_due(datetime.fromtimestamp(6.0, UTC), 10, owner="other process")
+    assert [job.key for job in claimed] == [f"q:{asked.id}"]
+    stopped = await _stop(db, 1)
+    assert stopped is not None and stopped.allowed and stopped.reveals == ()
+    assert (await db.trivia.get_asked(asked.id)).state == "open"  # type: ignore[union-attr]
 
 
 async def test_ask_is_idempotent_and_schedules_the_close(db: Database, payload: dict[str, object]) -> None:

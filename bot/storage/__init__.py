@@ -122,7 +122,14 @@ def refuse_newer(where: str, known: Iterable[Migration], applied: set[int]) -> N
 
 
 class Database:
-    """The bot's one SQLite connection, with WAL, foreign keys and a busy timeout."""
+    """The bot's SQLite database: one connection for writes, with WAL, foreign keys and a busy timeout, owned by
+    aiosqlite's worker thread; and a read-only connection for lone reads, on the event loop's own thread.
+
+    A lone read is an indexed lookup that SQLite answers from its page cache in microseconds, far less than
+    handing it to the worker thread and back costs the process. In WAL mode a reader never waits for a
+    writer, and the read connection never waits at all (busy timeout 0): a read SQLite can't answer at
+    once (the database is being recovered, say) goes to the worker thread like any other statement.
+    """
 
     dialect = "sqlite"
 
@@ -130,6 +137,7 @@ class Database:
         self.path = path
         self._migrations = tuple(migrations) if migrations is not None else load_migrations()
         self._conn: aiosqlite.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         # Held for the whole of a write transaction; lone statements need no lock (aiosqlite runs them in
         # order on its one worker thread) and only wait on `_idle` while a transaction is open.
         self._lock = asyncio.Lock()
@@ -165,7 +173,7 @@ class Database:
     async def open(self) -> None:
         """Open the file (creating its folder), set pragmas and apply pending migrations."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn = await aiosqlite.connect(self.path, isolation_level=None, cached_statements=512)
         conn.row_factory = aiosqlite.Row
         try:
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -178,8 +186,27 @@ class Database:
             await conn.close()
             raise
         self._conn = conn
+        self._reader = self._open_reader()
+
+    def _open_reader(self) -> sqlite3.Connection:
+        reader = sqlite3.connect(
+            f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, cached_statements=512
+        )
+        reader.row_factory = aiosqlite.Row
+        reader.execute("PRAGMA busy_timeout = 0")
+        reader.execute("PRAGMA foreign_keys = ON")  # as the writer has: the connections read settings alike
+        return reader
+
+    async def set_trace_callback(self, callback: Callable[[str], object]) -> None:
+        """Have `callback` see every statement either connection runs (for tests and debugging)."""
+        await self.conn.set_trace_callback(callback)
+        if self._reader is not None:
+            self._reader.set_trace_callback(callback)
 
     async def close(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            reader.close()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             async with self._lock:
@@ -266,17 +293,32 @@ class Database:
         return self.conn
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        rows = await (await self._statement_turn()).execute_fetchall(sql, tuple(params))
-        return next(iter(rows), None)
+        return next(iter(await self.fetchall(sql, params)), None)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await (await self._statement_turn()).execute_fetchall(sql, tuple(params)))
+        return (await self.fetch_many([(sql, params)]))[0]
 
     async def fetch_many(self, queries: Sequence[tuple[str, Iterable[Any]]]) -> list[list[aiosqlite.Row]]:
-        """Several queries' rows in one hand-off, in order (a page that shows several lists reads them at once)."""
+        """Several queries' rows, in order (a page that shows several lists reads them together): read on the
+        loop's thread when SQLite can answer at once, else in one hand-off to the worker thread."""
         conn = await self._statement_turn()
         prepared = [(sql, tuple(params)) for sql, params in queries]
+        found = self._read_here(prepared)
+        if found is not None:
+            return found
         return await _in_worker(conn, partial(_fetch_many, queries=prepared))
+
+    def _read_here(self, queries: list[tuple[str, tuple[Any, ...]]]) -> list[list[aiosqlite.Row]] | None:
+        """The rows, read on this thread; None when SQLite would have to wait (the caller asks the worker)."""
+        reader = self._reader
+        if reader is None:
+            return None
+        try:
+            return _fetch_many(reader, queries=queries)
+        except sqlite3.OperationalError as error:
+            if is_busy_error(error):
+                return None
+            raise
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement (atomic on its own, no explicit transaction); returns the rows changed."""
@@ -301,8 +343,11 @@ class Database:
         return await _in_worker(conn, partial(_batch, statements=prepared, chained=chained))
 
     async def integrity_check(self) -> str:
-        row = await self.fetchone("PRAGMA integrity_check")
-        return str(row[0]) if row else "no answer"
+        """SQLite's own check of every page: a long read, so on the worker thread, never the loop's."""
+        rows = await _in_worker(
+            self.conn, partial(_fetch, sql="PRAGMA integrity_check", params=(), begin=False)
+        )
+        return str(rows[0][0]) if rows else "no answer"
 
 
 def database_for(*, url: str | None, path: Path, pool_size: int = 10) -> Database:

@@ -37,7 +37,7 @@ class Statements:
 
 async def traced(db: Database) -> Statements:
     statements = Statements()
-    await db.conn.set_trace_callback(statements.seen.append)
+    await db.set_trace_callback(statements.seen.append)
     return statements
 
 
@@ -170,14 +170,36 @@ def count_hand_offs(db: Database, monkeypatch: pytest.MonkeyPatch) -> HandOffs:
     return hand_offs
 
 
-async def test_one_hand_off_to_the_database_thread_per_query(
+async def test_reads_stay_on_the_loop_thread_and_each_write_is_one_hand_off(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hand_offs = count_hand_offs(db, monkeypatch)
-    await db.fetchone("SELECT 1")
-    await db.fetchall("SELECT 1 UNION SELECT 2")
+    assert await db.fetchone("SELECT value FROM meta WHERE key = 'k'") is None
     await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-    assert hand_offs.count == 3
+    assert hand_offs.count == 1
+    row = await db.fetchone("SELECT value FROM meta WHERE key = 'k'")  # the write is seen at once
+    assert row is not None and row["value"] == "v"
+    assert [list(r) for r in await db.fetchall("SELECT 1 UNION SELECT 2")] == [[1], [2]]
+    assert [len(rows) for rows in await db.fetch_many([("SELECT 1", ()), ("SELECT 1 WHERE 0", ())])] == [1, 0]
+    assert hand_offs.count == 1
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):  # the loop's connection can't write
+        await db.fetchone("INSERT INTO meta (key, value) VALUES ('x', 'y') RETURNING value")
+    assert await db.fetchone("SELECT value FROM meta WHERE key = 'x'") is None
+
+
+async def test_a_read_sqlite_cannot_answer_at_once_goes_to_the_worker_thread(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+    hand_offs = count_hand_offs(db, monkeypatch)
+
+    class Busy:  # what the loop's connection raises while another process recovers the database
+        def execute(self, *args: Any) -> Any:
+            raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(db, "_reader", Busy())
+    row = await db.fetchone("SELECT value FROM meta WHERE key = 'k'")
+    assert row is not None and row["value"] == "v" and hand_offs.count == 1
 
 
 async def test_settings_and_trivia_writes_are_one_hand_off_each(

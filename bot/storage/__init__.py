@@ -203,6 +203,14 @@ class Database:
         if self._reader is not None:
             self._reader.set_trace_callback(callback)
 
+    async def set_progress_handler(self, handler: Callable[[], int] | None, n: int) -> None:
+        """SQLite's progress handler (called every `n` virtual-machine steps) on both connections: a cost a
+        test can count that, unlike a timing, is the same on every machine."""
+        raw = self.conn._conn  # the sqlite3 connection aiosqlite owns: set on its own thread
+        await _in_worker(self.conn, lambda _: raw.set_progress_handler(handler, n))
+        if self._reader is not None:
+            self._reader.set_progress_handler(handler, n)
+
     async def close(self) -> None:
         if self._reader is not None:
             reader, self._reader = self._reader, None

@@ -124,14 +124,13 @@ class JobStore:
         keep_sooner: bool = False,
     ) -> Step:
         """A transaction step (run it with `Database.atomic`, alone or with the write it goes with): drop the
-        pending jobs of a kind whose key starts with the prefix and add one.
+        pending jobs of a kind whose key starts with the prefix (of that server, given `guild_id`) and add one.
 
         A crash or error part-way leaves the old job in place, never neither. With `keep_sooner`, only
         jobs due after `due_at` are replaced: one due sooner (an overdue catch-up) or running stays, and
         then nothing is added. The step returns whether the new job was added.
         """
-        match = "kind = ? AND substr(key, 1, ?) = ?"
-        scope = (kind, len(key_prefix), key_prefix)
+        match, scope = _prefix_match(kind, key_prefix, guild_id)
         later = "AND due_at > ?" if keep_sooner else ""
         insert = self.insert(kind, key, due_at, guild_id=guild_id)
 
@@ -158,13 +157,14 @@ class JobStore:
         """`cancel` as a step of a transaction, for a write that must go with it (a cancelled poll)."""
         return lambda tx: tx.execute(*_cancel(kind, key))
 
-    async def cancel_prefix(self, kind: str, key_prefix: str) -> int:
-        """Drop every pending job of a kind whose key starts with the prefix."""
-        return await self._db.execute(*_cancel_prefix(kind, key_prefix))
+    async def cancel_prefix(self, kind: str, key_prefix: str, *, guild_id: int | None = None) -> int:
+        """Drop every pending job of a kind whose key starts with the prefix (of that server, given `guild_id`:
+        then only the server's own jobs are read)."""
+        return await self._db.execute(*_cancel_prefix(kind, key_prefix, guild_id))
 
-    def cancelling(self, kind: str, key_prefix: str) -> Step:
+    def cancelling(self, kind: str, key_prefix: str, *, guild_id: int | None = None) -> Step:
         """`cancel_prefix` as a step of a transaction, for a write that must go with it (a setting)."""
-        return lambda tx: tx.execute(*_cancel_prefix(kind, key_prefix))
+        return lambda tx: tx.execute(*_cancel_prefix(kind, key_prefix, guild_id))
 
     async def get(self, kind: str, key: str) -> tuple[Job, str] | None:
         """A job and its state ('pending', 'running', 'done' or 'failed')."""
@@ -301,11 +301,18 @@ def _not_skipped(guild_ids: Collection[int]) -> tuple[str, tuple[int, ...]]:
     return f"(guild_id IS NULL OR guild_id NOT IN ({', '.join('?' for _ in ids)}))", ids
 
 
-def _cancel_prefix(kind: str, key_prefix: str) -> tuple[str, tuple[Any, ...]]:
-    return (
-        "DELETE FROM jobs WHERE kind = ? AND state = 'pending' AND substr(key, 1, ?) = ?",
-        (kind, len(key_prefix), key_prefix),
-    )
+def _prefix_match(kind: str, key_prefix: str, guild_id: int | None) -> tuple[str, tuple[Any, ...]]:
+    """Jobs of a kind whose key starts with the prefix; with a server, found through its own jobs' index
+    (jobs_guild_kind) instead of every pending job."""
+    match, scope = "kind = ? AND substr(key, 1, ?) = ?", (kind, len(key_prefix), key_prefix)
+    if guild_id is None:
+        return match, scope
+    return f"guild_id = ? AND {match}", (guild_id, *scope)
+
+
+def _cancel_prefix(kind: str, key_prefix: str, guild_id: int | None) -> tuple[str, tuple[Any, ...]]:
+    match, scope = _prefix_match(kind, key_prefix, guild_id)
+    return f"DELETE FROM jobs WHERE {match} AND state = 'pending'", scope
 
 
 def _cancel(kind: str, key: str) -> tuple[str, tuple[Any, ...]]:

@@ -54,7 +54,7 @@ class Prompts:
 
     async def reschedule(self, guild_id: int) -> datetime | None:
         """Replace the server's pending prompt job with one for its next slot (none when switched off)."""
-        await self.bot.db.jobs.cancel_prefix(PROMPT_JOB, f"prompt:{guild_id}:")
+        await self.bot.db.jobs.cancel_prefix(PROMPT_JOB, f"prompt:{guild_id}:", guild_id=guild_id)
         schedule = await self.schedule_of(guild_id)
         if schedule is None:
             return None

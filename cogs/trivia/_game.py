@@ -361,7 +361,7 @@ class Game:
         """The write that puts the server's daily job at its next slot (or drops it), and that slot."""
         prefix = f"daily:{guild_id}:"
         if settings is None:
-            return self.bot.db.jobs.cancelling(DAILY_JOB, prefix), None
+            return self.bot.db.jobs.cancelling(DAILY_JOB, prefix, guild_id=guild_id), None
         spec = WeeklySpec(settings.at, settings.weekdays, await self.bot.guild_timezone(guild_id))
         slot = next_slot(self.bot.clock.now(), spec)
         key = slot_key(guild_id, slot)

@@ -144,7 +144,7 @@ class Lifecycle:
         return [
             jobs.dropping(CLOSE_KIND, close_key(poll.id)),
             jobs.dropping(TIE_KIND, tie_key(poll.id)),
-            jobs.cancelling(REMIND_KIND, f"{REMIND_KIND}:{poll.id}:"),
+            jobs.cancelling(REMIND_KIND, f"{REMIND_KIND}:{poll.id}:", guild_id=poll.guild_id),
         ]
 
     async def clean_up(self, poll: Poll) -> None:

@@ -124,18 +124,17 @@ async def test_cached_settings_follow_writes(tmp_path: Path) -> None:
 
 
 async def _vm_steps(db: Database, work: Callable[[], Awaitable[Any]]) -> int:
-    """SQLite virtual-machine steps `work` takes (counted in tens on the database thread): a cost that
+    """SQLite virtual-machine steps `work` takes (counted in tens, on both connections): a cost that
     grows with the rows a query reads, and unlike a timing is the same on every machine."""
-    raw = db.conn._conn  # the sqlite3 connection aiosqlite owns, used only on its thread
     steps = [0]
 
     def count() -> int:
         steps[0] += 1
         return 0
 
-    await db.conn._execute(raw.set_progress_handler, count, 10)
+    await db.set_progress_handler(count, 10)
     await work()
-    await db.conn._execute(raw.set_progress_handler, None, 10)
+    await db.set_progress_handler(None, 10)
     return steps[0]
 
 
@@ -157,4 +156,34 @@ async def test_a_servers_next_job_is_found_without_reading_other_servers_jobs(tm
         await db.atomic(others(50, 5000))
         many = await _vm_steps(db, lambda: db.jobs.next_due_for("trivia.daily", 1))
         assert await db.jobs.next_due_for("trivia.daily", 1) == (due + timedelta(days=30)).timestamp()
+        assert few > 0, "the read was counted"
         assert many <= few + 5, f"{few} steps with 50 other jobs, {many} with 5,050"
+
+
+async def test_replacing_a_servers_job_reads_only_that_servers_jobs(tmp_path: Path) -> None:
+    due = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
+    async with Database(tmp_path / "bot.db") as db:
+
+        def others(first: int, count: int) -> Callable[[Any], None]:
+            def insert(tx: Any) -> None:
+                for n in range(first, first + count):  # other servers' daily questions and polls
+                    tx.execute(*db.jobs.insert("trivia.daily", f"daily:{n + 2}:a", due, guild_id=n + 2))
+                    tx.execute(*db.jobs.insert("wp.close", f"close:{n}", due, guild_id=n + 2))
+
+            return insert
+
+        async def replace(slot: str) -> Any:
+            step = db.jobs.replacing("trivia.daily", "daily:1:", f"daily:1:{slot}", due, guild_id=1)
+            return await db.atomic(step)
+
+        await replace("a")
+        await db.atomic(others(0, 50))
+        few = await _vm_steps(db, lambda: replace("b"))
+        await db.atomic(others(50, 3000))
+        many = await _vm_steps(db, lambda: replace("c"))
+        assert many <= few + 5, f"{few} steps with 100 other jobs, {many} with 6,100"
+        assert await db.jobs.get("trivia.daily", "daily:1:b") is None  # replaced, not kept beside
+        assert (await db.jobs.get("trivia.daily", "daily:1:c")) is not None
+        assert (await db.jobs.get("trivia.daily", "daily:7:a")) is not None  # another server's stays
+        await db.atomic(db.jobs.cancelling("trivia.daily", "daily:1:", guild_id=1))
+        assert await db.jobs.get("trivia.daily", "daily:1:c") is None

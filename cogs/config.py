@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bot import FILM_KEY, TIMEZONE_KEY, FilmClubBot
+from bot.bounded import remember
 from bot.checks import MOD_ROLE_KEY, is_moderator, moderator_only
 from bot.errors import UserError
 from bot.films import Film
@@ -34,6 +35,7 @@ LOG_PAGES = "audit"  # kind of the /config log pages (bot.pages)
 LOG_PER_PAGE = 10
 RECENT_PROBLEMS = 3
 RECENT_CHANGES = 5
+LINES_KEPT = 5_000  # worded change lines kept, by change id
 
 
 def _ts(unix: float) -> str:
@@ -81,6 +83,8 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             FILM_KEY: self._describe_film,
             "spoiler_channel": lambda value: f"<#{value}> marked" if value else "not marked",
         }
+        self._lines: dict[int, str] = {}  # change id -> its line in /config show and /config log
+        self._lines_for: object = None  # the film library the lines were worded with
         super().__init__()
 
     # default_permissions only hides the group from members without Manage Server; the runtime
@@ -99,10 +103,12 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
         if section is not None:
             self._sections[group.name] = section
         self._describers.update(describers or {})
+        self._lines.clear()
 
     def detach(self, group: app_commands.Group) -> None:
         self.__cog_app_commands_group__.remove_command(group.name)
         self._sections.pop(group.name, None)
+        self._lines.clear()
 
     @app_commands.command(name="show", description="Show this server's settings and recent changes")
     @moderator_only()
@@ -153,9 +159,17 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             return _show_value(key, value)
 
     def change_line(self, change: ConfigChange) -> str:
-        """`<t:…:R> @mod time zone: UTC → Europe/Paris`."""
-        old, new = self.describe(change.key, change.old), self.describe(change.key, change.new)
-        return f"{_ts(change.at)} <@{change.actor_id}> {change.key.replace('_', ' ')}: {old} → {new}"
+        """`<t:…:R> @mod time zone: UTC → Europe/Paris`, worded once per change (a change never changes;
+        the wording is made afresh when a feature attaches or the films are reloaded)."""
+        if self._lines_for is not self.bot.films:
+            self._lines.clear()
+            self._lines_for = self.bot.films
+        line = self._lines.get(change.id)
+        if line is None:
+            old, new = self.describe(change.key, change.old), self.describe(change.key, change.new)
+            line = f"{_ts(change.at)} <@{change.actor_id}> {change.key.replace('_', ' ')}: {old} → {new}"
+            remember(self._lines, change.id, line, LINES_KEPT)
+        return line
 
     @app_commands.command(name="log", description="Every change moderators made here, newest first")
     @moderator_only()

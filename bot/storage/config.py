@@ -9,17 +9,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.bounded import remember
+
 if TYPE_CHECKING:
     from bot.storage import Atomic, Database, Step
 
 
+CHANGES_KEPT = 5_000  # parsed audit rows kept: the latest few of every server that looked lately
 CHECK_INTERVAL = 0.5  # seconds: a change made by another process is seen within this (the promise is 1 s)
 
 
 @dataclass(frozen=True, slots=True)
 class ConfigChange:
-    """One recorded change: who, what, old -> new, and when (unix seconds)."""
+    """One recorded change: its row id, who, what, old -> new, and when (unix seconds)."""
 
+    id: int
     actor_id: int
     key: str
     old: Any
@@ -49,6 +53,7 @@ class ConfigStore:
         self._db = db
         self._values: dict[int, dict[str, Any]] = {}
         self._spoiler_channels: dict[int, frozenset[int]] = {}
+        self._changes: dict[int, ConfigChange] = {}  # audit rows never change: each is parsed once
         self._clock = clock
         self._version: int | None = None
         self._checked_at = -CHECK_INTERVAL
@@ -212,7 +217,9 @@ class ConfigStore:
 
     async def recent_changes(self, guild_id: int, limit: int = 5, offset: int = 0) -> list[ConfigChange]:
         """Changes newest first; `offset` skips that many (for paging through the history)."""
-        return [_change(row) for row in await self._db.fetchall(*_changes_query(guild_id, limit, offset))]
+        return [
+            self._change(row) for row in await self._db.fetchall(*_changes_query(guild_id, limit, offset))
+        ]
 
     async def history(
         self, guild_id: int, changes: int, problems: int
@@ -221,7 +228,21 @@ class ConfigStore:
         change_rows, problem_rows = await self._db.fetch_many(
             [_changes_query(guild_id, changes, 0), _problems_query(guild_id, problems)]
         )
-        return [_change(row) for row in change_rows], [_problem(row) for row in problem_rows]
+        return [self._change(row) for row in change_rows], [_problem(row) for row in problem_rows]
+
+    def _change(self, row: Any) -> ConfigChange:
+        change = self._changes.get(row["id"])
+        if change is None:
+            change = ConfigChange(
+                row["id"],
+                row["actor_id"],
+                row["key"],
+                _loads(row["old_value"]),
+                _loads(row["new_value"]),
+                row["at"],
+            )
+            remember(self._changes, change.id, change, CHANGES_KEPT)
+        return change
 
     async def record_problem(self, guild_id: int, feature: str, message: str) -> None:
         """Keep a background failure so moderators see it; only the latest 20 per server are kept."""
@@ -286,7 +307,7 @@ def _bump_version(tx: Atomic) -> int:
 
 def _changes_query(guild_id: int, limit: int, offset: int) -> tuple[str, tuple[Any, ...]]:
     return (
-        "SELECT actor_id, key, old_value, new_value, at FROM config_audit WHERE guild_id = ? "
+        "SELECT id, actor_id, key, old_value, new_value, at FROM config_audit WHERE guild_id = ? "
         "ORDER BY id DESC LIMIT ? OFFSET ?",
         (guild_id, limit, offset),
     )
@@ -296,12 +317,6 @@ def _problems_query(guild_id: int, limit: int) -> tuple[str, tuple[Any, ...]]:
     return (
         "SELECT feature, message, at FROM problems WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
         (guild_id, limit),
-    )
-
-
-def _change(row: Any) -> ConfigChange:
-    return ConfigChange(
-        row["actor_id"], row["key"], _loads(row["old_value"]), _loads(row["new_value"]), row["at"]
     )
 
 

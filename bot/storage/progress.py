@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from bot.bounded import remember
+
 if TYPE_CHECKING:
     from bot.storage import Database
 
@@ -69,6 +71,4 @@ class ProgressStore:
         return {int(row["user_id"]): int(row["beat"]) for row in rows}
 
     def _remember(self, key: _Key, beat: int | None) -> None:
-        if key not in self._cache and len(self._cache) >= self._cache_limit:
-            del self._cache[next(iter(self._cache))]  # the oldest entry
-        self._cache[key] = beat
+        remember(self._cache, key, beat, self._cache_limit)

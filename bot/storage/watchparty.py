@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.bounded import remember
 from bot.storage.jobs import JobStore
 
 if TYPE_CHECKING:
@@ -190,9 +191,7 @@ class WatchPartyStore:
         return poll
 
     def _remember(self, poll: Poll) -> None:
-        if len(self._polls) >= POLL_CACHE_LIMIT:
-            del self._polls[next(iter(self._polls))]
-        self._polls[poll.id] = poll
+        remember(self._polls, poll.id, poll, POLL_CACHE_LIMIT)
 
     async def live(self, guild_id: int) -> list[Poll]:
         """Open, tied and scheduled polls in a server, oldest first (two queries, however many polls)."""

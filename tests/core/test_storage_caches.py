@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from bot.storage import Database
+from bot.storage import config as config_store
 from bot.storage.coalesce import WriteCoalescer
 from bot.storage.trivia_rows import AnswerRow, Asked, Scored
 from bot.storage.watchparty import NewPoll, WatchPartyStore
@@ -337,3 +338,19 @@ async def test_a_failed_group_of_writes_is_rolled_back_and_every_writer_hears_of
     assert all(isinstance(r, sqlite3.IntegrityError) for r in results), results
     assert await db.fetchall("SELECT key FROM meta WHERE key IN ('a', 'b')") == []  # nothing half-saved
     assert await writes.execute(good, ("c",)) == 1  # and the next group is written as usual
+
+
+async def test_each_audit_row_is_parsed_once(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    await db.config.set(1, "trivia_daily", {"channel": 5, "at": "19:00"}, actor_id=7)
+    await db.config.set(1, "timezone", "Europe/London", actor_id=7)
+    first = await db.config.recent_changes(1)
+    parsed: list[object] = []
+    real = config_store._loads
+    monkeypatch.setattr(config_store, "_loads", lambda raw: parsed.append(raw) or real(raw))
+    again, _ = await db.config.history(1, 5, 3)
+    assert again == first and [c.key for c in again] == ["timezone", "trivia_daily"]
+    assert parsed == []  # both rows came from the parsed cache
+    await db.config.set(1, "timezone", "UTC", actor_id=7)
+    newest = await db.config.recent_changes(1)
+    assert [(c.old, c.new) for c in newest[:1]] == [("Europe/London", "UTC")]
+    assert len(parsed) == 2  # only the new row: its old and new values

@@ -40,6 +40,10 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _POSTGRES_SUFFIX = ".pg.sql"  # a migration's PostgreSQL spelling, where it really differs
 # Under Discord's 3 s interaction deadline, so a member waiting on a locked database still gets an answer.
 BUSY_TIMEOUT_MS = 2000
+CHECKPOINT_EVERY = (
+    200  # commits on the loop's thread between WAL checkpoints (about SQLite's own 1,000 pages)
+)
+CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"
 
 
 class StorageError(Exception):
@@ -122,13 +126,18 @@ def refuse_newer(where: str, known: Iterable[Migration], applied: set[int]) -> N
 
 
 class Database:
-    """The bot's SQLite database: one connection for writes, with WAL, foreign keys and a busy timeout, owned by
-    aiosqlite's worker thread; and a read-only connection for lone reads, on the event loop's own thread.
+    """The bot's SQLite database (WAL, foreign keys): two connections to one file.
 
-    A lone read is an indexed lookup that SQLite answers from its page cache in microseconds, far less than
-    handing it to the worker thread and back costs the process. In WAL mode a reader never waits for a
-    writer, and the read connection never waits at all (busy timeout 0): a read SQLite can't answer at
-    once (the database is being recovered, say) goes to the worker thread like any other statement.
+    Statements run on the event loop's own thread, on a connection that never waits (busy timeout 0). An
+    indexed read or a small write transaction takes SQLite microseconds from its page cache, far less than
+    handing it to a worker thread and back costs the process (thread wake-ups, the GIL changing hands, the
+    loop's self-pipe). aiosqlite's connection, on its worker thread with a busy timeout, takes whatever
+    must wait or may be slow:
+    - a statement SQLite can't run at once (another process holds the write lock, say), which then waits
+      there as before;
+    - any write while earlier work is still queued there, so writes keep their order;
+    - explicit `transaction()`s, migrations, integrity checks, and the checkpoints that copy the WAL back
+      into the file (with their fsync), every `CHECKPOINT_EVERY` commits made on the loop's thread.
     """
 
     dialect = "sqlite"
@@ -137,7 +146,10 @@ class Database:
         self.path = path
         self._migrations = tuple(migrations) if migrations is not None else load_migrations()
         self._conn: aiosqlite.Connection | None = None
-        self._reader: sqlite3.Connection | None = None
+        self._local: sqlite3.Connection | None = None  # the loop thread's connection
+        self._queued = 0  # hand-offs to the worker thread not yet answered
+        self._commits_here = 0  # commits on the loop's thread since the last checkpoint
+        self._checkpoint: asyncio.Task[None] | None = None
         # Held for the whole of a write transaction; lone statements need no lock (aiosqlite runs them in
         # order on its one worker thread) and only wait on `_idle` while a transaction is open.
         self._lock = asyncio.Lock()
@@ -186,35 +198,37 @@ class Database:
             await conn.close()
             raise
         self._conn = conn
-        self._reader = self._open_reader()
+        self._local = self._open_local()
 
-    def _open_reader(self) -> sqlite3.Connection:
-        reader = sqlite3.connect(
-            f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, cached_statements=512
-        )
-        reader.row_factory = aiosqlite.Row
-        reader.execute("PRAGMA busy_timeout = 0")
-        reader.execute("PRAGMA foreign_keys = ON")  # as the writer has: the connections read settings alike
-        return reader
+    def _open_local(self) -> sqlite3.Connection:
+        local = sqlite3.connect(self.path, isolation_level=None, cached_statements=512)
+        local.row_factory = aiosqlite.Row
+        local.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: the worker thread waits instead
+        local.execute("PRAGMA synchronous = NORMAL")
+        local.execute("PRAGMA foreign_keys = ON")
+        local.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints (and their fsync) run on the worker
+        return local
 
     async def set_trace_callback(self, callback: Callable[[str], object]) -> None:
         """Have `callback` see every statement either connection runs (for tests and debugging)."""
         await self.conn.set_trace_callback(callback)
-        if self._reader is not None:
-            self._reader.set_trace_callback(callback)
+        if self._local is not None:
+            self._local.set_trace_callback(callback)
 
     async def set_progress_handler(self, handler: Callable[[], int] | None, n: int) -> None:
         """SQLite's progress handler (called every `n` virtual-machine steps) on both connections: a cost a
         test can count that, unlike a timing, is the same on every machine."""
         raw = self.conn._conn  # the sqlite3 connection aiosqlite owns: set on its own thread
-        await _in_worker(self.conn, lambda _: raw.set_progress_handler(handler, n))
-        if self._reader is not None:
-            self._reader.set_progress_handler(handler, n)
+        await self._handed_off(self.conn, lambda _: raw.set_progress_handler(handler, n))
+        if self._local is not None:
+            self._local.set_progress_handler(handler, n)
 
     async def close(self) -> None:
-        if self._reader is not None:
-            reader, self._reader = self._reader, None
-            reader.close()
+        if self._checkpoint is not None:
+            await self._checkpoint
+        if self._local is not None:
+            local, self._local = self._local, None
+            local.close()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             async with self._lock:
@@ -307,52 +321,71 @@ class Database:
         return (await self.fetch_many([(sql, params)]))[0]
 
     async def fetch_many(self, queries: Sequence[tuple[str, Iterable[Any]]]) -> list[list[aiosqlite.Row]]:
-        """Several queries' rows, in order (a page that shows several lists reads them together): read on the
-        loop's thread when SQLite can answer at once, else in one hand-off to the worker thread."""
-        conn = await self._statement_turn()
+        """Several queries' rows, in order (a page that shows several lists reads them together)."""
         prepared = [(sql, tuple(params)) for sql, params in queries]
-        found = self._read_here(prepared)
-        if found is not None:
-            return found
-        return await _in_worker(conn, partial(_fetch_many, queries=prepared))
-
-    def _read_here(self, queries: list[tuple[str, tuple[Any, ...]]]) -> list[list[aiosqlite.Row]] | None:
-        """The rows, read on this thread; None when SQLite would have to wait (the caller asks the worker)."""
-        reader = self._reader
-        if reader is None:
-            return None
-        try:
-            return _fetch_many(reader, queries=queries)
-        except sqlite3.OperationalError as error:
-            if is_busy_error(error):
-                return None
-            raise
+        return await self._run(partial(_fetch_many, queries=prepared), writes=False)
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement (atomic on its own, no explicit transaction); returns the rows changed."""
-        conn = await self._statement_turn()
-        return await _in_worker(conn, partial(_run, sql=sql, params=tuple(params), begin=False))
+        return await self._run(partial(_run, sql=sql, params=tuple(params), begin=False), writes=True)
 
     async def atomic(self, work: Callable[[Atomic], T]) -> T:
-        """Run `work` (plain code, no awaits) in one write transaction on the database thread: one hand-off
-        for a read-check-write sequence; committed when it returns, rolled back if it raises."""
-        conn = await self._statement_turn()
-        return await _in_worker(conn, partial(_atomic, work=work))
+        """Run `work` (plain code, no awaits) in one write transaction: a read-check-write sequence as one
+        unit; committed when it returns, rolled back if it raises (and run again from the start on the
+        worker thread if SQLite could not go on without waiting)."""
+        return await self._run(partial(_atomic, work=work), writes=True)
 
     async def batch(
         self, statements: Sequence[tuple[str, Iterable[Any]]], *, chained: bool = False
     ) -> list[int]:
-        """Run write statements in one transaction with one hand-off; the rows each changed.
+        """Run write statements in one transaction; the rows each changed.
 
         With `chained`, a statement that changes nothing ends the batch (the rest depend on it), still committed.
         """
-        conn = await self._statement_turn()
         prepared = [(sql, tuple(params)) for sql, params in statements]
-        return await _in_worker(conn, partial(_batch, statements=prepared, chained=chained))
+        return await self._run(partial(_batch, statements=prepared, chained=chained), writes=True)
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T], *, writes: bool) -> T:
+        """`work` on the loop's thread when it can run there at once, else in one hand-off to the worker."""
+        conn = await self._statement_turn()
+        local = self._local
+        if local is not None and not (writes and self._queued):
+            try:
+                result = work(local)
+            except sqlite3.OperationalError as error:
+                if not is_busy_error(error):
+                    raise
+            else:
+                if writes:
+                    self._committed_here()
+                return result
+        return await self._handed_off(conn, work)
+
+    async def _handed_off(self, conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+        self._queued += 1
+        try:
+            return await _in_worker(conn, work)
+        finally:
+            self._queued -= 1
+
+    def _committed_here(self) -> None:
+        self._commits_here += 1
+        if self._commits_here >= CHECKPOINT_EVERY and (self._checkpoint is None or self._checkpoint.done()):
+            self._commits_here = 0
+            self._checkpoint = asyncio.get_running_loop().create_task(
+                self._copy_back(), name="wal-checkpoint"
+            )
+
+    async def _copy_back(self) -> None:
+        """Copy the WAL's pages back into the database file, on the worker thread (it may fsync)."""
+        try:
+            await self._handed_off(self.conn, partial(_fetch, sql=CHECKPOINT, params=(), begin=False))
+        except sqlite3.Error as error:  # the WAL keeps the data; the next checkpoint tries again
+            log.warning("Copying the SQLite WAL back into %s failed: %s", self.location, error)
 
     async def integrity_check(self) -> str:
         """SQLite's own check of every page: a long read, so on the worker thread, never the loop's."""
-        rows = await _in_worker(
+        rows = await self._handed_off(
             self.conn, partial(_fetch, sql="PRAGMA integrity_check", params=(), begin=False)
         )
         return str(rows[0][0]) if rows else "no answer"

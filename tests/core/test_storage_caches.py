@@ -1,10 +1,12 @@
-"""Storage caches and hand-offs: hot reads come from memory, writes go through, one thread hand-off a query."""
+"""Storage caches and where statements run: hot reads come from memory, writes go through, each unit of work runs
+on the loop's thread unless it has to wait."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot import storage
 from bot.storage import Database
 from bot.storage import config as config_store
 from bot.storage.coalesce import WriteCoalescer
@@ -153,57 +156,94 @@ async def test_a_reveal_in_one_server_keeps_another_servers_cache(db: Database) 
     assert statements.seen == []
 
 
-class HandOffs:
-    """How many times work was handed to aiosqlite's worker thread (the queue all its helpers use)."""
+class Counts:
+    """Units of work the database ran (each one statement, or one transaction) and how many of them were
+    handed to aiosqlite's worker thread (the queue all its helpers use)."""
 
-    count = 0
-
-
-def count_hand_offs(db: Database, monkeypatch: pytest.MonkeyPatch) -> HandOffs:
-    conn, hand_offs = db.conn, HandOffs()
-    real = conn._execute
-
-    async def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        hand_offs.count += 1
-        return await real(fn, *args, **kwargs)
-
-    monkeypatch.setattr(conn, "_execute", counting)
-    return hand_offs
+    def __init__(self) -> None:
+        self.count = 0  # units
+        self.hand_offs = 0
+        self.handed_off = asyncio.Event()
 
 
-async def test_reads_stay_on_the_loop_thread_and_each_write_is_one_hand_off(
+def count_hand_offs(db: Database, monkeypatch: pytest.MonkeyPatch) -> Counts:
+    conn, counts = db.conn, Counts()
+    real_execute, real_run = conn._execute, db._run
+
+    async def handing_off(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counts.hand_offs += 1
+        counts.handed_off.set()
+        return await real_execute(fn, *args, **kwargs)
+
+    async def running(work: Any, *, writes: bool) -> Any:
+        counts.count += 1
+        return await real_run(work, writes=writes)
+
+    monkeypatch.setattr(conn, "_execute", handing_off)
+    monkeypatch.setattr(db, "_run", running)
+    return counts
+
+
+async def test_statements_run_on_the_loop_thread_when_nothing_has_to_wait(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hand_offs = count_hand_offs(db, monkeypatch)
+    counts = count_hand_offs(db, monkeypatch)
     assert await db.fetchone("SELECT value FROM meta WHERE key = 'k'") is None
     await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-    assert hand_offs.count == 1
     row = await db.fetchone("SELECT value FROM meta WHERE key = 'k'")  # the write is seen at once
     assert row is not None and row["value"] == "v"
     assert [list(r) for r in await db.fetchall("SELECT 1 UNION SELECT 2")] == [[1], [2]]
     assert [len(rows) for rows in await db.fetch_many([("SELECT 1", ()), ("SELECT 1 WHERE 0", ())])] == [1, 0]
-    assert hand_offs.count == 1
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):  # the loop's connection can't write
-        await db.fetchone("INSERT INTO meta (key, value) VALUES ('x', 'y') RETURNING value")
-    assert await db.fetchone("SELECT value FROM meta WHERE key = 'x'") is None
+    assert await db.atomic(lambda tx: tx.execute("UPDATE meta SET value = 'w' WHERE key = 'k'")) == 1
+    assert counts.count == 6 and counts.hand_offs == 0
 
 
-async def test_a_read_sqlite_cannot_answer_at_once_goes_to_the_worker_thread(
+async def test_a_write_waits_its_turn_behind_work_queued_for_the_worker_thread(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
-    hand_offs = count_hand_offs(db, monkeypatch)
-
-    class Busy:  # what the loop's connection raises while another process recovers the database
-        def execute(self, *args: Any) -> Any:
-            raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(db, "_reader", Busy())
-    row = await db.fetchone("SELECT value FROM meta WHERE key = 'k'")
-    assert row is not None and row["value"] == "v" and hand_offs.count == 1
+    counts = count_hand_offs(db, monkeypatch)
+    check = asyncio.create_task(db.integrity_check())  # always on the worker thread
+    await asyncio.wait_for(counts.handed_off.wait(), 5)
+    await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")  # queued behind the check, in order
+    assert counts.hand_offs == 2 and check.done() and check.result() == "ok"
+    await db.execute("UPDATE meta SET value = 'w' WHERE key = 'k'")  # nothing queued now: on the loop
+    assert counts.hand_offs == 2 and await db.config.get_meta("k") == "w"
 
 
-async def test_settings_and_trivia_writes_are_one_hand_off_each(
+async def test_a_statement_that_would_wait_for_another_writer_waits_on_the_worker_thread(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = sqlite3.connect(db.path, isolation_level=None)  # another process's connection, say
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO meta (key, value) VALUES ('theirs', '1')")
+    counts = count_hand_offs(db, monkeypatch)
+    mine = asyncio.create_task(db.execute("INSERT INTO meta (key, value) VALUES ('mine', '1')"))
+    await asyncio.wait_for(counts.handed_off.wait(), 5)  # the loop didn't wait: the worker thread does
+    assert not mine.done()
+    row = await db.fetchone("SELECT COUNT(*) FROM meta")  # reads never wait for a writer
+    assert row is not None and row[0] == 0
+    other.execute("COMMIT")
+    other.close()
+    assert await asyncio.wait_for(mine, 5) == 1
+    assert await db.config.get_meta("mine") == "1" and await db.config.get_meta("theirs") == "1"
+
+
+async def test_the_wal_is_copied_back_into_the_file_from_the_worker_thread(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage, "CHECKPOINT_EVERY", 5)
+    loop_thread, where = threading.get_ident(), []
+    await db.set_trace_callback(lambda sql: where.append((sql, threading.get_ident() == loop_thread)))
+    for n in range(12):
+        await db.execute("INSERT INTO meta (key, value) VALUES (?, '1')", (f"k{n}",))
+    await db.close()  # waits for a checkpoint still running
+    assert (storage.CHECKPOINT, False) in where and (storage.CHECKPOINT, True) not in where
+    assert ("INSERT INTO meta (key, value) VALUES ('k0', '1')", True) in where
+    async with Database(db.path) as again:
+        assert await again.config.get_meta("k11") == "1"
+
+
+async def test_settings_and_trivia_writes_are_one_unit_each(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await db.config.get(1, "timezone")  # the version check and the settings read, before counting
@@ -246,7 +286,7 @@ async def test_settings_and_trivia_writes_are_one_hand_off_each(
     assert (await db.trivia.all_time(1, 2)) is not None and await db.trivia.current_season(1) == 2
 
 
-async def test_creating_a_poll_is_one_hand_off_and_its_message_keeps_it_cached(
+async def test_creating_a_poll_is_one_unit_and_its_message_keeps_it_cached(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     start = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -318,7 +358,7 @@ async def test_concurrent_writes_share_one_transaction_and_each_gets_its_own_cou
     hand_offs = count_hand_offs(db, monkeypatch)
     keys = [f"k{n % 150}" for n in range(200)]  # 50 repeats
     counts = await asyncio.gather(*(writes.execute(insert, (key,)) for key in keys))
-    assert hand_offs.count <= 2  # the first write alone, then everything that arrived meanwhile
+    assert hand_offs.count <= 2  # the first write alone, then everything that arrived meanwhile (one unit)
     assert sum(counts) == 150 and counts[:150] == [1] * 150 and counts[150:] == [0] * 50
     monkeypatch.undo()
     row = await db.fetchone("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'")

@@ -6,11 +6,11 @@ cancelled. Every change of state is a compare-and-set inside one transaction, so
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.bounded import remember
 from bot.storage.jobs import JobStore
@@ -24,6 +24,9 @@ SCHEDULED = "scheduled"
 CLOSED = "closed"
 CANCELLED = "cancelled"
 LIVE_STATES = (OPEN, TIED, SCHEDULED)
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,13 +168,27 @@ class WatchPartyStore:
             await self._db.execute("DELETE FROM wp_polls WHERE id = ?", (poll_id,))
 
     async def set_message(self, poll_id: int, message_id: int) -> None:
-        """Record the poll's message; a cached poll stays cached with it, unless another write overlapped."""
+        """Record the poll's message."""
+        sql, params = "UPDATE wp_polls SET message_id = ? WHERE id = ?", (message_id, poll_id)
+        await self._updating(
+            poll_id, lambda: self._db.execute(sql, params), lambda p, _: replace(p, message_id=message_id)
+        )
+
+    async def _updating(
+        self, poll_id: int, write: Callable[[], Awaitable[T]], update: Callable[[Poll, T], Poll | None]
+    ) -> T:
+        """Run a write to one poll. A cached poll stays cached, as `update` says the write changed it (None:
+        drop it), unless another write to the poll overlapped this one."""
         before = self._polls.get(poll_id)
         with self._changing(poll_id):
             started = self._writes[poll_id]
-            await self._db.execute("UPDATE wp_polls SET message_id = ? WHERE id = ?", (message_id, poll_id))
-        if before is not None and self._writes[poll_id] == started + 1:
-            self._remember(replace(before, message_id=message_id))
+            result = await write()
+        after = (
+            update(before, result) if before is not None and self._writes[poll_id] == started + 1 else None
+        )
+        if after is not None:
+            self._remember(after)
+        return result
 
     async def get(self, poll_id: int) -> Poll | None:
         """A poll with its slots, or None."""
@@ -317,17 +334,25 @@ class WatchPartyStore:
                 step(tx)
             return True
 
-        with self._changing(poll_id):
-            return await self._db.atomic(change)
+        def cancelled(poll: Poll, done: bool) -> Poll | None:  # the cached poll as the cancel left it
+            if done:
+                return replace(poll, state=CANCELLED) if poll.state == expected else None
+            return poll if poll.state != expected else None  # refused: it had moved on, as cached or not
+
+        return await self._updating(poll_id, lambda: self._db.atomic(change), cancelled)
 
     async def set_event(self, poll_id: int, event_id: int) -> None:
-        with self._changing(poll_id):
-            await self._db.execute("UPDATE wp_polls SET event_id = ? WHERE id = ?", (event_id, poll_id))
+        sql, params = "UPDATE wp_polls SET event_id = ? WHERE id = ?", (event_id, poll_id)
+        await self._updating(
+            poll_id, lambda: self._db.execute(sql, params), lambda p, _: replace(p, event_id=event_id)
+        )
 
     async def set_announced(self, poll_id: int, state: str) -> None:
         """Record that the channel has been told about this state."""
-        with self._changing(poll_id):
-            await self._db.execute("UPDATE wp_polls SET announced = ? WHERE id = ?", (state, poll_id))
+        sql, params = "UPDATE wp_polls SET announced = ? WHERE id = ?", (state, poll_id)
+        await self._updating(
+            poll_id, lambda: self._db.execute(sql, params), lambda p, _: replace(p, announced=state)
+        )
 
 
 _OPEN_SLOT = "SELECT 1 FROM wp_polls p JOIN wp_slots s ON s.poll_id = p.id WHERE p.id = ? AND s.slot = ? AND p.state = ?"

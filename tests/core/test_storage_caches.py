@@ -302,10 +302,15 @@ async def test_creating_a_poll_is_one_unit_and_its_message_keeps_it_cached(
     assert hand_offs.count == 2
     cached = await db.watchparty.get(poll.id)
     assert hand_offs.count == 2  # no read: the poll was built from what was written
+    assert await db.watchparty.cancel(poll.id, "open")
+    assert not await db.watchparty.cancel(poll.id, "open")  # pressed twice: nothing more
+    cancelled = await db.watchparty.get(poll.id)
+    assert hand_offs.count == 4 and cancelled is not None and cancelled.state == "cancelled"  # still no read
     monkeypatch.undo()
     stored = await WatchPartyStore(db).get(poll.id)  # a store with no cache reads the rows
-    assert cached == stored and stored is not None and stored.message_id == 99
-    assert [s.label for s in stored.slots] == ["sat 8pm", "sun 8pm"] and stored.state == "open"
+    assert cancelled == stored and stored is not None and stored.message_id == 99
+    assert cached is not None and cached.state == "open"
+    assert [s.label for s in stored.slots] == ["sat 8pm", "sun 8pm"] and stored.state == "cancelled"
     assert await db.jobs.next_due_for("wp.close", 1) == new.closes_at.timestamp()
 
 

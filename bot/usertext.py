@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 ELLIPSIS = "…"
 ZWSP = "\u200b"
@@ -42,6 +43,7 @@ def _cut(text: str, limit: int | None) -> str:
     return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
 
 
+@lru_cache(maxsize=4096)  # a pure function of its text, asked again at every redraw of a poll or page
 def plain(text: str, limit: int | None = None) -> str:
     """User text for prose: shown literally, whatever it contains. `limit` counts the visible characters."""
     shown = _cut(clean(text), limit)
@@ -51,6 +53,7 @@ def plain(text: str, limit: int | None = None) -> str:
     return _MASS_MENTION.sub(lambda m: f"@{ZWSP}{m.group(1)}", escaped)
 
 
+@lru_cache(maxsize=4096)
 def code(text: str, limit: int | None = None) -> str:
     """User text as an inline code span, backticks included in the result (never empty)."""
     shown = _cut(clean(text), limit).replace("`", BACKTICK_STAND_IN)

@@ -41,25 +41,37 @@ def inline_code(text: str, limit: int = 60) -> str:
 
 
 def fit_embed(embed: discord.Embed) -> discord.Embed:
-    """Trim an embed in place so it fits every per-part limit and the 6000-character total."""
+    """Trim an embed in place so it fits every per-part limit and the 6000-character total (an embed that
+    already fits is only measured: most do)."""
     if embed.title:
         embed.title = truncate(embed.title, EMBED_TITLE_LIMIT)
     if embed.description:
         embed.description = truncate(embed.description, EMBED_DESCRIPTION_LIMIT)
-    while len(embed.fields) > EMBED_FIELDS_LIMIT:
+    fields = embed.fields
+    while len(fields) > EMBED_FIELDS_LIMIT:
         embed.remove_field(-1)
-    for index, field in enumerate(embed.fields):
-        embed.set_field_at(
-            index,
-            name=truncate(field.name or "\u200b", FIELD_NAME_LIMIT),
-            value=truncate(field.value or "\u200b", FIELD_VALUE_LIMIT),
-            inline=bool(field.inline),
-        )
-    if embed.footer.text:
+        fields.pop()
+    for index, field in enumerate(fields):
+        name, value = field.name or "\u200b", field.value or "\u200b"
+        if (
+            name != field.name
+            or value != field.value
+            or len(name) > FIELD_NAME_LIMIT
+            or len(value) > FIELD_VALUE_LIMIT
+        ):
+            embed.set_field_at(
+                index,
+                name=truncate(name, FIELD_NAME_LIMIT),
+                value=truncate(value, FIELD_VALUE_LIMIT),
+                inline=bool(field.inline),
+            )
+    if embed.footer.text and len(embed.footer.text) > FOOTER_LIMIT:
         embed.set_footer(text=truncate(embed.footer.text, FOOTER_LIMIT), icon_url=embed.footer.icon_url)
-    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+    total = len(embed)
+    while total > EMBED_TOTAL_LIMIT and embed.fields:
         embed.remove_field(-1)
-    if len(embed) > EMBED_TOTAL_LIMIT and embed.description:
-        overflow = len(embed) - EMBED_TOTAL_LIMIT
+        total = len(embed)
+    if total > EMBED_TOTAL_LIMIT and embed.description:
+        overflow = total - EMBED_TOTAL_LIMIT
         embed.description = truncate(embed.description, max(1, len(embed.description) - overflow))
     return embed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import discord
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.render import EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT, fit_embed, truncate
@@ -39,3 +39,38 @@ def test_fit_embed_respects_field_and_total_limits() -> None:
     assert all(
         len(f.value or "") <= FIELD_VALUE_LIMIT and (f.value or "").count("||") % 2 == 0 for f in embed.fields
     )
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(st.tuples(st.text(max_size=300), st.text(max_size=1500), st.booleans()), max_size=30),
+    st.text(max_size=5000),
+    st.text(max_size=2100),
+)
+def test_fit_embed_keeps_every_limit_and_leaves_a_fitting_embed_as_it_was(
+    fields: list[tuple[str, str, bool]], description: str, footer: str
+) -> None:
+    embed = discord.Embed(description=description or None)
+    for name, value, inline in fields:
+        embed.add_field(name=name, value=value, inline=inline)
+    if footer:
+        embed.set_footer(text=footer)
+    before = embed.to_dict()
+    fits = (
+        len(fields) <= 25
+        and len(description) <= 4096
+        and len(footer) <= 2048
+        and all(
+            name and value and len(name) <= 256 and len(value) <= FIELD_VALUE_LIMIT
+            for name, value, _ in fields
+        )
+        and len(embed) <= EMBED_TOTAL_LIMIT
+    )
+    fit_embed(embed)
+    assert len(embed.fields) <= 25 and len(embed) <= EMBED_TOTAL_LIMIT
+    assert all(
+        f.name and f.value and len(f.name) <= 256 and len(f.value) <= FIELD_VALUE_LIMIT for f in embed.fields
+    )
+    assert len(embed.description or "") <= 4096 and len(embed.footer.text or "") <= 2048
+    if fits:
+        assert embed.to_dict() == before

@@ -129,15 +129,14 @@ class TriviaStore:
     ) -> tuple[Round, Asked | None] | None:
         """Create a running round and store its first question (`choose` picks it) in one transaction;
         None when the channel already has a round."""
-        season = await self.current_season(guild_id)
-        values = (guild_id, channel_id, starter_id, film_key, mode, max_level, total, timeout, season, now)
+        values = (guild_id, channel_id, starter_id, film_key, mode, max_level, total, timeout, guild_id, now)
         jobs = self._db.jobs
 
         def open_(tx: Atomic) -> tuple[Round, Asked | None]:
-            row = tx.fetchone(
+            row = tx.fetchone(  # in the server's current season, read in the same transaction
                 "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
-                "max_level, total, timeout, season, started_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                "max_level, total, timeout, season, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "COALESCE((SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?), 1), ?) RETURNING *",
                 values,
             )
             round_ = round_of(row)

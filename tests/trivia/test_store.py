@@ -188,7 +188,8 @@ async def test_reveal_scores_once(db: Database, payload: dict[str, object]) -> N
 
 
 async def test_new_season_keeps_the_old_one(db: Database, payload: dict[str, object]) -> None:
-    _, asked = await _round_question(db.trivia, payload)
+    old_round, asked = await _round_question(db.trivia, payload)
+    assert old_round.season == 1
     await db.trivia.record_answer(asked.id, 1, "0", True, 0.0)
     await db.trivia.reveal(asked.id, scorer)
     assert await db.trivia.new_season(GUILD, 99, 5.0) == 2
@@ -197,6 +198,10 @@ async def test_new_season_keeps_the_old_one(db: Database, payload: dict[str, obj
     assert len(await db.trivia.leaderboard(GUILD, 1)) == 1
     total = await db.trivia.all_time(GUILD, 1)
     assert total is not None and total.points > 0
+    assert await db.trivia.end_round(old_round.id, "finished", 6.0)
+    first, _ = await _round_question(db.trivia, payload)
+    assert first.season == 2  # a round opened now is in the new season, with its question
+    assert (await db.trivia.round_questions(first.id))[0].season == 2
 
 
 async def test_answers_racing_the_reveal_from_another_process_are_scored_or_refused(

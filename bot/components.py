@@ -7,6 +7,11 @@ message (`View.from_message`: every row, button and emoji), and every message se
 through the view store's bookkeeping. None of our callbacks reads that view. So a `RoutedButton` is a plain
 `discord.ui.Button` that tells discord.py's view store it has nothing to dispatch, and the bot's
 `on_interaction` matches the custom_id against the templates of the button classes it routes.
+
+Forms are routed the same way. discord.py answers a modal's submission only while it keeps the modal
+object it sent (ten minutes, say, per form opened), so a form opened before a restart was answered by no
+one after it. A `RoutedModal` is finished before it is sent, so discord.py keeps nothing, and its
+submission is rebuilt from the custom_id and the text typed.
 """
 
 from __future__ import annotations
@@ -50,25 +55,73 @@ class RoutedButton(discord.ui.Button[Any]):
         raise NotImplementedError
 
 
+class RoutedModal(discord.ui.Modal):
+    """A form whose custom_id matches its class's `template`; the `ButtonRouter` answers its submission.
+
+    Subclasses give `template=`, build themselves from the match and the submitted text (text input
+    custom_id -> text) in `from_submit`, and answer in `on_submit`.
+    """
+
+    template: ClassVar[re.Pattern[str]]
+
+    def __init_subclass__(cls, *, template: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.template = re.compile(template)
+
+    def __init__(self, *, title: str, custom_id: str) -> None:
+        super().__init__(title=title, custom_id=custom_id, timeout=None)
+        if not self.template.fullmatch(custom_id):
+            raise ValueError(f"custom_id {custom_id!r} must match {self.template.pattern!r}")
+        self.stop()  # finished before it is sent: discord.py keeps nothing of it, the router answers it
+
+    @classmethod
+    def from_submit(cls, match: re.Match[str], values: dict[str, str]) -> Self:
+        """The form a submission on a custom_id matching `template` came from, with what was typed."""
+        raise NotImplementedError
+
+
+Routed = type[RoutedButton] | type[RoutedModal]
+
+
+def submitted_text(components: Any) -> dict[str, str]:
+    """The text of each input of a modal submission, by custom_id (inputs in action rows or labels)."""
+    found: dict[str, str] = {}
+    for component in components or ():
+        if not isinstance(component, dict):
+            continue
+        if component.get("type") == discord.ComponentType.text_input.value and "custom_id" in component:
+            found[str(component["custom_id"])] = str(component.get("value") or "")
+        found.update(submitted_text(component.get("components")))
+        found.update(submitted_text([component["component"]] if "component" in component else ()))
+    return found
+
+
 class ButtonRouter:
-    """The bot's button classes, and the dispatch of a press to the one whose template matches."""
+    """The bot's button and form classes, and the dispatch of a press or a submission to the one whose
+    template matches."""
 
     def __init__(self) -> None:
         self._classes: dict[type[RoutedButton], None] = {}  # insertion-ordered set: first match wins
+        self._forms: dict[type[RoutedModal], None] = {}
 
-    def add(self, *classes: type[RoutedButton]) -> None:
+    def add(self, *classes: Routed) -> None:
         for cls in classes:
-            self._classes[cls] = None
+            if issubclass(cls, RoutedModal):
+                self._forms[cls] = None
+            else:
+                self._classes[cls] = None
 
-    def remove(self, *classes: type[RoutedButton]) -> None:
+    def remove(self, *classes: Routed) -> None:
         for cls in classes:
-            self._classes.pop(cls, None)
+            self._classes.pop(cls, None)  # type: ignore[arg-type]
+            self._forms.pop(cls, None)  # type: ignore[arg-type]
 
-    def __contains__(self, cls: type[RoutedButton]) -> bool:
-        return cls in self._classes
+    def __contains__(self, cls: Routed) -> bool:
+        return cls in self._classes or cls in self._forms
 
-    def __iter__(self) -> Iterator[type[RoutedButton]]:
-        return iter(self._classes)
+    def __iter__(self) -> Iterator[Routed]:
+        yield from self._classes
+        yield from self._forms
 
     def find(self, custom_id: str) -> RoutedButton | None:
         """The button a custom_id belongs to, or None when no class of ours owns it."""
@@ -78,12 +131,22 @@ class ButtonRouter:
                 return cls.from_match(match)
         return None
 
+    def find_form(self, custom_id: str, values: dict[str, str]) -> RoutedModal | None:
+        """The form a submission belongs to, with what was typed, or None when no class of ours owns it."""
+        for cls in self._forms:
+            match = cls.template.fullmatch(custom_id)
+            if match is not None:
+                return cls.from_submit(match, values)
+        return None
+
     async def dispatch(self, interaction: discord.Interaction[Any]) -> bool:
-        """Answer a button press with its button's callback; False when it isn't one of ours."""
-        if interaction.type is not discord.InteractionType.component:
-            return False
+        """Answer a button press or a form's submission; False when it isn't one of ours."""
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.modal_submit:
+            return await self._submit(interaction, custom_id, data)
+        if interaction.type is not discord.InteractionType.component:
+            return False
         try:
             button = self.find(custom_id)
             if button is None:
@@ -91,4 +154,16 @@ class ButtonRouter:
             await button.callback(interaction)
         except Exception:  # callbacks answer members themselves (bot.errors.guard): this is a bug
             log.exception("Button %s failed", custom_id)
+        return True
+
+    async def _submit(
+        self, interaction: discord.Interaction[Any], custom_id: str, data: dict[str, Any]
+    ) -> bool:
+        try:
+            form = self.find_form(custom_id, submitted_text(data.get("components")))
+            if form is None:
+                return False
+            await form.on_submit(interaction)
+        except Exception:  # on_submit answers members itself (bot.errors.guard): this is a bug
+            log.exception("Form %s failed", custom_id)
         return True

@@ -55,7 +55,7 @@ class Discussion(commands.Cog):
         self.settings = DiscussionSettingsGroup(bot, self.rooms, self.prompts)
 
     async def cog_load(self) -> None:
-        self.bot.buttons.add(JoinButton, ConfirmJoinButton)
+        self.bot.buttons.add(JoinButton, ConfirmJoinButton, ReviewModal)
         self.bot.scheduler.register(PROMPT_JOB, self.prompts.on_job)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]
         if config is not None:
@@ -64,7 +64,7 @@ class Discussion(commands.Cog):
             log.warning("The config cog isn't loaded; /config discussion is unavailable")
 
     async def cog_unload(self) -> None:
-        self.bot.buttons.remove(JoinButton, ConfirmJoinButton)
+        self.bot.buttons.remove(JoinButton, ConfirmJoinButton, ReviewModal)
         self.bot.scheduler.unregister(PROMPT_JOB)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]
         if config is not None:
@@ -182,7 +182,9 @@ class Discussion(commands.Cog):
             raise UserError("Pick a rating from the list: ½ to 5 stars.")
         earlier = await self.bot.db.ratings.get(guild.id, film.key, interaction.user.id)
         if review:
-            modal = ReviewModal(film.title, film.key, stars, earlier.review if earlier else None)
+            modal = ReviewModal(
+                film.key, stars, film_title=film.title, current=earlier.review if earlier else None
+            )
             await interaction.response.send_modal(modal)
             return
         await self._save(interaction, film, stars, earlier.review if earlier else None, reviewed=False)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from bot.components import RoutedButton
+from bot.components import RoutedButton, RoutedModal
 from bot.errors import guard, send_ephemeral
 from bot.storage.discussion import Room
 
@@ -104,11 +104,15 @@ def confirm_view(thread_id: int) -> discord.ui.View:
     return view
 
 
-class ReviewModal(discord.ui.Modal):
-    """A short review with a rating; the stars come from the /rate command."""
+class ReviewModal(RoutedModal, template=r"disc:review:(?P<film>[a-z0-9_-]{1,40}):(?P<halves>\d{1,2})"):
+    """A short review with a rating; the stars come from the /rate command (and ride in the custom_id)."""
 
-    def __init__(self, film_title: str, film_key: str, halves: int, current: str | None) -> None:
-        super().__init__(title=f"Your review of {film_title}"[:45], timeout=600)
+    def __init__(
+        self, film_key: str, halves: int, *, film_title: str = "", current: str | None = None
+    ) -> None:
+        super().__init__(
+            title=f"Your review of {film_title}"[:45], custom_id=f"disc:review:{film_key}:{halves}"
+        )
         self.film_key = film_key
         self.halves = halves
         self.text: discord.ui.TextInput[ReviewModal] = discord.ui.TextInput(
@@ -121,6 +125,13 @@ class ReviewModal(discord.ui.Modal):
             custom_id="disc:review:text",
         )
         self.add_item(self.text)
+        self.typed = ""
+
+    @classmethod
+    def from_submit(cls, match: re.Match[str], values: dict[str, str]) -> ReviewModal:
+        form = cls(match["film"], int(match["halves"]))
+        form.typed = values.get("disc:review:text", "")
+        return form
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         handler = _handler(interaction)
@@ -130,5 +141,5 @@ class ReviewModal(discord.ui.Modal):
         await guard(
             interaction,
             "disc:review",
-            handler.on_review(interaction, self.film_key, self.halves, self.text.value),
+            handler.on_review(interaction, self.film_key, self.halves, self.typed),
         )

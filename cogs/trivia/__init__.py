@@ -20,7 +20,7 @@ from cogs.trivia import _render as render
 from cogs.trivia._engine import LEVELS
 from cogs.trivia._game import CLOSE_JOB, DAILY_JOB, Game
 from cogs.trivia._settings import TriviaSettings
-from cogs.trivia._views import ChoiceButton, NewSeasonButton, TypedAnswerButton
+from cogs.trivia._views import AnswerModal, ChoiceButton, NewSeasonButton, TypedAnswerButton
 
 if TYPE_CHECKING:
     from bot.bot import FilmClubBot
@@ -40,7 +40,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Film tri
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.buttons.add(ChoiceButton, TypedAnswerButton, NewSeasonButton)
+        self.bot.buttons.add(ChoiceButton, TypedAnswerButton, NewSeasonButton, AnswerModal)
         self.bot.scheduler.register(CLOSE_JOB, self.game.on_close)
         self.bot.scheduler.register(DAILY_JOB, self.game.on_daily)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]
@@ -73,7 +73,7 @@ class Trivia(commands.GroupCog, group_name="trivia", group_description="Film tri
                 log.exception("Could not re-time the daily question of guild %s", guild.id)
 
     async def cog_unload(self) -> None:
-        self.bot.buttons.remove(ChoiceButton, TypedAnswerButton, NewSeasonButton)
+        self.bot.buttons.remove(ChoiceButton, TypedAnswerButton, NewSeasonButton, AnswerModal)
         self.bot.scheduler.unregister(CLOSE_JOB)
         self.bot.scheduler.unregister(DAILY_JOB)
         config: Config | None = self.bot.get_cog("Config")  # type: ignore[assignment]

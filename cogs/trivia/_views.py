@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from bot.components import RoutedButton
+from bot.components import RoutedButton, RoutedModal
 from bot.errors import guard, send_ephemeral
 from bot.policy import Reader
 from cogs.trivia._bank import LETTERS, Question
@@ -90,25 +90,30 @@ class TypedAnswerButton(RoutedButton, template=r"trivia:typed:(?P<asked>\d+)"):
         )
 
 
-class AnswerModal(discord.ui.Modal):
-    """The typed-answer form; its custom_id names the question and the member (one modal each)."""
+class AnswerModal(RoutedModal, template=r"trivia:modal:(?P<asked>\d+):(?P<user>\d+)"):
+    """The typed-answer form; its custom_id names the question and the member (one form each)."""
 
     answer: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
-        label="Your answer", placeholder="Type your answer", max_length=ANSWER_LIMIT
+        label="Your answer", placeholder="Type your answer", max_length=ANSWER_LIMIT, custom_id="answer"
     )
 
     def __init__(self, asked_id: int, user_id: int) -> None:
-        super().__init__(title="Trivia answer", timeout=600, custom_id=f"trivia:modal:{asked_id}:{user_id}")
+        super().__init__(title="Trivia answer", custom_id=f"trivia:modal:{asked_id}:{user_id}")
         self.asked_id = asked_id
+        self.text = ""
+
+    @classmethod
+    def from_submit(cls, match: re.Match[str], values: dict[str, str]) -> AnswerModal:
+        form = cls(int(match["asked"]), int(match["user"]))
+        form.text = values.get("answer", "")
+        return form
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         handler = _handler(interaction)
         if handler is None:
             await _offline(interaction)
             return
-        await guard(
-            interaction, self.custom_id, handler.on_typed(interaction, self.asked_id, self.answer.value)
-        )
+        await guard(interaction, self.custom_id, handler.on_typed(interaction, self.asked_id, self.text))
 
 
 def question_view(question: Question, asked_id: int, mode: str, reader: Reader) -> discord.ui.View:

@@ -11,7 +11,7 @@ import discord
 import pytest
 from discord.ui.view import ViewStore
 
-from bot.components import ButtonRouter, RoutedButton
+from bot.components import ButtonRouter, RoutedButton, RoutedModal
 from cogs.trivia._views import ChoiceButton, TypedAnswerButton
 from cogs.watchparty._views import CancelButton, VoteButton
 
@@ -97,3 +97,46 @@ async def test_a_press_runs_its_callback_once_and_a_failing_callback_is_logged(
         assert await router.dispatch(press("test:count:0"))
     assert "Button test:count:0 failed" in caplog.text
     assert Counter.pressed == [3]
+
+
+class Feedback(RoutedModal, template=r"test:form:(?P<n>\d+)"):
+    sent: ClassVar[list[tuple[int, str]]] = []
+    text_input: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Text", custom_id="text")
+
+    def __init__(self, n: int) -> None:
+        super().__init__(title="Feedback", custom_id=f"test:form:{n}")
+        self.n, self.text = n, ""
+
+    @classmethod
+    def from_submit(cls, match: re.Match[str], values: dict[str, str]) -> Feedback:
+        form = cls(int(match["n"]))
+        form.text = values.get("text", "")
+        return form
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        Feedback.sent.append((self.n, self.text))
+
+
+async def test_a_form_is_answered_from_its_custom_id_and_text_and_discord_py_keeps_nothing() -> None:
+    form = Feedback(4)
+    store = ViewStore(SimpleNamespace())  # type: ignore[arg-type]
+    if not form.is_finished():  # what InteractionResponse.send_modal does after sending
+        store.add_view(form)
+    assert store._modals == {}
+    router = ButtonRouter()
+    router.add(Feedback)
+    rows = [{"type": 1, "components": [{"type": 4, "custom_id": "text", "value": "loved it"}]}]
+    labels = [{"type": 18, "component": {"type": 4, "custom_id": "text", "value": "the finale"}}]
+    submit = discord.InteractionType.modal_submit
+    assert await router.dispatch(
+        SimpleNamespace(type=submit, data={"custom_id": "test:form:4", "components": rows})
+    )
+    assert await router.dispatch(
+        SimpleNamespace(type=submit, data={"custom_id": "test:form:5", "components": labels})
+    )
+    assert not await router.dispatch(
+        SimpleNamespace(type=submit, data={"custom_id": "test:form:x", "components": []})
+    )
+    assert Feedback.sent == [(4, "loved it"), (5, "the finale")]
+    router.remove(Feedback)
+    assert Feedback not in router

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 from discord import app_commands
 
 from bot.bot import FilmClubBot, extension_names
-from bot.components import RoutedButton
+from bot.components import RoutedButton, RoutedModal
 from bot.films import load_library
 from bot.settings import DEFAULT_FILMS_DIR, Settings
 from bot.standin.limits import check_commands
@@ -103,7 +104,7 @@ def test_a_bot_on_sqlite_never_imports_the_postgresql_driver() -> None:
     assert done.stdout.strip() == "[]", done.stdout
 
 
-def _button_classes(cls: type[RoutedButton]) -> set[type[RoutedButton]]:
+def _button_classes(cls: type[Any]) -> set[type[Any]]:
     found = set()
     for sub in cls.__subclasses__():
         if sub.__module__.startswith(("bot.", "cogs.")):
@@ -112,13 +113,20 @@ def _button_classes(cls: type[RoutedButton]) -> set[type[RoutedButton]]:
     return found
 
 
-async def test_every_button_class_is_routed_once_its_cog_loads(loaded_bot: FilmClubBot) -> None:
+async def test_every_button_and_form_class_is_routed_once_its_cog_loads(loaded_bot: FilmClubBot) -> None:
     # by name: loading an extension imports its module afresh, so a class may exist twice
     defined = {f"{cls.__module__}.{cls.__qualname__}" for cls in _button_classes(RoutedButton)}
+    forms = {f"{cls.__module__}.{cls.__qualname__}" for cls in _button_classes(RoutedModal)}
     routed = {f"{cls.__module__}.{cls.__qualname__}" for cls in loaded_bot.buttons}
-    assert len(defined) >= 13
-    missing = defined - routed
-    assert not missing, f"buttons no cog routes (presses on them would go unanswered): {missing}"
+    assert len(defined) >= 13 and len(forms) >= 1
+    missing = (defined | forms) - routed
+    assert not missing, f"buttons and forms no cog routes (they would go unanswered): {missing}"
+    plain_forms = {
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in _button_classes(discord.ui.Modal)
+        if not issubclass(cls, RoutedModal)
+    }
+    assert not plain_forms, f"forms discord.py must keep to answer (lost at a restart): {plain_forms}"
 
 
 def _schema(payload: Any) -> Any:

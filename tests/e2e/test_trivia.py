@@ -102,6 +102,24 @@ async def test_typed_round_via_modal(driver: Driver, bot: BotProcess) -> None:
     assert rows == [(1,)]
 
 
+async def test_a_form_opened_before_a_restart_is_answered_after_it(driver: Driver, bot: BotProcess) -> None:
+    """The typed-answer form carries its question and member in its custom_id: the bot keeps nothing of
+    an open form, so one the member was still typing into when the bot restarted is answered after."""
+    await set_timeout(driver, 120)
+    first = await start(driver, "general", questions=1, mode="typed")
+    question = payload(bot, asked_id(first))
+    form = await driver.click(first, "Answer")
+    assert form.modal is not None
+    field = standin_render.text_inputs(form.modal)[0][0]["custom_id"]
+    await bot.restart(signal.SIGKILL)
+    done = await driver.submit_modal(form, {field: question["aliases"][0]})
+    assert done.ephemeral and "is in" in done.text()
+    rows = db_rows(bot, "SELECT correct FROM trivia_answers WHERE asked_id = ?", (asked_id(first),))
+    assert rows == [(1,)]
+    stopped = await driver.command("trivia stop", channel="general")  # the channel is free for the next
+    assert "Stopping" in stopped.text()
+
+
 async def test_a_typed_answer_is_refused_a_second_form_even_after_a_restart(
     driver: Driver, bot: BotProcess
 ) -> None:

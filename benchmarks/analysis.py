@@ -6,100 +6,91 @@ profiles of single cases; rewrite it whenever the run is recorded again.
 
 ANALYSIS = """## What this run shows, and what remains
 
-The figures are from this run (2026-12-02 00:48 UTC, commit 2378ac0) on an otherwise idle machine (load
-average 0.5–1.2). Two more runs of the same commit followed it at once, and the three are compared below.
-Profile figures come from `cProfile` with a CPU clock (`time.thread_time`) inside each bot process, one case
-at a time, 600 to 1,000 interactions. The profiler inflates small functions, so its figures show where time
-goes, not how much.
+The figures are from this run (2026-12-02 03:06 UTC, commit 0fd39cc), the first of three runs of the same
+commit made one after another (03:06–03:28; load average 0.5–1.5 over the three). The other two are
+compared below. Profile figures come from `cProfile` with a CPU clock (`time.thread_time`) inside each bot
+process, one case at a time, 250 interactions. The profiler inflates small functions, so its figures show
+where time goes, not how much.
 
-**CPU per interaction: missed for 11 of 36 cases.** The median over the 36 cases is 1.21×, and 25 are within
-1.3×. The other two runs gave medians of 1.09× and 1.21×, with 5 and 9 cases over. Five cases are over
-budget in all three runs, and the rest cross the line in one run or two. The cost that remains in each:
-- `/trivia start` + `/trivia stop` pairs (1.65×; 1.56–1.74× over the three runs). A pair makes about ten
-  database hand-offs where the bare bot makes none:
-  - start: the round's row, the film's seen questions, the question's unit (question, seen, closing job)
-    and the message id after posting;
-  - stop: the running round, the questions' states, ending the round, cancelling the close job, the reveal
-    with scoring, and the scoreboard.
-  Each costs a wake-up of the event loop and of the database thread. The first question no longer reads the
-  round's empty question list. Folding stop's writes into one unit, the way poll creation is one, would
-  remove most of the rest.
-- `/config trivia daily` (1.62×; 1.56–1.75×). It checks the channel's permissions, parses the time, works out
-  the next slot (about 50 µs for all of that in isolation) and writes one transaction of six statements.
-  That transaction reads the old value, writes the setting, its audit row and the settings version, and
-  drops and adds the job. The setting and its job used to be two transactions, and a failure between them
-  left one without the other.
-- `/config show` (1.58×; 1.49–1.67×). It is a status page: the settings (cached), the spoiler channels
-  (cached), and one read each for the change history, the daily question's next run, the weekly prompt's
-  next run and the open rooms. A server's next job of a kind is now found by its own index (migration 0009).
-  Before, SQLite walked every pending job in due order to find it. In the test, the lookup took 27 virtual
-  machine steps with 50 other jobs and 2,528 with 5,050. Asking the reads at once with `asyncio.gather` was
-  tried and measured worse: 2.2–3.2 ms per interaction against 1.6–2.3 ms, because the tasks cost more than
-  the overlap saved.
-- `/progress set` (1.41×; 1.40–1.43×): the write, and then the discussion rooms follow the new progress
-  (the `progress_saved` listener reads the server's rooms to add the member to the stages reached).
-- The `/watchparty cancel` confirmation (1.46×; 1.31–1.46×). The poll's state, its three jobs and the audit
-  row are now one transaction instead of four hand-offs. Then it posts the announcement and redraws the poll
-  message, which the bare bot replays too.
-- `/watchparty poll` (1.52×; 1.30–1.65×): the time parser (`plan_poll`, about 185 µs for three slots in
-  isolation), the poll's unit, the message id after posting, and the poll's embed and buttons.
-- Over in this run but not in every run: the Voters button (1.48×; 1.17–1.48×), `/config modrole`
-  (1.41×; 1.16–1.41×), `/watchparty list` (1.38×; 1.17–1.38×), `/cast` (1.31×; 0.92–1.31×) and the trivia
-  answer (1.30×; 1.13–1.30×). Each does one read or one write more than the bare bot, and lies within the
-  runs' spread of the line.
+**CPU per interaction: missed for 4 of 36 cases.** The median over the 36 cases is 1.07×, and 32 are
+within 1.3×. The other two runs gave medians of 1.18× and 1.18×, with 8 and 9 cases over. Four cases are
+over budget in all three runs:
+- `/config trivia daily` (1.43×; 1.39–1.49× over the three runs; 1.69 ms against 1.18 ms here). It checks
+  the channel's permissions, parses the time and the window and works out the next slot, then writes one
+  transaction: the setting, its audit row, the settings version, and the server's daily job replaced.
+  Measured alone (a script around the same functions): the parsing and the slot take about 60 µs, and the
+  transaction 181 µs against 123 µs for a setting alone. The job's replacement used to walk every
+  server's pending jobs (72 µs on a benchmark database, growing with the servers); it now reads only this
+  server's, through `jobs_guild_kind` (76 VM steps with 100 or 6,100 other jobs).
+- `/config show` (1.36×; 1.36–1.56×; 1.57 ms against 1.15 ms). A status page assembled from every feature:
+  the history, the daily question's and the weekly prompt's next runs, the open rooms, the stages of the
+  film. Each change line used to be parsed and worded afresh on every call; now each audit row is parsed
+  once and each line worded once. In its profile the largest part left is the discussion section
+  (settings, stages, rooms, prompt schedule: 138 ms of the bot's 1.6 s over 270 calls).
+- `/watchparty poll` (1.35×; 1.35–1.49×; 3.68 ms against 2.73 ms). It parses the slots and the deadline,
+  writes the poll with its slots and closing job in one transaction, posts the poll with its buttons,
+  writes the message id, and sends the follow-up. In its profile (3.0 s of the bot's CPU over 270 polls)
+  the poll's buttons take 198 ms, the time parser (`plan_poll`) 129 ms and the poll's transaction 127 ms.
+- `/trivia start` + `/trivia stop` pairs (1.34×; 1.34–1.42×; 5.46 ms against 4.08 ms per interaction). The
+  pair is now three units of work: the round with its first question, the question's message id, and the
+  stop (the check, the end, the dropped close job, the reveal with scoring, the scoreboard). It used to be
+  twelve hand-offs to the database thread. Measured alone, the opening transaction takes about 440 µs of
+  SQLite, 127 µs of it the commit: the round, the question, the seen mark and the close job each touch a
+  table and its indexes. In its profile the SQLite calls are the largest single item (114 ms of 3.6 s);
+  the rest is spread over the four embeds the pair draws (question, closed question, reveal, scoreboard)
+  and the spoiler policy behind them.
 
-Button presses no longer go through discord.py's dynamic-item dispatch. That dispatch rebuilt the pressed
-message's whole view (`View.from_message`) and kept every view sent in the view store. `bot/components.py`
-routes presses by custom_id in the bot's `on_interaction` instead. In a fresh stand-in, the trivia answer
-burst went from 1.17–1.43 ms of CPU per click (five bursts) to 1.13–1.17 ms (two), with the bare bot at
-1.06–1.23 ms. In the full runs, the trivia answer went from 1.38–1.57× (three runs at d80ef2c) to
-1.13–1.30×.
+Over in the other runs but not in this one: the watch-party cancel confirmation (1.16×; 1.16–1.48×), the
+ping button (1.06×; 1.06–1.52×), the trivia answer (1.07×; 1.07–1.41×), `/watchparty list` (1.07×;
+1.07–1.39×), `/plot search` (1.27×; 1.04–1.38×) and `/progress set` (1.24×; 1.15–1.31×).
 
-A watch-party vote no longer holds the poll's lock while its redraw goes out. While one redraw is in flight,
-the votes counted meanwhile are acknowledged with a deferred update, and one more redraw follows with the
-counts as they stand. So the vote (1.16×; 1.04–1.16×) doesn't compare like with like: in this run 1,741 of
-the bot's 1,750 presses were answered with a deferred update (the shape ≠ column). The bare bot redraws on
-every press, as the bot does for a lone vote, which is the reply it recorded.
+What changed since the last recorded run (2378ac0: median 1.21×, 11 over):
+- Statements run on the event loop's thread, on a second SQLite connection that never waits (busy
+  timeout 0). A hand-off to aiosqlite's worker thread and back cost the process 105–120 µs of CPU on this
+  machine, against 16 µs for the indexed read itself. In a burst the worker thread alone spent 60 µs per
+  read, and 700 µs for the round's opening transaction, SQL included. What would wait goes to the worker
+  thread as before: a statement another process's write lock holds up, a write queued behind earlier work
+  there, explicit transactions, migrations, integrity checks, and the WAL checkpoints with their fsync
+  (one every 200 commits).
+- Each trivia step is one transaction (above); the season is read inside the round's insert.
+- A cancel keeps the cached poll, so the redraw after it reads nothing.
+- User text is neutralised once per distinct text (`plain`, `code`); `fit_embed` only measures an embed
+  that fits.
+- Forms are routed by custom_id (`bot.components.RoutedModal`): discord.py no longer keeps each opened
+  trivia form, with its timeout task, for ten minutes.
 
-The bare bot now parses its commands with discord.py's `app_commands.CommandTree`, holding the film bot's
-synced commands. So discord.py's option parsing and routing are on both sides; before, the bare bot
-answered straight from `on_interaction`. `/about` is at 0.97× (1.05× and 1.10× in the other runs).
+The vote's ratio (1.01×) doesn't compare like with like: while one redraw is in flight, the votes counted
+meanwhile are acknowledged with a deferred update and one more redraw follows. In this run 1,736 of the
+bot's 1,750 presses were answered that way (the shape ≠ column), while the bare bot redraws on every
+press.
 
-**The three runs don't agree within 10%.** The ratios of 31 of the 36 cases differ by more than 10% between
-the three runs; the worst is `/cast` (1.31×, 0.92×, 1.01×). The medians over all cases (1.21×, 1.09×,
-1.21×) and the five cases over budget in every run held. The spread is the machine's:
-- The same case run 12 times in a row on the film bot alone (`/about`, bursts of 250) gave 812–1,246 µs
-  per interaction.
-- In each burst, the stand-in's own CPU per interaction rose and fell with the bot's, which points to the
-  machine's speed rather than either process.
-- Garbage collection is a small part of it: over the bot process's life (start-up and those 12 bursts),
-  209 young, 19 middle and 1 full collection took 150 ms of its 3.7 s of CPU.
-- With bursts this noisy, a case's median over 7 rounds moves between runs by as much as 42% (`/cast`). Ratios that hold to 10% across runs would need many times the rounds, which is hours per run, or
-  a quieter machine.
+**The three runs don't agree within 10%.** The ratios of 28 of the 36 cases differ by more than 10% between
+the runs; the worst is the ping button (1.06×, 1.30×, 1.52×). Within one run, the same case moves from
+round to round: `/about`'s rounds here span 0.83–1.12×, `/sources`' 0.82–1.93×. The bare bot's own cost for
+one-message replies ranges from 1.03 ms (`/config modrole`) to 1.34 ms (`/about`) in this run. The last
+session measured one case 12 times in a row on one bot: 812–1,246 µs per interaction, with the
+stand-in's CPU rising and falling with the bot's, so it is the machine. The four cases over in every run
+held their place in all three.
 
-**Trivia answers per second (missed).** 652 answers/s with 200 in flight, every click acknowledged and stored
-exactly once (3,000 rows, 3,000 distinct members, no errors). The other runs gave 665/s and 669/s. The bot
-used 1.49 ms of CPU per click; the bare bot gave 851/s at 1.08 ms. So 1,000/s is out of reach here for any
-discord.py bot on one core: the bare bot's 1.0–1.2 ms per click is discord.py's own work (gateway JSON, the
-Interaction and Message objects, the callback POST). In the runs before this session, 168–200 clicks were
-acknowledged after Discord's 3 s. The stand-in was the cause: it scanned every interaction of the run on
-each message edit and every message of a channel on each wait, so every round ran slower than the one
-before (55 s up to 139 s). Both are indexed now, each round takes 42–46 s, and no click is late. The bot
-pays about 0.4 ms per click more than the bare bot, and more after the rounds (1.45–1.49 ms) than in a fresh
-stand-in (1.13–1.17 ms). Its memory grows from 55.9 to 89.4 MiB over the rounds, while the bare bot's grows
-from 43.9 to 47.2 MiB. What holds it is not measured yet. The per-poll caches are one suspect: they keep the
-views of up to 1,000 polls, and the rounds create 1,750.
+**Trivia answers per second (missed).** 628 answers/s with 200 in flight, every click acknowledged and stored
+exactly once (3,000 rows, 3,000 distinct members, no errors). The bare bot gave 683/s on the same machine
+at that moment; the other runs gave 666/s and 540/s against the bare bot's 833/s and 701/s. In this run
+the bot used 1.56 ms of CPU per click, the bare bot 1.35 ms. In a fresh stand-in, before any rounds, the
+same burst gave the bot 815–1,069/s at 0.91–1.08 ms per click against the bare bot's 753–830/s (three
+bursts). So the bot can answer 1,000/s on one core here, but not after the rounds. What makes a click
+cost half as much again after the rounds is not measured yet. Its memory grows over them (56.4 MiB after
+start, 82.0 MiB after the rounds, against the bare bot's 43.9 and 47.4), and a collection over a bigger
+heap costs more; that is a suspect, not a finding.
 
-**Start → ready with 2,500 servers (met in this run).** Median 1.75 s, worst 1.81 s; the bare bot took
-1.06–1.67 s. The other runs' worst were 2.15 s and 1.93 s, so one start in nine went over 2 s. With no
-servers the bot is ready in 0.91 s against the bare bot's 0.53 s. The difference is importing discord.py's
-`ext.commands` and the cogs, loading the film pack and opening the database. One start in three used to take
-4.4–5.8 s; none has since the stand-in's scans were indexed.
+**Start → ready with 2,500 servers (missed in this run).** Median 1.86 s, worst 2.16 s; the bare bot took
+1.12–1.62 s. The other runs' worst were 1.90 s and 2.34 s, so three of the nine starts went over 2 s. With no
+servers the bot is ready in 0.98 s against the bare bot's 0.56 s: importing discord.py's `ext.commands`
+and the cogs, loading the film pack and opening the database.
 
-**Memory (met).** VmRSS 67.9 MiB after a start with 2,500 servers (bare discord.py: 56.5 MiB). The bot runs
+**Memory (met).** VmRSS 67.8 MiB after a start with 2,500 servers (bare discord.py: 56.7 MiB). The bot runs
 only the guilds intent with no member cache.
 
-**Scheduler (met).** A tick with 10 due jobs costs the same with 1,000 or 50,000 servers stored (1.8–2.3 ms)
-and grows with the number due (0.2–0.4 ms per job): claiming due jobs is one hand-off. Fan-out through a
-Discord-like global limit of 50 posts/s: all 250 posts landed once.
+**Scheduler (met).** A tick with 10 due jobs costs the same with 1,000 or 50,000 servers stored (2.0–2.6 ms)
+and grows with the number due (0.19–0.26 ms per job). Fan-out through a Discord-like global limit of 50
+posts/s: all 250 posts landed once.
 """

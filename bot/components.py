@@ -26,23 +26,32 @@ import discord
 log = logging.getLogger(__name__)
 
 
-class RoutedButton(discord.ui.Button[Any]):
+class Templated:
+    """A component class whose custom_ids match its `template` (given as `template=` when subclassing)."""
+
+    template: ClassVar[re.Pattern[str]]
+
+    def __init_subclass__(cls, *, template: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if template is not None:
+            cls.template = re.compile(template)
+
+    @classmethod
+    def check_custom_id(cls, custom_id: str | None) -> None:
+        if custom_id is None or not cls.template.fullmatch(custom_id):
+            raise ValueError(f"custom_id {custom_id!r} must match {cls.template.pattern!r}")
+
+
+class RoutedButton(Templated, discord.ui.Button[Any]):
     """A button whose custom_id matches its class's `template`; the `ButtonRouter` dispatches its presses.
 
     Subclasses give `template=` (a regular expression the whole custom_id matches), build themselves from
     the match in `from_match`, and answer the press in `callback`.
     """
 
-    template: ClassVar[re.Pattern[str]]
-
-    def __init_subclass__(cls, *, template: str, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.template = re.compile(template)
-
     def __init__(self, **button: Any) -> None:
         super().__init__(**button)
-        if self.custom_id is None or not self.template.fullmatch(self.custom_id):
-            raise ValueError(f"custom_id {self.custom_id!r} must match {self.template.pattern!r}")
+        self.check_custom_id(self.custom_id)
 
     def is_dispatchable(self) -> bool:
         # discord.py stores a view it sends, and dispatches presses on it, when an item says it is
@@ -55,23 +64,16 @@ class RoutedButton(discord.ui.Button[Any]):
         raise NotImplementedError
 
 
-class RoutedModal(discord.ui.Modal):
+class RoutedModal(Templated, discord.ui.Modal):
     """A form whose custom_id matches its class's `template`; the `ButtonRouter` answers its submission.
 
     Subclasses give `template=`, build themselves from the match and the submitted text (text input
     custom_id -> text) in `from_submit`, and answer in `on_submit`.
     """
 
-    template: ClassVar[re.Pattern[str]]
-
-    def __init_subclass__(cls, *, template: str, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.template = re.compile(template)
-
     def __init__(self, *, title: str, custom_id: str) -> None:
         super().__init__(title=title, custom_id=custom_id, timeout=None)
-        if not self.template.fullmatch(custom_id):
-            raise ValueError(f"custom_id {custom_id!r} must match {self.template.pattern!r}")
+        self.check_custom_id(custom_id)
         self.stop()  # finished before it is sent: discord.py keeps nothing of it, the router answers it
 
     @classmethod
@@ -143,27 +145,19 @@ class ButtonRouter:
         """Answer a button press or a form's submission; False when it isn't one of ours."""
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         custom_id = str(data.get("custom_id", ""))
-        if interaction.type is discord.InteractionType.modal_submit:
-            return await self._submit(interaction, custom_id, data)
-        if interaction.type is not discord.InteractionType.component:
-            return False
+        what = "Form" if interaction.type is discord.InteractionType.modal_submit else "Button"
         try:
-            button = self.find(custom_id)
-            if button is None:
+            if interaction.type is discord.InteractionType.modal_submit:
+                form = self.find_form(custom_id, submitted_text(data.get("components")))
+                answer = None if form is None else form.on_submit(interaction)
+            elif interaction.type is discord.InteractionType.component:
+                button = self.find(custom_id)
+                answer = None if button is None else button.callback(interaction)
+            else:
                 return False
-            await button.callback(interaction)
+            if answer is None:
+                return False
+            await answer
         except Exception:  # callbacks answer members themselves (bot.errors.guard): this is a bug
-            log.exception("Button %s failed", custom_id)
-        return True
-
-    async def _submit(
-        self, interaction: discord.Interaction[Any], custom_id: str, data: dict[str, Any]
-    ) -> bool:
-        try:
-            form = self.find_form(custom_id, submitted_text(data.get("components")))
-            if form is None:
-                return False
-            await form.on_submit(interaction)
-        except Exception:  # on_submit answers members itself (bot.errors.guard): this is a bug
-            log.exception("Form %s failed", custom_id)
+            log.exception("%s %s failed", what, custom_id)
         return True

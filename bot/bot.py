@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -111,6 +112,7 @@ class FilmClubBot(commands.AutoShardedBot):
         self.buttons = ButtonRouter()  # every button's class, found by custom_id (bot.components)
         self.buttons.add(ListPageButton)
         self._waking_on_guilds = False
+        self._frozen = False
         self.tree.error(on_tree_error)
 
     async def setup_hook(self) -> None:
@@ -134,6 +136,16 @@ class FilmClubBot(commands.AutoShardedBot):
             self._waking_on_guilds = True
             for event in ("on_guild_available", "on_guild_join"):
                 self.add_listener(self._wake_scheduler, event)
+
+    async def on_ready(self) -> None:
+        """Once, when the gateway is first ready: what start-up built lives as long as the process (the
+        cogs, the film packs, the command tree, every server's cache), so it is moved out of the garbage
+        collector's reach. A full collection no longer walks it, and every interaction leaves discord.py's
+        reference cycles behind, so full collections run every few hundred interactions."""
+        if not self._frozen:
+            self._frozen = True
+            gc.collect()
+            gc.freeze()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         await self.buttons.dispatch(interaction)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -151,3 +152,18 @@ async def test_the_benchmark_baseline_parses_commands_against_the_same_tree(load
     )
     ours = sorted(json.dumps(_schema(c), sort_keys=True) for c in synced)
     assert theirs == ours
+
+
+async def test_what_start_up_built_is_frozen_once_the_gateway_is_first_ready(loaded_bot: FilmClubBot) -> None:
+    film = loaded_bot.films.get("rush")
+    assert gc.get_freeze_count() == 0 and gc.is_tracked(film.beats)
+    try:
+        await loaded_bot.on_ready()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        survivors = gc.get_objects()  # what a full collection walks: not the film pack any more
+        assert not any(obj is film.beats for obj in survivors)
+        await loaded_bot.on_ready()  # a later READY (a new session) freezes nothing more
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

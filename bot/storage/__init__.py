@@ -150,8 +150,8 @@ class Database:
         self._queued = 0  # hand-offs to the worker thread not yet answered
         self._commits_here = 0  # commits on the loop's thread since the last checkpoint
         self._checkpoint: asyncio.Task[None] | None = None
-        # Held for the whole of a write transaction; lone statements need no lock (aiosqlite runs them in
-        # order on its one worker thread) and only wait on `_idle` while a transaction is open.
+        # Held for the whole of an explicit transaction; other units of work need no lock (they run whole on
+        # the loop's thread, or in order on the worker) and only wait on `_idle` while a transaction is open.
         self._lock = asyncio.Lock()
         self.health = Health()
         self._idle = asyncio.Event()

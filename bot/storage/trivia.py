@@ -161,13 +161,6 @@ class TriviaStore:
         row = await self._db.fetchone("SELECT * FROM trivia_rounds WHERE id = ?", (round_id,))
         return round_of(row) if row else None
 
-    async def running_round(self, channel_id: int) -> Round | None:
-        """The round running in a channel, if any."""
-        row = await self._db.fetchone(
-            "SELECT * FROM trivia_rounds WHERE channel_id = ? AND state = 'running'", (channel_id,)
-        )
-        return round_of(row) if row else None
-
     async def end_round(self, round_id: int, state: str, now: float) -> bool:
         """Mark a running round finished or stopped; False when it had already ended."""
         changed = await self._db.execute(

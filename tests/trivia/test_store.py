@@ -11,7 +11,7 @@ from bot.films import load_library
 from bot.settings import DEFAULT_FILMS_DIR
 from bot.storage import Database
 from bot.storage.trivia import TriviaStore
-from bot.storage.trivia_rows import AnswerResult
+from bot.storage.trivia_rows import AnswerResult, Round, round_of
 from cogs.trivia._bank import build_bank
 from cogs.trivia._engine import scorer
 from tests.backends import handle
@@ -47,6 +47,14 @@ async def _round_question(store: TriviaStore, payload: dict[str, object], *, clo
     return round_, asked
 
 
+async def _running(db: Database) -> Round | None:
+    """The round the store has running in the test channel (read straight from the table)."""
+    row = await db.fetchone(
+        "SELECT * FROM trivia_rounds WHERE channel_id = ? AND state = 'running'", (CHANNEL,)
+    )
+    return round_of(row) if row else None
+
+
 async def test_one_running_round_per_channel(db: Database, payload: dict[str, object]) -> None:
     round_, _ = await _round_question(db.trivia, payload)
     assert await _open(db.trivia, payload, starter=2) is None
@@ -65,9 +73,9 @@ async def test_a_round_and_its_first_question_are_one_transaction(
             guild_id=GUILD, channel_id=CHANNEL, starter_id=1, film_key="rush", mode="buttons", max_level=1,
             total=3, timeout=30, now=0.0, choose=broken, close_kind="trivia.close",
         )  # fmt: skip
-    assert await db.trivia.running_round(CHANNEL) is None  # no round left running without its question
+    assert await _running(db) is None  # no round left running without its question
     round_, _ = await _round_question(db.trivia, payload)
-    assert (await db.trivia.running_round(CHANNEL)) == round_
+    assert (await _running(db)) == round_
 
 
 async def test_the_next_question_skips_what_the_round_used_and_keeps_the_cycle(
@@ -101,18 +109,20 @@ async def _stop(db: Database, user: int, *, moderator: bool = False):  # type: i
     )  # fmt: skip
 
 
-async def test_a_stop_checks_ends_reveals_and_audits_in_one_go(db: Database, payload: dict[str, object]) -> None:
+async def test_a_stop_checks_ends_reveals_and_audits_in_one_go(
+    db: Database, payload: dict[str, object]
+) -> None:
     assert await _stop(db, 1) is None  # nothing running
     round_, asked = await _round_question(db.trivia, payload)
     await db.trivia.record_answer(asked.id, 5, "0", True, 1.0)
     refused = await _stop(db, 2)
     assert refused is not None and not refused.allowed and refused.reveals == ()
-    assert await db.trivia.running_round(CHANNEL) == round_  # a refusal changes nothing
+    assert await _running(db) == round_  # a refusal changes nothing
     stopped = await _stop(db, 2, moderator=True)
     assert stopped is not None and stopped.allowed and [q.id for q in stopped.questions] == [asked.id]
     assert [r.asked.id for r in stopped.reveals] == [asked.id]
     assert stopped.scoreboard[0][0] == 5 and stopped.scoreboard[0][1] > 0
-    assert await db.trivia.running_round(CHANNEL) is None
+    assert await _running(db) is None
     assert await db.jobs.get("trivia.close", f"q:{asked.id}") is None  # its close job dropped
     assert [(c.key, c.actor_id) for c in await db.config.recent_changes(GUILD)] == [("trivia_stop", 2)]
     assert [r.user_id for r in await db.trivia.leaderboard(GUILD, 1)] == [5]  # the standings read afresh

@@ -147,7 +147,7 @@ class Database:
         self._migrations = tuple(migrations) if migrations is not None else load_migrations()
         self._conn: aiosqlite.Connection | None = None
         self._local: sqlite3.Connection | None = None  # the loop thread's connection
-        self._queued = 0  # hand-offs to the worker thread not yet answered
+        self._writes_queued = 0  # writes handed to the worker thread and not yet answered
         self._commits_here = 0  # commits on the loop's thread since the last checkpoint
         self._checkpoint: asyncio.Task[None] | None = None
         # Held for the whole of an explicit transaction; other units of work need no lock (they run whole on
@@ -349,7 +349,7 @@ class Database:
         """`work` on the loop's thread when it can run there at once, else in one hand-off to the worker."""
         conn = await self._statement_turn()
         local = self._local
-        if local is not None and not (writes and self._queued):
+        if local is not None and not (writes and self._writes_queued):
             try:
                 result = work(local)
             except sqlite3.OperationalError as error:
@@ -359,14 +359,20 @@ class Database:
                 if writes:
                     self._committed_here()
                 return result
-        return await self._handed_off(conn, work)
+        return await self._handed_off(conn, work, writes=writes)
 
-    async def _handed_off(self, conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-        self._queued += 1
+    async def _handed_off(
+        self, conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T], *, writes: bool = False
+    ) -> T:
+        """`work` on the worker thread. While a write waits there, later writes queue behind it, so writes
+        keep their order; a checkpoint or a long read there holds up nothing on the loop."""
+        if not writes:
+            return await _in_worker(conn, work)
+        self._writes_queued += 1
         try:
             return await _in_worker(conn, work)
         finally:
-            self._queued -= 1
+            self._writes_queued -= 1
 
     def _committed_here(self) -> None:
         self._commits_here += 1

@@ -198,16 +198,48 @@ async def test_statements_run_on_the_loop_thread_when_nothing_has_to_wait(
     assert counts.count == 6 and counts.hand_offs == 0
 
 
-async def test_a_write_waits_its_turn_behind_work_queued_for_the_worker_thread(
+def held_worker(db: Database, *, writes: bool) -> tuple[asyncio.Task[None], threading.Event]:
+    """Work that keeps the worker thread busy until the event is set (a write, or a checkpoint's kind)."""
+    release = threading.Event()
+
+    def hold(raw: sqlite3.Connection) -> None:
+        release.wait(5)
+        if writes:
+            raw.execute("INSERT INTO meta (key, value) VALUES ('k', 'first')")
+
+    return asyncio.create_task(db._handed_off(db.conn, hold, writes=writes)), release
+
+
+async def test_a_write_waits_its_turn_behind_a_write_waiting_on_the_worker_thread(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     counts = count_hand_offs(db, monkeypatch)
-    check = asyncio.create_task(db.integrity_check())  # always on the worker thread
+    first, release = held_worker(db, writes=True)
     await asyncio.wait_for(counts.handed_off.wait(), 5)
-    await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")  # queued behind the check, in order
-    assert counts.hand_offs == 2 and check.done() and check.result() == "ok"
+    counts.handed_off.clear()
+    second = asyncio.create_task(db.execute("UPDATE meta SET value = 'second' WHERE key = 'k'"))
+    await asyncio.wait_for(counts.handed_off.wait(), 5)  # it went to the worker too, behind the first
+    release.set()
+    assert await asyncio.wait_for(second, 5) == 1  # behind the first write, so it found the row
+    await first
+    assert counts.hand_offs == 2 and await db.config.get_meta("k") == "second"
     await db.execute("UPDATE meta SET value = 'w' WHERE key = 'k'")  # nothing queued now: on the loop
     assert counts.hand_offs == 2 and await db.config.get_meta("k") == "w"
+
+
+async def test_work_on_the_worker_that_writes_nothing_holds_up_no_write_on_the_loop(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counts = count_hand_offs(db, monkeypatch)
+    held, release = held_worker(db, writes=False)  # a checkpoint or an integrity check, say
+    await asyncio.wait_for(counts.handed_off.wait(), 5)
+    try:
+        await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+        assert counts.hand_offs == 1 and not held.done()  # ran on the loop while the worker was busy
+    finally:
+        release.set()
+    await asyncio.wait_for(held, 5)
+    assert await db.config.get_meta("k") == "v" and await db.integrity_check() == "ok"
 
 
 async def test_a_statement_that_would_wait_for_another_writer_waits_on_the_worker_thread(

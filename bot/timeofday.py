@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.usertext import code
@@ -18,17 +19,21 @@ NAMED = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
 EXAMPLES = "`19:30`, `7:30pm`, `noon` or `midnight`"
 _CLOCK_12 = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
 _CLOCK_24 = re.compile(r"^(\d{1,2}):(\d{2})$")
+_SPACED_MERIDIEM = re.compile(r"(\d)\s+(am|pm)\b")
+_DOTTED_MINUTES = re.compile(r"(\d)\.(\d{2})(am|pm)?\b")
 
 
 class TimeOfDayError(ValueError):
     """A time of day that is ambiguous or impossible; the message says how to write it."""
 
 
+@lru_cache(maxsize=1024)
 def normalise(text: str) -> str:
-    """Lower-case, single-spaced, with "8 pm" → "8pm" and "8.30pm" → "8:30pm"."""
+    """Lower-case, single-spaced, with "8 pm" → "8pm" and "8.30pm" → "8:30pm". Remembered: members send
+    the same few texts again and again."""
     lowered = " ".join(text.lower().split())
-    lowered = re.sub(r"(\d)\s+(am|pm)\b", r"\1\2", lowered)
-    return re.sub(r"(\d)\.(\d{2})(am|pm)?\b", r"\1:\2\3", lowered)
+    lowered = _SPACED_MERIDIEM.sub(r"\1\2", lowered)
+    return _DOTTED_MINUTES.sub(r"\1:\2\3", lowered)
 
 
 def read_clock(token: str) -> time | None:

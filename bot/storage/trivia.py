@@ -25,6 +25,7 @@ from bot.storage.trivia_rows import (
     find_asked,
     insert_asked,
     reveal_in,
+    reveal_of,
     round_of,
     round_questions_query,
     scoreboard_query,
@@ -140,7 +141,7 @@ class TriviaStore:
                 values,
             )
             round_ = round_of(row)
-            return round_, ask_next_in(tx, jobs, round_, 1, choose, now, close_kind)
+            return round_, ask_next_in(tx, jobs, round_, 1, choose, now, close_kind, new_round=True)
 
         try:  # one hand-off; the unique index on running rounds decides a second start
             return await self._db.atomic(open_)
@@ -201,12 +202,12 @@ class TriviaStore:
             )
             questions = tuple(asked_of(r) for r in tx.fetchall(*round_questions_query(round_.id)))
             reveals = tuple(
-                reveal_in(tx, asked.id, scorer)
+                reveal_of(tx, asked, scorer)
                 for asked in questions
                 if asked.state == "open" and jobs.dropping(close_kind, f"q:{asked.id}")(tx)
             )
             board = tuple(board_row(r) for r in tx.fetchall(*scoreboard_query(round_.id)))
-            return Stopped(round_, True, questions, tuple(r for r in reveals if r is not None), board)
+            return Stopped(round_, True, questions, reveals, board)
 
         try:
             stopped = await self._db.atomic(stop)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -151,10 +151,12 @@ def seen_of(rows: Sequence[Any]) -> tuple[int, set[str]]:
 
 
 def ask_next_in(
-    tx: Atomic, jobs: JobStore, round_: Round, position: int, choose: Choose, now: float, close_kind: str
-) -> Asked | None:
-    """The round's question at `position`: the one stored already, else a new one `choose` picks."""
-    existing = find_asked(tx, round_.guild_id, round_.id, position, None)
+    tx: Atomic, jobs: JobStore, round_: Round, position: int, choose: Choose, now: float, close_kind: str,
+    *, new_round: bool = False,
+) -> Asked | None:  # fmt: skip
+    """The round's question at `position`: the one stored already (a round created in this transaction,
+    `new_round`, has none), else a new one `choose` picks."""
+    existing = None if new_round else find_asked(tx, round_.guild_id, round_.id, position, None)
     if existing is not None:
         return existing
     used = (
@@ -203,16 +205,21 @@ def insert_asked(
 def reveal_in(tx: Atomic, asked_id: int, scorer: Scorer) -> Reveal | None:
     """Close a question (scoring its answers the first time) and read its answers."""
     row = tx.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
-    if row is None:
-        return None
-    asked = asked_of(row)
-    first = asked.state == "open"
-    if first:
-        score_in(tx, asked, scorer)
+    return reveal_of(tx, asked_of(row), scorer) if row is not None else None
+
+
+def reveal_of(tx: Atomic, asked: Asked, scorer: Scorer) -> Reveal:
+    """`reveal_in` for a question read in this transaction already."""
+    if asked.state == "open":
+        return Reveal(asked, score_in(tx, asked, scorer), True)
+    return Reveal(asked, answers_in(tx, asked.id), False)
+
+
+def answers_in(tx: Atomic, asked_id: int) -> tuple[AnswerRow, ...]:
     rows = tx.fetchall(
         "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked_id,)
     )
-    return Reveal(asked, tuple(answer_of(r) for r in rows), first)
+    return tuple(answer_of(r) for r in rows)
 
 
 def find_asked(
@@ -229,15 +236,15 @@ def find_asked(
     return asked_of(row) if row else None
 
 
-def score_in(tx: Atomic, asked: Asked, scorer: Scorer) -> None:
-    rows = tx.fetchall(
-        "SELECT * FROM trivia_answers WHERE asked_id = ? ORDER BY answered_at, user_id", (asked.id,)
-    )
-    answers = [answer_of(r) for r in rows]
+def score_in(tx: Atomic, asked: Asked, scorer: Scorer) -> tuple[AnswerRow, ...]:
+    """Score an open question's answers, mark it revealed, and return its answers with their points."""
+    answers = answers_in(tx, asked.id)
     streaks = streaks_of(tx, asked.guild_id, asked.season, [a.user_id for a in answers])
     by_user = {a.user_id: a for a in answers}
+    points: dict[int, int] = {}
     for scored in scorer(asked, answers, streaks):
         answer = by_user[scored.user_id]
+        points[scored.user_id] = scored.points
         tx.execute(
             "UPDATE trivia_answers SET points = ? WHERE asked_id = ? AND user_id = ?",
             (scored.points, asked.id, scored.user_id),
@@ -261,6 +268,7 @@ def score_in(tx: Atomic, asked: Asked, scorer: Scorer) -> None:
             ),
         )
     tx.execute("UPDATE trivia_asked SET state = 'revealed' WHERE id = ?", (asked.id,))
+    return tuple(replace(a, points=points[a.user_id]) if a.user_id in points else a for a in answers)
 
 
 def streaks_of(tx: Atomic, guild_id: int, season: int, users: list[int]) -> dict[int, int]:

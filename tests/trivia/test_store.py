@@ -11,7 +11,7 @@ from bot.films import load_library
 from bot.settings import DEFAULT_FILMS_DIR
 from bot.storage import Database
 from bot.storage.trivia import TriviaStore
-from bot.storage.trivia_rows import AnswerResult, Round, round_of
+from bot.storage.trivia_rows import AnswerResult, Round, answer_of, round_of
 from cogs.trivia._bank import build_bank
 from cogs.trivia._engine import scorer
 from tests.backends import handle
@@ -121,6 +121,8 @@ async def test_a_stop_checks_ends_reveals_and_audits_in_one_go(
     stopped = await _stop(db, 2, moderator=True)
     assert stopped is not None and stopped.allowed and [q.id for q in stopped.questions] == [asked.id]
     assert [r.asked.id for r in stopped.reveals] == [asked.id]
+    stored = await db.fetchall("SELECT * FROM trivia_answers WHERE asked_id = ?", (asked.id,))
+    assert stopped.reveals[0].answers == tuple(answer_of(r) for r in stored)  # with the points just given
     assert stopped.scoreboard[0][0] == 5 and stopped.scoreboard[0][1] > 0
     assert await _running(db) is None
     assert await db.jobs.get("trivia.close", f"q:{asked.id}") is None  # its close job dropped

@@ -128,13 +128,21 @@ class JobStore:
 
         A crash or error part-way leaves the old job in place, never neither. With `keep_sooner`, only
         jobs due after `due_at` are replaced: one due sooner (an overdue catch-up) or running stays, and
-        then nothing is added. The step returns whether the new job was added.
+        then nothing is added. The step returns whether the new job was added (or, without `keep_sooner`,
+        was the one pending already: then nothing is written).
         """
         match, scope = _prefix_match(kind, key_prefix, guild_id)
         later = "AND due_at > ?" if keep_sooner else ""
         insert = self.insert(kind, key, due_at, guild_id=guild_id)
 
         def replace(tx: Atomic) -> bool:  # one hand-off on SQLite
+            if not keep_sooner:
+                pending = tx.fetchall(
+                    f"SELECT key, guild_id, due_at, payload FROM jobs WHERE {match} AND state = 'pending'",
+                    scope,
+                )
+                if [tuple(row) for row in pending] == [insert[1][1:]]:
+                    return True  # that very job is in place already: write nothing
             tx.execute(
                 f"DELETE FROM jobs WHERE {match} AND state = 'pending' {later}",
                 (*scope, due_at.timestamp()) if keep_sooner else scope,

@@ -160,6 +160,24 @@ async def test_a_servers_next_job_is_found_without_reading_other_servers_jobs(tm
         assert many <= few + 5, f"{few} steps with 50 other jobs, {many} with 5,050"
 
 
+async def test_replacing_a_job_with_the_very_same_job_writes_nothing(tmp_path: Path) -> None:
+    due = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
+    async with Database(tmp_path / "bot.db") as db:
+        step = db.jobs.replacing("trivia.daily", "daily:1:", "daily:1:a", due, guild_id=1)
+        assert await db.atomic(step)
+        ran: list[str] = []
+        await db.set_trace_callback(ran.append)
+        assert await db.atomic(step)  # a moderator sets the same daily question again
+        assert not [sql for sql in ran if sql.lstrip().upper().startswith(("DELETE", "INSERT", "UPDATE"))]
+        later = db.jobs.replacing(
+            "trivia.daily", "daily:1:", "daily:1:a", due + timedelta(days=1), guild_id=1
+        )
+        assert await db.atomic(later)  # the same key at another time is a change
+        await db.set_trace_callback(None)
+        found = await db.jobs.get("trivia.daily", "daily:1:a")
+        assert found is not None and found[0].due_at == due + timedelta(days=1) and found[1] == "pending"
+
+
 async def test_replacing_a_servers_job_reads_only_that_servers_jobs(tmp_path: Path) -> None:
     due = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
     async with Database(tmp_path / "bot.db") as db:

@@ -8,6 +8,11 @@ through the view store's bookkeeping. None of our callbacks reads that view. So 
 `discord.ui.Button` that tells discord.py's view store it has nothing to dispatch, and the bot's
 `on_interaction` matches the custom_id against the templates of the button classes it routes.
 
+discord.py also keeps every view it sends in an interaction's reply until the view stops, and gives an
+ephemeral reply's view a 15-minute timeout with a timer task of its own: a confirmation button kept a view,
+its buttons and a task alive for a quarter of an hour, 1,500 of them after the benchmark's rounds. A
+`RoutedView` holds only routed buttons (and links), so it is finished before it is sent and nothing keeps it.
+
 Forms are routed the same way. discord.py answers a modal's submission only while it keeps the modal
 object it sent (ten minutes, say, per form opened), so a form opened before a restart was answered by no
 one after it. A `RoutedModal` is finished before it is sent, so discord.py keeps nothing, and its
@@ -62,6 +67,20 @@ class RoutedButton(Templated, discord.ui.Button[Any]):
     def from_match(cls, match: re.Match[str]) -> Self:
         """The button a press on a custom_id matching `template` came from."""
         raise NotImplementedError
+
+
+class RoutedView(discord.ui.View):
+    """The bot's views: routed buttons and links only, finished before they are sent, so discord.py keeps
+    nothing of them (no view store entry, no timeout task) and the router answers their presses."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+        self.stop()
+
+    def add_item(self, item: discord.ui.Item[Any]) -> Self:
+        if item.is_dispatchable():
+            raise TypeError(f"{type(item).__name__} needs discord.py's view store: make it a RoutedButton")
+        return super().add_item(item)
 
 
 class RoutedModal(Templated, discord.ui.Modal):

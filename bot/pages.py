@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.components import RoutedButton
+from bot.components import RoutedButton, RoutedView
 from bot.errors import guard, send_ephemeral
 
 PREFIX = "pages"
@@ -81,7 +81,7 @@ def page_buttons(kind: str, page: int, pages: int) -> discord.ui.View | None:
     """◀ Previous / Next ▶ for page `page` of `pages`; None when one page is enough."""
     if pages <= 1:
         return None
-    view = discord.ui.View(timeout=None)
+    view = RoutedView()
     view.add_item(ListPageButton(kind, max(page - 1, 0), label="◀ Previous", disabled=page <= 0))
     view.add_item(ListPageButton(kind, min(page + 1, pages - 1), label="Next ▶", disabled=page >= pages - 1))
     return view

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from bot.components import RoutedButton, RoutedModal
+from bot.components import RoutedButton, RoutedModal, RoutedView
 from bot.errors import guard, send_ephemeral
 from bot.storage.discussion import Room
 
@@ -92,14 +92,14 @@ class ConfirmJoinButton(RoutedButton, template=r"disc:confirm:(?P<thread>\d+)"):
 
 def index_view(rooms: Sequence[Room]) -> discord.ui.View:
     """One Join button per stage, in stage order (at most 10 stages, so two rows at most)."""
-    view = discord.ui.View(timeout=None)
+    view = RoutedView()
     for room in rooms:
         view.add_item(JoinButton(room.thread_id, room.stage))
     return view
 
 
 def confirm_view(thread_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    view = RoutedView()
     view.add_item(ConfirmJoinButton(thread_id))
     return view
 

@@ -8,7 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import discord
 
-from bot.components import RoutedButton
+from bot.components import RoutedButton, RoutedView
 from bot.errors import guard, send_ephemeral
 
 PREFIX = "plot:page"
@@ -81,7 +81,7 @@ def pager(state: PageState, pages: int) -> discord.ui.View | None:
     """◀ ▶ buttons for a list of `pages` pages shown at `state.page`; None when one page is enough."""
     if pages <= 1 or not state.fits:
         return None
-    view = discord.ui.View(timeout=None)
+    view = RoutedView()
     last = pages - 1
     state = replace(state, page=min(state.page, last))
     back = replace(state, page=max(state.page - 1, 0))

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.checks import is_moderator, moderator_only
+from bot.components import RoutedView
 from bot.errors import UserError
 from bot.storage.trivia import SEASON_AUDIT_KEY
 from bot.timeofday import format_local
@@ -89,7 +90,7 @@ class TriviaSettings(app_commands.Group):
     async def new_season(self, interaction: discord.Interaction[FilmClubBot]) -> None:
         guild = _guild(interaction)
         current = await self.game.store.current_season(guild.id)
-        view = discord.ui.View(timeout=None)
+        view = RoutedView()
         view.add_item(NewSeasonButton(current))
         await interaction.response.send_message(
             f"Start season {current + 1}? Everyone goes back to 0 points on the leaderboard; season {current} "

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from bot.components import RoutedButton, RoutedModal
+from bot.components import RoutedButton, RoutedModal, RoutedView
 from bot.errors import guard, send_ephemeral
 from bot.policy import Reader
 from cogs.trivia._bank import LETTERS, Question
@@ -118,7 +118,7 @@ class AnswerModal(RoutedModal, template=r"trivia:modal:(?P<asked>\d+):(?P<user>\
 
 def question_view(question: Question, asked_id: int, mode: str, reader: Reader) -> discord.ui.View:
     """The components under a question: four choice buttons (letters only past the reader), or Answer."""
-    view = discord.ui.View(timeout=None)
+    view = RoutedView()
     if mode == "typed":
         view.add_item(TypedAnswerButton(asked_id))
     else:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from bot.components import RoutedButton
+from bot.components import RoutedButton, RoutedView
 from bot.errors import guard, send_ephemeral
 from bot.storage.watchparty import OPEN, Poll
 
@@ -192,7 +192,7 @@ BUTTONS: tuple[type[RoutedButton], ...] = (
 
 def poll_view(poll: Poll, counts: Sequence[int]) -> discord.ui.View:
     """Vote buttons (two rows of five at most) and the tools row while open; only Voters afterwards."""
-    view = discord.ui.View(timeout=None)
+    view = RoutedView()
     if poll.state != OPEN:
         view.add_item(VotersButton(poll.id, row=0))
         return view
@@ -235,14 +235,14 @@ class PollViews:
 
 def cancel_view(poll: Poll) -> discord.ui.View:
     """The one confirmation button under `/watchparty cancel`'s question."""
-    view = discord.ui.View(timeout=None)
+    view = RoutedView()
     view.add_item(CancelButton(poll.id, poll.state))
     return view
 
 
 def tie_view(poll_id: int, tied: Sequence[int], *, disabled: bool = False) -> discord.ui.View:
     """One button per tied slot for the moderators."""
-    view = discord.ui.View(timeout=None)
+    view = RoutedView()
     for slot in tied:
         view.add_item(TieButton(poll_id, slot, disabled=disabled))
     return view

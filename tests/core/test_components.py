@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -11,7 +13,7 @@ import discord
 import pytest
 from discord.ui.view import ViewStore
 
-from bot.components import ButtonRouter, RoutedButton, RoutedModal
+from bot.components import ButtonRouter, RoutedButton, RoutedModal, RoutedView
 from cogs.trivia._views import ChoiceButton, TypedAnswerButton
 from cogs.watchparty._views import CancelButton, VoteButton
 
@@ -70,15 +72,35 @@ def test_a_button_whose_custom_id_breaks_its_template_is_refused() -> None:
         RoutedButton.__init__(Counter.__new__(Counter), label="x", custom_id="test:count:x")
 
 
-def test_discord_py_view_store_keeps_nothing_of_a_view_of_routed_buttons() -> None:
-    view = discord.ui.View(timeout=None)
+async def test_discord_py_keeps_nothing_of_a_view_of_routed_buttons_not_even_a_timer() -> None:
+    view = RoutedView()
     view.add_item(VoteButton(5, 0))
     view.add_item(ChoiceButton(6, 1))
-    assert not view.is_dispatchable()
+    view.add_item(discord.ui.Button(label="Read more", url="https://example.com"))
     store = ViewStore(SimpleNamespace())  # type: ignore[arg-type]
-    store.add_view(view, message_id=42)  # what sending the view does
-    assert store.persistent_views == []
-    assert not store._dynamic_items and not store._views  # nothing to dispatch a press to a second time
+    tasks = asyncio.all_tasks()
+    if not view.is_finished():  # what InteractionResponse.send_message does once the reply is sent
+        view.timeout = 15 * 60.0  # for an ephemeral reply
+        store.add_view(view, message_id=42)
+    assert asyncio.all_tasks() == tasks  # no timeout task holding the view for 15 minutes
+    assert store.persistent_views == [] and not store._dynamic_items and not store._views
+
+
+def test_a_view_refuses_an_item_only_discord_py_could_answer() -> None:
+    with pytest.raises(TypeError, match="RoutedButton"):
+        RoutedView().add_item(discord.ui.Button(label="Plain", custom_id="plain"))
+
+
+def test_the_bot_builds_its_views_as_routed_views_only() -> None:
+    root = Path(__file__).resolve().parents[2]
+    plain = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("bot", "cogs")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\bui\.View\(", line)
+    ]
+    assert not plain, f"views discord.py would keep (ephemeral ones for 15 minutes): {plain}"
 
 
 async def test_a_press_runs_its_callback_once_and_a_failing_callback_is_logged(

@@ -1,96 +1,103 @@
 """The hand-written analysis appended to docs/benchmarks.md: what the recorded run shows, and what remains.
 
-Written from the figures of the recorded run above it, two more runs of the same commit, and CPU-clock
-profiles of single cases; rewrite it whenever the run is recorded again.
+Written from the figures of the recorded run above it, two more runs of the same commit, CPU-clock
+profiles of single cases and syscall counts; rewrite it whenever the run is recorded again.
 """
 
 ANALYSIS = """## What this run shows, and what remains
 
-The figures are from this run (2026-12-02 03:06 UTC, commit 0fd39cc), the first of three runs of the same
-commit made one after another (03:06–03:28; load average 0.5–1.5 over the three). The other two are
+The figures are from this run (2026-12-02 05:59 UTC, commit ff8c1c4), the first of three runs of the same
+commit made one after another (05:59–06:21; load average 0.8–1.6 over the three). The other two are
 compared below. Profile figures come from `cProfile` with a CPU clock (`time.thread_time`) inside each bot
-process, one case at a time, 250 interactions. The profiler inflates small functions, so its figures show
-where time goes, not how much.
+process, one or two cases at a time; the profiler inflates small functions, so its figures show where time
+goes, not how much. Syscall counts come from `strace -c -f` on the bot process over one case's burst.
 
-**CPU per interaction: missed for 4 of 36 cases.** The median over the 36 cases is 1.07×, and 32 are
-within 1.3×. The other two runs gave medians of 1.18× and 1.18×, with 8 and 9 cases over. Four cases are
-over budget in all three runs:
-- `/config trivia daily` (1.43×; 1.39–1.49× over the three runs; 1.69 ms against 1.18 ms here). It checks
-  the channel's permissions, parses the time and the window and works out the next slot, then writes one
-  transaction: the setting, its audit row, the settings version, and the server's daily job replaced.
-  Measured alone (a script around the same functions): the parsing and the slot take about 60 µs, and the
-  transaction 181 µs against 123 µs for a setting alone. The job's replacement used to walk every
-  server's pending jobs (72 µs on a benchmark database, growing with the servers); it now reads only this
-  server's, through `jobs_guild_kind` (76 VM steps with 100 or 6,100 other jobs).
-- `/config show` (1.36×; 1.36–1.56×; 1.57 ms against 1.15 ms). A status page assembled from every feature:
-  the history, the daily question's and the weekly prompt's next runs, the open rooms, the stages of the
-  film. Each change line used to be parsed and worded afresh on every call; now each audit row is parsed
-  once and each line worded once. In its profile the largest part left is the discussion section
-  (settings, stages, rooms, prompt schedule: 138 ms of the bot's 1.6 s over 270 calls).
-- `/watchparty poll` (1.35×; 1.35–1.49×; 3.68 ms against 2.73 ms). It parses the slots and the deadline,
-  writes the poll with its slots and closing job in one transaction, posts the poll with its buttons,
-  writes the message id, and sends the follow-up. In its profile (3.0 s of the bot's CPU over 270 polls)
-  the poll's buttons take 198 ms, the time parser (`plan_poll`) 129 ms and the poll's transaction 127 ms.
-- `/trivia start` + `/trivia stop` pairs (1.34×; 1.34–1.42×; 5.46 ms against 4.08 ms per interaction). The
-  pair is now three units of work: the round with its first question, the question's message id, and the
-  stop (the check, the end, the dropped close job, the reveal with scoring, the scoreboard). It used to be
-  twelve hand-offs to the database thread. Measured alone, the opening transaction takes about 440 µs of
-  SQLite, 127 µs of it the commit: the round, the question, the seen mark and the close job each touch a
-  table and its indexes. In its profile the SQLite calls are the largest single item (114 ms of 3.6 s);
-  the rest is spread over the four embeds the pair draws (question, closed question, reveal, scoreboard)
-  and the spoiler policy behind them.
+**CPU per interaction: missed for 5 of 36 cases.** The median over the 36 cases is 1.12×, and 31 are within
+1.3×. The other two runs gave medians of 1.21× and 1.12×, with 7 and 3 cases over. Three cases are over
+budget in all three runs:
+- `/watchparty poll` (1.60×; 1.31–1.60× over the three runs; 4.66 ms against 2.91 ms here). It parses the
+  slots and the deadline (46 µs measured alone, after the parser's text was memoised), writes the poll, its
+  slots and its closing job in one transaction, posts the poll with its buttons, writes the message id in a
+  second one, and sends the follow-up. The two commits are the cost: each page a commit writes is two
+  `pwrite` calls into the WAL (about 8 µs together here), and a poll writes about ten pages, 20 `pwrite`
+  and 12 `fcntl` lock calls per poll in a fresh stand-in and after two rounds alike.
+- `/config trivia daily` (1.46×; 1.35–1.46×; 1.81 ms against 1.24 ms). It checks the moderator and the
+  channel's permissions, parses the time and the window, works out the next slot and runs one
+  transaction. Setting the value it already has now writes nothing (the job replacement used to delete and
+  re-insert the same job).
+- `/config show` (1.45×; 1.30–1.53×; 1.89 ms against 1.30 ms). A status page from every feature: four
+  reads (the history, the next daily question, the open rooms) and the sections' wording.
 
-Over in the other runs but not in this one: the watch-party cancel confirmation (1.16×; 1.16–1.48×), the
-ping button (1.06×; 1.06–1.52×), the trivia answer (1.07×; 1.07–1.41×), `/watchparty list` (1.07×;
-1.07–1.39×), `/plot search` (1.27×; 1.04–1.38×) and `/progress set` (1.24×; 1.15–1.31×).
+These three are cheaper in a fresh stand-in than in the benchmark's rounds. Measured on their own after a
+fresh start (5 alternating rounds of 250): the poll 1.28×, the daily question 1.24×, `/config show` 1.26×.
+After three rounds of all 36 cases in the same processes: 1.68×, 1.50× and 1.54×. The profile after the
+rounds shows the SQLite statements themselves grown dearer: a `BEGIN` or `COMMIT` of the poll's
+transaction 173 µs on average against 85 µs fresh, the message id's `UPDATE` 216 µs against 117 µs. The
+syscalls per poll are the same (above), and the database's pages are in SQLite's cache (under one `pread`
+per poll). The WAL had grown to 32 MiB against a 1 MiB file, because each checkpoint runs while writes go
+on and never catches up; a RESTART checkpoint, which lets the log start over, left the ratios where they
+were (poll 1.74×, `/config show` 1.54×), so the log's size is not the cause. What makes the writes dearer
+is not found yet; the next step is a native profile (`perf`) of the bot after the rounds.
 
-What changed since the last recorded run (2378ac0: median 1.21×, 11 over):
-- Statements run on the event loop's thread, on a second SQLite connection that never waits (busy
-  timeout 0). A hand-off to aiosqlite's worker thread and back cost the process 105–120 µs of CPU on this
-  machine, against 16 µs for the indexed read itself. In a burst the worker thread alone spent 60 µs per
-  read, and 700 µs for the round's opening transaction, SQL included. What would wait goes to the worker
-  thread as before: a statement another process's write lock holds up, a write queued behind earlier work
-  there, explicit transactions, migrations, integrity checks, and the WAL checkpoints with their fsync
-  (one every 200 commits).
-- Each trivia step is one transaction (above); the season is read inside the round's insert.
-- A cancel keeps the cached poll, so the redraw after it reads nothing.
-- User text is neutralised once per distinct text (`plain`, `code`); `fit_embed` only measures an embed
-  that fits.
-- Forms are routed by custom_id (`bot.components.RoutedModal`): discord.py no longer keeps each opened
-  trivia form, with its timeout task, for ten minutes.
+Over budget in the other runs only: `/watchparty list` (1.27×; 1.23–1.39×), `/progress set` (1.21×;
+1.21–1.37×), the cancel confirmation (1.38×; 1.24–1.38×), the voters button (1.32×; 1.09–1.32×),
+`/config watchparty reminders` (1.06×; 1.06–1.34×) and `/film` (1.10×; 1.10–1.30×).
 
-The vote's ratio (1.01×) doesn't compare like with like: while one redraw is in flight, the votes counted
-meanwhile are acknowledged with a deferred update and one more redraw follows. In this run 1,736 of the
+The `/trivia start` + `/trivia stop` pairs are within budget in all three runs (1.25–1.27×; they were
+1.34–1.42×): a new round's first question is no longer looked up, a stop reveals the questions it has read
+instead of reading each again, a reveal reads its answers once, and trivia_asked lost an index that
+duplicated its UNIQUE (round_id, position). Storage alone: 743–944 µs per pair against 1,039–1,152 µs.
+
+What changed since the last recorded run (0fd39cc: median 1.07×, 4 over; its other runs 1.18× and 1.18×):
+- Views are finished before they are sent (`bot.components.RoutedView`). discord.py keeps every view an
+  interaction's reply carries until it stops, and gives an ephemeral reply's view a 15-minute timeout with a
+  task of its own. After three rounds the bot held 1,514 such tasks and 88,000 objects for the garbage
+  collector to walk; now 12,000–16,000. Collection per start+stop pair fell from 482 µs to 97 µs, per poll
+  from 350 µs to 138 µs. The bot's RSS after the rounds is 65.4 MiB here, against 82.0 MiB at 0fd39cc.
+- A WAL checkpoint on the worker thread no longer sends the loop's writes there. Writes queued behind any
+  worker work to keep their order, so a checkpoint turned every write of a busy burst into a hand-off until
+  the queue drained: in a burst of 200 polls the worker thread made 2,274 page writes, the loop's thread
+  1,610. Only writes waiting there hold later writes back now; the worker made 52 page writes in the same
+  burst afterwards.
+- The time parser remembers the normalised text of its latest inputs; the trivia store reads each row once
+  per step; a job replaced by the same job writes nothing (above).
+
+The vote's ratio (1.02×) doesn't compare like with like: while one redraw is in flight, the votes counted
+meanwhile are acknowledged with a deferred update and one more redraw follows. In this run 1,743 of the
 bot's 1,750 presses were answered that way (the shape ≠ column), while the bare bot redraws on every
 press.
 
-**The three runs don't agree within 10%.** The ratios of 28 of the 36 cases differ by more than 10% between
-the runs; the worst is the ping button (1.06×, 1.30×, 1.52×). Within one run, the same case moves from
-round to round: `/about`'s rounds here span 0.83–1.12×, `/sources`' 0.82–1.93×. The bare bot's own cost for
-one-message replies ranges from 1.03 ms (`/config modrole`) to 1.34 ms (`/about`) in this run. The last
-session measured one case 12 times in a row on one bot: 812–1,246 µs per interaction, with the
-stand-in's CPU rising and falling with the bot's, so it is the machine. The four cases over in every run
-held their place in all three.
+**The three runs don't agree within 10%.** The ratios of 23 of the 36 cases differ by more than 10% between
+the runs (28 at 0fd39cc); the worst is `/synopsis` (1.19×, 1.09×, 0.85×). The spread is the sampling error
+of one run: resampling each run's rounds (bootstrap, 300 draws) gives a standard error of 8.2% for a
+case's ratio, more than the 5.3% by which the three runs' ratios differ on average. The bare bot's own CPU
+per interaction moves 10.3% from one round to the next for the same reply (coefficient of variation,
+averaged over the cases). Bursts of 1,000 instead of 250 moved 5–6% (`/about`, `/cast name`, four rounds):
+most of the noise is the machine's speed drifting from one second to the next, not per-interaction
+variation. Agreement within 10% would take about ten times the samples per case, some 70 minutes per run.
 
-**Trivia answers per second (missed).** 628 answers/s with 200 in flight, every click acknowledged and stored
-exactly once (3,000 rows, 3,000 distinct members, no errors). The bare bot gave 683/s on the same machine
-at that moment; the other runs gave 666/s and 540/s against the bare bot's 833/s and 701/s. In this run
-the bot used 1.56 ms of CPU per click, the bare bot 1.35 ms. In a fresh stand-in, before any rounds, the
-same burst gave the bot 815–1,069/s at 0.91–1.08 ms per click against the bare bot's 753–830/s (three
-bursts). So the bot can answer 1,000/s on one core here, but not after the rounds. What makes a click
-cost half as much again after the rounds is not measured yet. Its memory grows over them (56.4 MiB after
-start, 82.0 MiB after the rounds, against the bare bot's 43.9 and 47.4), and a collection over a bigger
-heap costs more; that is a suspect, not a finding.
+**Trivia answers per second (missed).** 748 answers/s with 200 in flight, every click acknowledged and stored
+exactly once (3,000 rows, 3,000 distinct members, no errors). The bare bot gave 806/s at that moment; the
+other runs gave 775/s and 806/s against the bare bot's 807/s and 829/s. The bot used 1.30 ms of CPU per
+click, the bare bot 1.07 ms (other runs: 1.25 and 1.20 ms against 1.14 and 1.03 ms). At 0fd39cc the bot
+used 1.45–1.60 ms per click here. In a fresh stand-in the bot answers 878–914/s at 1.03–1.07 ms per click,
+the bare bot 794–796/s at 1.03–1.11 ms, and the stand-in itself spends 0.85–1.03 ms per click (77–83%
+busy). 1,000 answers/s on one core leaves under 1 ms per click, and discord.py's own handling of a click
+(the bare bot) costs more than that here, so no bot built on it reaches the budget on this machine; a
+faster JSON and zlib path for discord.py, or a faster machine, would be needed.
 
-**Start → ready with 2,500 servers (missed in this run).** Median 1.86 s, worst 2.16 s; the bare bot took
-1.12–1.62 s. The other runs' worst were 1.90 s and 2.34 s, so three of the nine starts went over 2 s. With no
-servers the bot is ready in 0.98 s against the bare bot's 0.56 s: importing discord.py's `ext.commands`
-and the cogs, loading the film pack and opening the database.
+**Start → ready with 2,500 servers (met in this run, missed once in the three).** Median 1.66 s, worst 1.80
+s; the bare bot took
+1.00–1.46 s. The other runs' worst were 1.82 s and 2.02 s: one of the nine starts went over 2 s. With no
+servers the bot is ready in 0.99 s against the bare bot's 0.59 s: importing discord.py's `ext.commands`
+and the bot's own modules (about 0.3 s), loading the film pack and opening the database. Collecting less
+often during start-up saved 0.06–0.09 s of collection per start but no measurable time to ready, so it
+was left out.
 
-**Memory (met).** VmRSS 67.8 MiB after a start with 2,500 servers (bare discord.py: 56.7 MiB). The bot runs
+**Memory (met).** VmRSS 67.9 MiB after a start with 2,500 servers (bare discord.py: 56.6 MiB). The bot runs
 only the guilds intent with no member cache.
 
-**Scheduler (met).** A tick with 10 due jobs costs the same with 1,000 or 50,000 servers stored (2.0–2.6 ms)
-and grows with the number due (0.19–0.26 ms per job). Fan-out through a Discord-like global limit of 50
+**Scheduler (met).** A tick with 10 due jobs costs the same with 1,000 or 50,000 servers stored (1.3–2.6 ms)
+and grows with the number due (0.17–0.27 ms per job). Fan-out through a Discord-like global limit of 50
 posts/s: all 250 posts landed once.
 """

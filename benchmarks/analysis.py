@@ -36,8 +36,13 @@ transaction 173 µs on average against 85 µs fresh, the message id's `UPDATE` 2
 syscalls per poll are the same (above), and the database's pages are in SQLite's cache (under one `pread`
 per poll). The WAL had grown to 32 MiB against a 1 MiB file, because each checkpoint runs while writes go
 on and never catches up; a RESTART checkpoint, which lets the log start over, left the ratios where they
-were (poll 1.74×, `/config show` 1.54×), so the log's size is not the cause. What makes the writes dearer
-is not found yet; the next step is a native profile (`perf`) of the bot after the rounds.
+were (poll 1.74×, `/config show` 1.54×), so the log's size is not the cause. A sampling profile of the
+bot over 250 polls after two rounds (`perf record -F 2000 -p <bot>`) puts 4.4% of its samples in
+libsqlite3's own code, 9.5% in the kernel (file and network calls together) and 76.9% in the Python
+interpreter; `py-spy` over the same burst puts 14% of its samples under `Database._run`. So the
+statements' extra cost is mostly time in the kernel for the same calls, and the rest of the growth is
+Python. Which Python, and why a file write costs more after the rounds, is not found yet; the next step is
+`py-spy --native` with enough samples (this one had 401) on a fresh bot and on one after the rounds.
 
 Over budget in the other runs only: `/watchparty list` (1.27×; 1.23–1.39×), `/progress set` (1.21×;
 1.21–1.37×), the cancel confirmation (1.38×; 1.24–1.38×), the voters button (1.32×; 1.09–1.32×),

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.localtime import first_instant, gap_length
@@ -158,7 +157,6 @@ def _is_relative(cleaned: str) -> bool:
     return all(unit in UNITS for _, unit in _RELATIVE_PART.findall(cleaned))
 
 
-@lru_cache(maxsize=1024)
 def _normalise(text: str) -> str:
     lowered = normalise_clock(text.replace(",", " "))
     return " ".join(token for token in lowered.split() if token not in ("at", "on", "the"))

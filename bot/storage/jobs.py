@@ -141,7 +141,8 @@ class JobStore:
                     f"SELECT key, guild_id, due_at, payload FROM jobs WHERE {match} AND state = 'pending'",
                     scope,
                 )
-                if [tuple(row) for row in pending] == [insert[1][1:]]:
+                stored_as = insert[1][1:]  # (key, guild_id, due_at, payload), as the insert writes them
+                if [tuple(row) for row in pending] == [stored_as]:
                     return True  # that very job is in place already: write nothing
             tx.execute(
                 f"DELETE FROM jobs WHERE {match} AND state = 'pending' {later}",

@@ -16,15 +16,21 @@ MOD_ROLE_KEY = "mod_role"
 
 
 async def is_moderator(interaction: discord.Interaction[Any]) -> bool:
-    """Manage Server, or the server's configured moderator role."""
+    """Manage Server (or Administrator), or the server's configured moderator role.
+
+    The permissions are the ones Discord sent with the interaction, as discord.py's own
+    `app_commands.checks.has_permissions` reads them: working them out again from the member's roles costs
+    more than the rest of the check.
+    """
     member = interaction.user
     if interaction.guild is None or not isinstance(member, discord.Member):
         return False
-    if member.guild_permissions.manage_guild:
+    permissions = interaction.permissions
+    if permissions.administrator or permissions.manage_guild:
         return True
     bot: FilmClubBot = interaction.client
     role_id = await bot.db.config.get(interaction.guild.id, MOD_ROLE_KEY)
-    return role_id is not None and any(role.id == role_id for role in member.roles)
+    return isinstance(role_id, int) and member.get_role(role_id) is not None
 
 
 def moderator_only() -> Any:

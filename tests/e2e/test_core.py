@@ -13,7 +13,7 @@ import pytest
 
 from bot.standin import BotProcess, Driver, StandIn
 from bot.standin.driver import Reply, message_text
-from bot.standin.server import Role
+from bot.standin.server import Perm, Role
 
 from .conftest import ROOT
 
@@ -89,6 +89,27 @@ async def test_mod_role_grants_config_at_runtime(driver: Driver, standin: StandI
     assert NOT_MOD not in allowed.content and "Server settings" in allowed.text()
 
     await driver.command("config modrole", {}, member="mod")
+    again = await driver.command("config show", member="member2", force=True)
+    assert NOT_MOD in again.content
+
+
+async def test_manage_server_from_a_role_counts_as_moderator(
+    driver: Driver, standin: StandIn, bot: BotProcess
+) -> None:
+    """The check reads the permissions Discord sends with the interaction: a role's Manage Server counts."""
+    guild = driver.guild
+    managers = Role(standin.world.ids.seeded(), "Managers", Perm.MANAGE_GUILD, 1)
+    guild.roles[managers.id] = managers
+    await standin.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": managers.payload()})
+    member = guild.member("member2")
+    refused = await driver.command("config show", member="member2", force=True)
+    assert NOT_MOD in refused.content
+    member.roles.append(managers.id)
+    try:
+        allowed = await driver.command("config show", member="member2", force=True)
+        assert NOT_MOD not in allowed.content and "Server settings" in allowed.text()
+    finally:
+        member.roles.remove(managers.id)
     again = await driver.command("config show", member="member2", force=True)
     assert NOT_MOD in again.content
 

@@ -134,7 +134,8 @@ class WatchParty(
         stored = await self.bot.db.watchparty.create(new, CLOSE_KIND, close_key)
         await self._post_poll(stored, answer_by=interaction.created_at + ANSWER_WITHIN)
         self.bot.scheduler.wake(stored.closes_at)
-        await interaction.followup.send(render.poll_created_note(stored, zone), ephemeral=True)
+        # The deferred "thinking…" reply becomes the note (it is ephemeral already): an edit, not a new message.
+        await interaction.edit_original_response(content=render.poll_created_note(stored, zone))
 
     async def _post_poll(self, poll: Poll, *, answer_by: datetime) -> None:
         """Post the poll and record its message, or leave neither behind (the member hears why)."""

@@ -99,6 +99,7 @@ Decider = Callable[[Poll, list[int]], Decision]
 
 
 POLL_CACHE_LIMIT = 5000
+LIVE_CACHE_LIMIT = 1000  # servers whose list of live polls is kept
 
 
 class WatchPartyStore:
@@ -107,23 +108,41 @@ class WatchPartyStore:
     Every button click on a poll reads the poll, and a poll changes only through this store's own
     writes, so polls are cached by id; each write drops the poll's entry (and a read that overlapped a
     write is not kept). Votes are not part of `Poll`, so voting leaves the cache alone.
+
+    Each server's live polls (`/watchparty list`, and the cancel command's autocomplete on every keystroke)
+    are kept too, until any poll is written: a new poll, a message recorded, a close, a cancel.
     """
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._polls: dict[int, Poll] = {}
         self._writes: dict[int, int] = {}  # poll id -> writes started, to spot reads that overlapped one
+        self._live: dict[int, tuple[Poll, ...]] = {}  # guild id -> its live polls, oldest first
+        self._live_writes = 0  # poll writes started and finished, in any server
 
     @contextmanager
     def _changing(self, poll_id: int) -> Iterator[None]:
         """Around a write: the cached poll is dropped, and reads overlapping the write are not cached."""
         self._polls.pop(poll_id, None)
         self._writes[poll_id] = self._writes.get(poll_id, 0) + 1
+        with self._changing_live():
+            try:
+                yield
+            finally:
+                self._polls.pop(poll_id, None)
+                self._writes[poll_id] += 1
+
+    @contextmanager
+    def _changing_live(self) -> Iterator[None]:
+        """Around any poll write: the lists of live polls are dropped, and a list read overlapping it is not
+        kept (the write may not know its server, and polls are written far less often than listed)."""
+        self._live.clear()
+        self._live_writes += 1
         try:
             yield
         finally:
-            self._polls.pop(poll_id, None)
-            self._writes[poll_id] += 1
+            self._live.clear()
+            self._live_writes += 1
 
     async def create(self, new: NewPoll, close_kind: str, close_key: Callable[[int], str]) -> Poll:
         """Store a poll, its slots and its closing job (keyed by the new poll's id): one transaction, one
@@ -158,7 +177,8 @@ class WatchPartyStore:
             )
             return _poll(row, slots)
 
-        poll = await self._db.atomic(store)
+        with self._changing_live():
+            poll = await self._db.atomic(store)
         self._remember(poll)
         return poll
 
@@ -211,7 +231,12 @@ class WatchPartyStore:
         remember(self._polls, poll.id, poll, POLL_CACHE_LIMIT)
 
     async def live(self, guild_id: int) -> list[Poll]:
-        """Open, tied and scheduled polls in a server, oldest first (two queries, however many polls)."""
+        """Open, tied and scheduled polls in a server, oldest first (one query, however many polls; none
+        while no poll was written since the last)."""
+        cached = self._live.get(guild_id)
+        if cached is not None:
+            return list(cached)
+        writes = self._live_writes
         rows = await self._db.fetchall(
             "SELECT p.*, s.slot AS s_slot, s.starts_at AS s_starts_at, s.label AS s_label FROM wp_polls p "
             "LEFT JOIN wp_slots s ON s.poll_id = p.id "
@@ -225,7 +250,10 @@ class WatchPartyStore:
                 slots.append(
                     {"slot": row["s_slot"], "starts_at": row["s_starts_at"], "label": row["s_label"]}
                 )
-        return [_poll(row, slots) for row, slots in polls.values()]
+        found = tuple(_poll(row, slots) for row, slots in polls.values())
+        if self._live_writes == writes:  # no poll was written while this was read
+            remember(self._live, guild_id, found, LIVE_CACHE_LIMIT)
+        return list(found)
 
     async def toggle_vote(self, poll_id: int, slot: int, user_id: int, now: datetime) -> VoteResult | None:
         """Approve a slot, or withdraw an approval, in one transaction; None when the poll isn't open."""

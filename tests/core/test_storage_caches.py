@@ -346,6 +346,50 @@ async def test_creating_a_poll_is_one_unit_and_its_message_keeps_it_cached(
     assert await db.jobs.next_due_for("wp.close", 1) == new.closes_at.timestamp()
 
 
+def _new_poll(guild_id: int, title: str) -> NewPoll:
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    return NewPoll(
+        guild_id=guild_id, channel_id=5, creator_id=7, title=title, voice_channel_id=None, place=None,
+        closes_at=start + timedelta(hours=2), created_at=start, slots=((start + timedelta(days=1), "sat 8pm"),),
+    )  # fmt: skip
+
+
+async def test_live_polls_are_listed_from_memory_until_a_poll_is_written(db: Database) -> None:
+    store = db.watchparty
+    first = await store.create(_new_poll(1, "Rush night"), "wp.close", lambda i: f"poll:{i}")
+    assert [p.id for p in await store.live(1)] == [first.id]  # the read that fills the entry
+    statements = await traced(db)
+    assert [p.id for p in await store.live(1)] == [first.id]
+    assert statements.touching("wp_polls") == []
+    # Any poll written drops every list: a poll in another server, a message, a cancel.
+    await store.create(_new_poll(2, "Elsewhere"), "wp.close", lambda i: f"poll:{i}")
+    second = await store.create(_new_poll(1, "Second night"), "wp.close", lambda i: f"poll:{i}")
+    assert [p.id for p in await store.live(1)] == [first.id, second.id]
+    await store.set_message(second.id, 99)
+    assert [p.message_id for p in await store.live(1)] == [None, 99]
+    assert await store.cancel(first.id, "open")
+    assert [p.id for p in await store.live(1)] == [second.id]
+    assert [p.id for p in await WatchPartyStore(db).live(1)] == [second.id]  # what a fresh read gives
+
+
+async def test_a_live_list_read_while_a_poll_changed_is_not_kept(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = db.watchparty
+    poll = await store.create(_new_poll(1, "Rush night"), "wp.close", lambda i: f"poll:{i}")
+    real_fetchall = db.fetchall
+
+    async def read_then_cancel(sql: str, params: Any = ()) -> Any:
+        rows = await real_fetchall(sql, params)  # the list as it was before the cancel
+        assert await store.cancel(poll.id, "open")
+        return rows
+
+    monkeypatch.setattr(db, "fetchall", read_then_cancel)
+    assert [p.id for p in await store.live(1)] == [poll.id]
+    monkeypatch.undo()
+    assert await store.live(1) == []  # read again: the stale list was not kept
+
+
 async def test_lone_statements_wait_for_an_open_transaction_and_stay_outside_it(db: Database) -> None:
     inside = asyncio.Event()
     release = asyncio.Event()

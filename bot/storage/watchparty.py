@@ -122,20 +122,24 @@ class WatchPartyStore:
 
     @contextmanager
     def _changing(self, poll_id: int) -> Iterator[None]:
-        """Around a write: the cached poll is dropped, and reads overlapping the write are not cached."""
+        """Around a write: the cached poll and the lists of live polls are dropped, and reads overlapping the
+        write are not cached."""
         self._polls.pop(poll_id, None)
         self._writes[poll_id] = self._writes.get(poll_id, 0) + 1
-        with self._changing_live():
-            try:
-                yield
-            finally:
-                self._polls.pop(poll_id, None)
-                self._writes[poll_id] += 1
+        self._live.clear()
+        self._live_writes += 1
+        try:
+            yield
+        finally:
+            self._polls.pop(poll_id, None)
+            self._writes[poll_id] += 1
+            self._live.clear()
+            self._live_writes += 1
 
     @contextmanager
     def _changing_live(self) -> Iterator[None]:
-        """Around any poll write: the lists of live polls are dropped, and a list read overlapping it is not
-        kept (the write may not know its server, and polls are written far less often than listed)."""
+        """Around a write that adds a poll: the lists of live polls are dropped, and a list read overlapping
+        it is not kept. (Every poll write drops every list: polls are written far less often than listed.)"""
         self._live.clear()
         self._live_writes += 1
         try:
@@ -147,24 +151,22 @@ class WatchPartyStore:
     async def create(self, new: NewPoll, close_kind: str, close_key: Callable[[int], str]) -> Poll:
         """Store a poll, its slots and its closing job (keyed by the new poll's id): one transaction, one
         hand-off. The stored poll is built from what was written, and cached."""
+        closes_at = new.closes_at.timestamp()
+        slots = [(index, at.timestamp(), label) for index, (at, label) in enumerate(new.slots)]
 
-        def store(tx: Atomic) -> Poll:
+        def store(tx: Atomic) -> int:
             row = tx.fetchone(
                 "INSERT INTO wp_polls (guild_id, channel_id, creator_id, title, voice_channel_id, place, "
-                "closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                "closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (new.guild_id, new.channel_id, new.creator_id, new.title, new.voice_channel_id, new.place,
-                 new.closes_at.timestamp(), new.created_at.timestamp()),
+                 closes_at, new.created_at.timestamp()),
             )  # fmt: skip
             assert row is not None
-            poll_id = int(row["id"])
-            slots = [
-                {"slot": index, "starts_at": at.timestamp(), "label": label}
-                for index, (at, label) in enumerate(new.slots)
-            ]
-            for slot in slots:
+            poll_id = int(row[0])
+            for index, starts_at, label in slots:
                 tx.execute(
                     "INSERT INTO wp_slots (poll_id, slot, starts_at, label) VALUES (?, ?, ?, ?)",
-                    (poll_id, slot["slot"], slot["starts_at"], slot["label"]),
+                    (poll_id, index, starts_at, label),
                 )
             tx.execute(
                 *JobStore.insert(
@@ -175,10 +177,17 @@ class WatchPartyStore:
                     payload={"poll": poll_id},
                 )
             )
-            return _poll(row, slots)
+            return poll_id
 
         with self._changing_live():
-            poll = await self._db.atomic(store)
+            poll_id = await self._db.atomic(store)
+        # The row as the schema's defaults leave it, its times as a read gives them back.
+        poll = Poll(
+            id=poll_id, guild_id=new.guild_id, channel_id=new.channel_id, message_id=None,
+            creator_id=new.creator_id, title=new.title, voice_channel_id=new.voice_channel_id, place=new.place,
+            closes_at=_dt(closes_at), state=OPEN, winner_slot=None, tie_due_at=None, event_id=None,
+            announced=None, slots=tuple(Slot(index, _dt(at), label) for index, at, label in slots),
+        )  # fmt: skip
         self._remember(poll)
         return poll
 

@@ -185,10 +185,17 @@ class Film:
     pack_file: str = field(default="", compare=False)
     setup_end: int = field(init=False, compare=False, repr=False)
     """The last beat of the setup: what a member with no saved progress may see untagged (from `beats`)."""
+    level_starts: tuple[int, ...] = field(init=False, compare=False, repr=False)
+    """The first beat of each level (setup, middle, ending) that has beats, in film order (from `beats`)."""
 
     def __post_init__(self) -> None:
         setup = (beat.number for beat in self.beats if beat.level is SpoilerLevel.SETUP)
         object.__setattr__(self, "setup_end", max(setup, default=0))  # asked by every reply: worked out once
+        starts: list[int] = []
+        for number, beat in enumerate(self.beats):
+            if number == 0 or beat.level != self.beats[number - 1].level:
+                starts.append(beat.number)
+        object.__setattr__(self, "level_starts", tuple(starts))
 
     @property
     def title_reveal(self) -> int:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.bounded import remember
+
 if TYPE_CHECKING:
     from bot.storage import Database
+
+OPEN_ROOMS_KEPT = 1000  # servers whose open rooms are kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,38 +67,54 @@ def _room(row: Any) -> Room:
 
 
 class DiscussionStore:
-    """SQL for stage rooms, their index message, the members added to them and prompt posts."""
+    """SQL for stage rooms, their index message, the members added to them and prompt posts.
+
+    A server's open rooms are read by `/config show`, the room list and every prompt posted, and change
+    only through this store (a room opened, the rooms archived), so they are kept per server; each write
+    drops the server's entry, and a read that overlapped a write is not kept.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._open: dict[int, tuple[Room, ...]] = {}  # guild id -> its open rooms, in stage order
+        self._room_writes: dict[int, int] = {}  # guild id -> room writes started and finished
+
+    @contextmanager
+    def _changing_rooms(self, guild_id: int) -> Iterator[None]:
+        self._open.pop(guild_id, None)
+        self._room_writes[guild_id] = self._room_writes.get(guild_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._open.pop(guild_id, None)
+            self._room_writes[guild_id] += 1
 
     # --- rooms -----------------------------------------------------------------------------------
 
     async def add_room(self, room: Room) -> None:
-        await self._db.execute(
-            "INSERT INTO discussion_rooms (thread_id, guild_id, channel_id, film_key, stage, stages, "
-            "first_beat, last_beat, private, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                room.thread_id,
-                room.guild_id,
-                room.channel_id,
-                room.film_key,
-                room.stage,
-                room.stages,
-                room.first_beat,
-                room.last_beat,
-                int(room.private),
-                time.time(),
-            ),
-        )
+        row = (room.thread_id, room.guild_id, room.channel_id, room.film_key, room.stage, room.stages,
+               room.first_beat, room.last_beat, int(room.private), time.time())  # fmt: skip
+        with self._changing_rooms(room.guild_id):
+            await self._db.execute(
+                "INSERT INTO discussion_rooms (thread_id, guild_id, channel_id, film_key, stage, stages, "
+                "first_beat, last_beat, private, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
 
     async def open_rooms(self, guild_id: int) -> list[Room]:
         """The server's open rooms, in stage order."""
+        cached = self._open.get(guild_id)
+        if cached is not None:
+            return list(cached)
+        writes = self._room_writes.get(guild_id, 0)
         rows = await self._db.fetchall(
             "SELECT * FROM discussion_rooms WHERE guild_id = ? AND archived_at IS NULL ORDER BY stage",
             (guild_id,),
         )
-        return [_room(row) for row in rows]
+        rooms = tuple(_room(row) for row in rows)
+        if self._room_writes.get(guild_id, 0) == writes:  # no room of the server was written meanwhile
+            remember(self._open, guild_id, rooms, OPEN_ROOMS_KEPT)
+        return list(rooms)
 
     async def room(self, thread_id: int) -> Room | None:
         row = await self._db.fetchone("SELECT * FROM discussion_rooms WHERE thread_id = ?", (thread_id,))
@@ -100,11 +122,12 @@ class DiscussionStore:
 
     async def archive_rooms(self, guild_id: int) -> list[Room]:
         """Mark every open room of a server archived; returns them (their threads are kept)."""
-        rooms = await self.open_rooms(guild_id)
-        await self._db.execute(
-            "UPDATE discussion_rooms SET archived_at = ? WHERE guild_id = ? AND archived_at IS NULL",
-            (time.time(), guild_id),
-        )
+        with self._changing_rooms(guild_id):
+            rooms = await self.open_rooms(guild_id)
+            await self._db.execute(
+                "UPDATE discussion_rooms SET archived_at = ? WHERE guild_id = ? AND archived_at IS NULL",
+                (time.time(), guild_id),
+            )
         return rooms
 
     async def films_discussed(self, guild_id: int) -> list[str]:

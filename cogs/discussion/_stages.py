@@ -8,6 +8,7 @@ them see its first beat.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,17 +53,17 @@ class Stage:
 
 def default_starts(film: Film) -> tuple[int, ...]:
     """The first beat of each of the pack's levels (setup, middle, ending) that has beats."""
-    starts: list[int] = []
-    previous = None
-    for beat in film.beats:
-        if beat.level != previous:
-            starts.append(beat.number)
-            previous = beat.level
-    return tuple(starts)
+    return film.level_starts
 
 
 def stages_from(starts: Sequence[int], beat_count: int) -> tuple[Stage, ...]:
     """Stages beginning at each start beat (the first always at beat 1), ending where the next begins."""
+    return _stages(tuple(starts), beat_count)
+
+
+@functools.lru_cache(maxsize=256)
+def _stages(starts: tuple[int, ...], beat_count: int) -> tuple[Stage, ...]:
+    """`stages_from`, worked out once per set of starts: every `/config show` and room list asks."""
     bounds = sorted(set(starts) | {1})
     if not bounds or bounds[-1] > beat_count or bounds[0] < 1:
         raise StageError(f"Stage starts must be beats of the film (1-{beat_count}).")

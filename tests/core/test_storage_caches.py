@@ -19,6 +19,7 @@ from bot import storage
 from bot.storage import Database
 from bot.storage import config as config_store
 from bot.storage.coalesce import WriteCoalescer
+from bot.storage.discussion import DiscussionStore, Room
 from bot.storage.trivia_rows import AnswerRow, Asked, Scored
 from bot.storage.watchparty import NewPoll, WatchPartyStore
 
@@ -388,6 +389,47 @@ async def test_a_live_list_read_while_a_poll_changed_is_not_kept(
     assert [p.id for p in await store.live(1)] == [poll.id]
     monkeypatch.undo()
     assert await store.live(1) == []  # read again: the stale list was not kept
+
+
+def _room(thread_id: int, stage: int, guild_id: int = 1) -> Room:
+    return Room(thread_id, guild_id, 9, "rush", stage, 3, stage * 6 - 5, stage * 6, False, False)
+
+
+async def test_open_rooms_come_from_memory_until_the_servers_rooms_change(db: Database) -> None:
+    store = db.discussion
+    await store.add_room(_room(101, 1))
+    assert [r.thread_id for r in await store.open_rooms(1)] == [101]  # the read that fills the entry
+    statements = await traced(db)
+    assert [r.thread_id for r in await store.open_rooms(1)] == [101]
+    assert statements.touching("discussion_rooms") == []
+    await store.add_room(_room(201, 1, guild_id=2))  # another server's room leaves this entry alone
+    assert [r.thread_id for r in await store.open_rooms(1)] == [101]
+    assert [s for s in statements.touching("discussion_rooms") if s.lstrip().startswith("SELECT")] == []
+    await store.add_room(_room(102, 2))
+    assert [r.thread_id for r in await store.open_rooms(1)] == [101, 102]
+    assert [r.thread_id for r in await store.archive_rooms(1)] == [101, 102]
+    assert await store.open_rooms(1) == []
+    assert await DiscussionStore(db).open_rooms(1) == []  # what a fresh read gives
+    assert [r.thread_id for r in await store.open_rooms(2)] == [201]
+
+
+async def test_an_open_rooms_read_while_a_room_opened_is_not_kept(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = db.discussion
+    real_fetchall = db.fetchall
+
+    async def read_then_open(sql: str, params: Any = ()) -> Any:
+        rows = await real_fetchall(sql, params)  # no rooms yet
+        monkeypatch.setattr(db, "fetchall", real_fetchall)
+        await store.add_room(_room(101, 1))
+        return rows
+
+    monkeypatch.setattr(db, "fetchall", read_then_open)
+    assert await store.open_rooms(1) == []
+    assert [r.thread_id for r in await store.open_rooms(1)] == [
+        101
+    ]  # read again: the stale list was not kept
 
 
 async def test_lone_statements_wait_for_an_open_transaction_and_stay_outside_it(db: Database) -> None:

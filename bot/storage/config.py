@@ -106,25 +106,25 @@ class ConfigStore:
         the same transaction, so neither is saved without the other.
         """
         now = time.time()
+        new_json = json.dumps(value, sort_keys=True) if value is not None else None
         try:
-            old_json = await self._write(guild_id, key, value, actor_id, now, then)
+            old_json = await self._write(guild_id, key, new_json, actor_id, now, then)
         except BaseException:
             self._values.pop(guild_id, None)  # unknown outcome: read afresh next time
             raise
         cached = self._values.get(guild_id)
-        if cached is not None:  # write-through (a value read back from JSON, as a fresh read would give)
-            if value is None:
+        if cached is not None:  # write-through (the value read back from JSON, as a fresh read would give)
+            if new_json is None:
                 cached.pop(key, None)
             else:
-                cached[key] = json.loads(json.dumps(value, sort_keys=True))
+                cached[key] = json.loads(new_json)
         return json.loads(old_json) if old_json else None
 
     async def _write(
-        self, guild_id: int, key: str, value: Any, actor_id: int, now: float, then: Step | None
+        self, guild_id: int, key: str, new_json: str | None, actor_id: int, now: float, then: Step | None
     ) -> str | None:
         """One hand-off: read the stored value, then the change, its audit row and the version bump, in one
         transaction (the stored value, not the cache, so the log shows what another process last wrote)."""
-        new_json = json.dumps(value, sort_keys=True) if value is not None else None
 
         def change(tx: Atomic) -> tuple[str | None, int | None]:
             if then is not None:

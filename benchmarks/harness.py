@@ -40,6 +40,14 @@ class BenchStandIn(StandIn):
         self.first_versions: dict[int, dict[str, Any]] = {}
         self.starts: list[tuple[int, int]] = []  # while recording: (len(requests) when sent, interaction id)
         self.quiet: Callable[[], Awaitable[object]] | None = None  # while recording: wait for the bot to idle
+        self.processes: list[BotProcess] = []  # every bot started against this stand-in (startup.timed_start)
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Stop any bot still running (a run that failed part-way leaves none behind), then the stand-in."""
+        for process in self.processes:
+            if process.running:
+                await process.stop()
+        await super().__aexit__(*exc)
 
     async def send_interaction(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ async def timed_start(
     loop = asyncio.get_running_loop()
     started = loop.time()
     await process.start()
+    if process not in standin.processes:
+        standin.processes.append(process)
     assert process.pid is not None
     pin(process.pid)
 
@@ -75,6 +78,10 @@ async def join_guilds(standin: BenchStandIn, count: int) -> None:
 
 
 def fresh_workdir(base: Path, name: str) -> Path:
+    """An empty folder for one bot's database and log. A BENCH_DIR kept from an earlier run is emptied: a
+    database left there would make the bot skip its command sync against this run's stand-in."""
     path = base / name
-    path.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
     return path

@@ -4,7 +4,7 @@
 (the same code, a fresh database, its own server) where the bare bot would be. Both sides do exactly the same
 work, so every ratio should be 1.00; how far each strays is what this machine adds to any ratio in
 docs/benchmarks.md, and the spread over cases says how closely two runs can agree. It writes
-docs/benchmarks-noise.md (about 4 minutes for the default cases on 2 cores).
+docs/benchmarks-noise.md (about a minute for the default cases on 2 cores).
 """
 
 from __future__ import annotations

@@ -121,32 +121,22 @@ class WatchPartyStore:
         self._live_writes = 0  # poll writes started and finished, in any server
 
     @contextmanager
-    def _changing(self, poll_id: int) -> Iterator[None]:
-        """Around a write: the cached poll and the lists of live polls are dropped, and reads overlapping the
-        write are not cached."""
-        self._polls.pop(poll_id, None)
-        self._writes[poll_id] = self._writes.get(poll_id, 0) + 1
-        self._live.clear()
-        self._live_writes += 1
+    def _changing(self, poll_id: int | None) -> Iterator[None]:
+        """Around a write to a poll (None: a poll being added): the cached poll and every list of live polls
+        are dropped, and reads overlapping the write are not cached. (Every poll write drops every list:
+        polls are written far less often than listed.)"""
+        self._step_write(poll_id)
         try:
             yield
         finally:
-            self._polls.pop(poll_id, None)
-            self._writes[poll_id] += 1
-            self._live.clear()
-            self._live_writes += 1
+            self._step_write(poll_id)
 
-    @contextmanager
-    def _changing_live(self) -> Iterator[None]:
-        """Around a write that adds a poll: the lists of live polls are dropped, and a list read overlapping
-        it is not kept. (Every poll write drops every list: polls are written far less often than listed.)"""
+    def _step_write(self, poll_id: int | None) -> None:
+        if poll_id is not None:
+            self._polls.pop(poll_id, None)
+            self._writes[poll_id] = self._writes.get(poll_id, 0) + 1
         self._live.clear()
         self._live_writes += 1
-        try:
-            yield
-        finally:
-            self._live.clear()
-            self._live_writes += 1
 
     async def create(self, new: NewPoll, close_kind: str, close_key: Callable[[int], str]) -> Poll:
         """Store a poll, its slots and its closing job (keyed by the new poll's id): one transaction, one
@@ -179,7 +169,7 @@ class WatchPartyStore:
             )
             return poll_id
 
-        with self._changing_live():
+        with self._changing(None):
             poll_id = await self._db.atomic(store)
         # The row as the schema's defaults leave it, its times as a read gives them back.
         poll = Poll(

@@ -1,9 +1,11 @@
 """CPU time per interaction, for every command and button, beside a bare discord.py bot giving the same reply.
 
-Each case is run in alternating rounds (bot, bare, bot, bare… with the order flipped every round). A burst
-sends `n` interactions, `window` in flight, and reads the bot process's CPU time (user + system, summed over
-its threads from /proc/<pid>/task/*/schedstat, in ns) before the burst and once the process has gone quiet
-after it. Latency (INTERACTION_CREATE dispatched → callback received, in the stand-in) is kept per sample.
+Each case is run in rounds. In a round both bots get a burst of the same `n` interactions (`window` in flight)
+at once, and take turns on their shared core in spells of about 50 interactions (`Pacer`): this shared
+machine's speed swings by a third from one second to the next, and both bots then meet the same swings,
+while only one works at a time. Each bot process's CPU time (user + system, summed over its threads from
+/proc/<pid>/task/*/schedstat, in ns) is read before the bursts and once it has gone quiet after them.
+Latency (INTERACTION_CREATE dispatched → callback received, in the stand-in) is kept per sample.
 
 Before the rounds every case is run on the film bot and its answers recorded for the bare bot (run.py runs
 every case once more first, so replies that show the server's state match the rounds'): the
@@ -22,7 +24,9 @@ import itertools
 import math
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -39,6 +43,11 @@ SKIPPED = ("trivia start", "trivia stop", "watchparty cancel")  # run as their o
 TRIVIA_CHANNEL = "spoilers"
 MESSAGE_ROUTE = re.compile(r"/channels/(\d+)/messages/(\d+)")  # a channel message (not a webhook's)
 POST_ROUTE = re.compile(r"/channels/(\d+)/messages")
+# Interactions per turn when both bots' bursts take turns: short enough that the machine's speed barely
+# moves within a turn, long enough that handing the core over (cold caches) adds nothing measurable.
+# `python -m benchmarks.noise`: turns of 10 made every interaction about 20% dearer on both sides; of 50, no
+# dearer than a bot alone, and identical bots within 0.96-1.02x.
+SPELL = 50
 CONFIRM_CANCEL = r"wp:cancel:\d+:\w+"  # the confirm button of /watchparty cancel (cogs/watchparty/_views.py)
 
 
@@ -135,6 +144,7 @@ class Case:
     """What to run: `burst(standin, stage, n, window)` returns its records and the interactions sent.
 
     `setup` (buttons) makes the message to click before the CPU clock starts; it is torn down after.
+    `spell`: how many of the burst's units one bot runs before the other takes its turn (`Pacer`).
     `cleanup` runs after the clock stops (pressing the cancel confirmations a burst asked for).
     """
 
@@ -145,6 +155,60 @@ class Case:
     window: int = 10
     setup: Setup | None = None
     cleanup: Callable[[BenchStandIn, Stage], Awaitable[None]] | None = None
+    spell: int = SPELL  # the burst's units (`one` calls in `windowed`) per turn in `run_pair`
+
+
+# --- taking turns -----------------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Two bots' bursts, run at once, take turns in short spells: a side starts up to `spell` interactions,
+    waits until they are done, and hands over. Only one bot works at a time (no contention for its core),
+    and both work through the same second of the machine, whose speed swings by a third from one second to
+    the next but moves little over a few milliseconds."""
+
+    def __init__(self, sides: Sequence[str], spell: int) -> None:
+        self.order = list(sides)
+        self.running = set(sides)
+        self.current = self.order[0]
+        self.spell = spell
+        self.started = 0  # interactions started in the current spell
+        self.busy = 0  # of those, not yet done
+        self.turns = 0
+        self._changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def unit(self, side: str) -> AsyncIterator[None]:
+        """One interaction of `side`, started in its turn; the turn passes once the spell is done."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.current == side and self.started < self.spell)
+            self.started += 1
+            self.busy += 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self.busy -= 1
+                if not self.busy and self.started >= self.spell:
+                    self._hand_over()
+
+    async def finish(self, side: str) -> None:
+        """`side`'s burst is over: the turn passes, and from now on the other side never waits."""
+        async with self._changed:
+            self.running.discard(side)
+            if self.current == side and not self.busy:
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        waiting = [s for s in self.order if s in self.running and s != self.current]
+        if waiting:
+            self.current = waiting[0]
+            self.turns += 1
+        self.started = 0
+        self._changed.notify_all()
+
+
+_PACER: ContextVar[tuple[Pacer, str] | None] = ContextVar("pacer", default=None)
 
 
 # --- running interactions --------------------------------------------------------------------------------
@@ -155,13 +219,20 @@ def answered(record: InteractionRecord) -> bool:
 
 
 async def windowed(count: int, window: int, one: Callable[[int], Awaitable[Any]]) -> list[Any]:
-    """Run `one(i)` for i in range(count), at most `window` at a time, results in order."""
+    """Run `one(i)` for i in range(count), at most `window` at a time, results in order; inside `run_pair`,
+    each `one(i)` in its bot's turn."""
     results: list[Any] = [None] * count
     numbers = iter(range(count))
+    pacing = _PACER.get()
 
     async def worker() -> None:
         for i in numbers:
-            results[i] = await one(i)
+            if pacing is None:
+                results[i] = await one(i)
+                continue
+            pacer, side = pacing
+            async with pacer.unit(side):
+                results[i] = await one(i)
 
     await asyncio.gather(*(worker() for _ in range(min(window, count))))
     return results
@@ -246,12 +317,14 @@ async def trivia_pairs(
 
     Each stop waits for the round's question, as when the answers were recorded: a stop that came before
     the question would skip closing and revealing it, and the bot would do less than the bare bot replays."""
-    records: list[InteractionRecord] = []
-    for _ in range(n):
+
+    async def one(_: int) -> list[InteractionRecord]:
         start, _question = await start_round(stage, {"questions": 1})
         stop = await stop_round(stage)
-        records += [start.interaction, stop.interaction]
-    return records, 2 * n
+        return [start.interaction, stop.interaction]
+
+    pairs = await windowed(n, 1, one)
+    return [record for pair in pairs for record in pair], 2 * n
 
 
 async def start_round(stage: Stage, options: dict[str, Any]) -> tuple[Reply, Message]:
@@ -495,7 +568,12 @@ def cases() -> list[Case]:
             )  # fmt: skip
     found.append(
         Case(
-            "/trivia start questions:1, then /trivia stop (pairs)", "command", trivia_pairs, record_trivia, 1
+            "/trivia start questions:1, then /trivia stop (pairs)",
+            "command",
+            trivia_pairs,
+            record_trivia,
+            1,
+            spell=SPELL // 2,
         )
     )
     found += [
@@ -612,19 +690,56 @@ async def record_answers(standin: BenchStandIn, stage: Stage, found: list[Case])
 
 
 async def run_burst(standin: BenchStandIn, stage: Stage, case: Case, n: int, cell: Cell) -> None:
+    """One burst of `case` on one bot alone (the profiler's way; the rounds use `run_pair`)."""
     standin.target = stage.side.session
-    stage.burst_size = n
-    stage.prepared = await case.setup(standin, stage) if case.setup is not None else None
+    await _prepare(standin, stage, case, n)
     await settle(stage.pid)
     before = cpu_ns(stage.pid)
     records, count = await case.burst(standin, stage, n, case.window)
     after = await settle(stage.pid)
+    await _finish(standin, stage, case, records, count, after - before, cell)
+
+
+async def run_pair(
+    standin: BenchStandIn, pair: tuple[Stage, Stage], case: Case, n: int, cells: tuple[Cell, Cell]
+) -> None:
+    """One burst of `case` on each of two bots, run at once and taking turns (`Pacer`) of `case.spell`
+    units: each bot's CPU clock runs over the same seconds of the machine as the other's. Each bot is in its own guild (`BenchStandIn.routes`), so the two bursts never meet."""
+    for stage in pair:
+        await _prepare(standin, stage, case, n)
+    await asyncio.gather(*(settle(stage.pid) for stage in pair))
+    pacer = Pacer([stage.name for stage in pair], case.spell)
+    before = [cpu_ns(stage.pid) for stage in pair]
+
+    async def paced(stage: Stage) -> tuple[list[InteractionRecord], int]:
+        _PACER.set((pacer, stage.name))  # this task's own context: its burst's workers inherit it
+        try:
+            return await case.burst(standin, stage, n, case.window)
+        finally:
+            await pacer.finish(stage.name)
+
+    bursts = await asyncio.gather(*(paced(stage) for stage in pair))
+    after = await asyncio.gather(*(settle(stage.pid) for stage in pair))
+    for stage, (records, count), start, end, cell in zip(pair, bursts, before, after, cells, strict=True):
+        await _finish(standin, stage, case, records, count, end - start, cell)
+
+
+async def _prepare(standin: BenchStandIn, stage: Stage, case: Case, n: int) -> None:
+    stage.burst_size = n
+    stage.prepared = await case.setup(standin, stage) if case.setup is not None else None
+
+
+async def _finish(
+    standin: BenchStandIn, stage: Stage, case: Case, records: list[InteractionRecord], count: int,
+    cpu_used_ns: int, cell: Cell,
+) -> None:  # fmt: skip
+    """Tear the burst down (outside the clock) and keep what it measured."""
     if stage.prepared is not None:
         await stage.prepared.teardown()
     if case.cleanup is not None:
         await case.cleanup(standin, stage)
     if count:
-        cell.cpu_per_round.append((after - before) / 1e9 / count)
+        cell.cpu_per_round.append(cpu_used_ns / 1e9 / count)
     cell.interactions += count
     for record in records:
         if record.errors or record.callback_type is None:
@@ -641,15 +756,17 @@ async def run_rounds(
     standin: BenchStandIn, bot: Stage, bare: Stage, found: list[Case], rounds: int, n: int,
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[CaseResult]:  # fmt: skip
-    """Every case, `rounds` times, alternating which bot goes first; `n` interactions per burst."""
+    """Every case, `rounds` times, both bots at once (`run_pair`), alternating which one's burst is set up
+    and started first; `n` interactions per burst."""
     results = [CaseResult(case.name, case.kind) for case in found]
     for number in range(rounds):
         started = time.perf_counter()
         for case, result in zip(found, results, strict=True):
-            pairs = [(bot, result.bot), (bare, result.bare)]
-            for stage, cell in pairs if number % 2 == 0 else reversed(pairs):
-                size = max(1, n // 2) if case.burst is trivia_pairs else n
-                await run_burst(standin, stage, case, size, cell)
+            size = max(1, n // 2) if case.burst is trivia_pairs else n
+            if number % 2 == 0:
+                await run_pair(standin, (bot, bare), case, size, (result.bot, result.bare))
+            else:
+                await run_pair(standin, (bare, bot), case, size, (result.bare, result.bot))
         progress(f"round {number + 1}/{rounds} in {time.perf_counter() - started:.0f} s")
     return results
 

@@ -23,15 +23,17 @@ MINIBOT = ROOT / "tests" / "e2e" / "minibot.py"
 
 
 class BenchStandIn(StandIn):
-    """The stand-in, plus: when each interaction's callback arrived, which bot gets interactions, an
-    optional Discord-like global limit on channel posts (50 per second, answered with a global 429), and,
-    while recording, where each interaction starts in `requests` (so each request can be traced to it)."""
+    """The stand-in, plus: when each interaction's callback arrived, which bot gets each guild's
+    interactions, an optional Discord-like global limit on channel posts (50 per second, answered with a
+    global 429), and, while recording, where each interaction starts in `requests` (so each request can be
+    traced to it)."""
 
     def __init__(self) -> None:
         # The bot and the bare baseline run side by side on the same (only) shard.
         super().__init__(guild_name="Bench Club", heartbeat_interval_ms=41250, one_session_per_shard=False)
         self.callback_at: dict[int, float] = {}
         self.target: Session | None = None
+        self.routes: dict[int, Session] = {}  # guild id -> the bot under test there (before `target`)
         self.post_limit: int | None = None
         self.post_window: tuple[int, int] = (0, 0)  # (second, posts in it)
         self.limited_posts = 0
@@ -81,6 +83,9 @@ class BenchStandIn(StandIn):
         return target if target is not None and target.valid else super().active_session
 
     def session_for(self, guild_id: int | None) -> Session | None:
+        route = self.routes.get(guild_id) if guild_id is not None else None
+        if route is not None and route.valid:
+            return route
         target = self.target
         return target if target is not None and target.valid else super().session_for(guild_id)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks.analysis import ANALYSIS
-from benchmarks.cpu import CaseResult
+from benchmarks.cpu import SPELL, CaseResult
 from benchmarks.harness import ROOT, Summary
 from benchmarks.throughput import WINDOW
 
@@ -116,7 +116,9 @@ def cpu_table(results: Results) -> list[str]:
     lines = ["## CPU time per interaction", "",
              f"CPU time of each bot process (user + system, all threads) over a burst of "
              f"{results.settings.per_burst} interactions (10 in flight; trivia start/stop pairs one at a time), "
-             f"divided by the interactions answered; {rounds} rounds, alternating which bot goes first. "
+             f"divided by the interactions answered; {rounds} rounds. In each round both bots run the burst at "
+             f"once, taking turns on their shared core in spells of {SPELL} interactions, so both meet the same "
+             "seconds of this machine (whose speed swings from one second to the next) and only one works at a time. "
              "Headline: the median over rounds of bot / bare; the spread is the lowest and highest round's ratio. "
              "Latency (ms) is INTERACTION_CREATE dispatched → callback received, in the stand-in, over every round. "
              "Shape ≠ counts replies (bot / bare) whose callback type, ephemerality, embed count or component rows "

@@ -84,8 +84,8 @@ class Pinning:
         if self.harness is None:
             return "not pinned (one core available)"
         return (
-            f"stand-in + driver pinned to CPU {min(self.harness)}; each bot pinned to CPU {min(self.bots or {0})} "
-            "(the two bots take turns, so only one is busy at a time)"
+            f"stand-in + driver pinned to CPU {min(self.harness)}; both bots pinned to CPU {min(self.bots or {0})}, "
+            "sharing it: their bursts run at once, paced interaction by interaction"
         )
 
 
@@ -112,6 +112,7 @@ async def start_stage(
     started = await startup.timed_start(standin, process, "about", driver, pinning.pin)
     session = standin.target
     assert session is not None and process.pid is not None
+    standin.routes[guild.id] = session  # this guild's interactions reach this bot, whichever is `target`
     side = await latency.prepare_side(standin, session, guild, prefix)
     stage = cpu.Stage(side, process.pid, prefix)
     stage.fresh = cpu.fresh_members(standin, guild, f"{prefix}new")

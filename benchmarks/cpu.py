@@ -23,6 +23,7 @@ import copy
 import itertools
 import math
 import re
+import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -93,8 +94,14 @@ class CaseResult:
     bare: Cell = field(default_factory=Cell)
 
     def ratios(self) -> list[float]:
-        """Per-round ratio of CPU per interaction, bot / bare (rounds paired in order)."""
+        """Per-round ratio of CPU per interaction, bot / bare (each round's two bursts ran at once)."""
         return [b / a for b, a in zip(self.bot.cpu_per_round, self.bare.cpu_per_round, strict=False) if a > 0]
+
+    def ratio(self) -> float:
+        """The headline: the median over rounds of each round's bot / bare. A round's two bursts met the
+        same seconds of the machine, so its ratio carries little of the machine's drift."""
+        found = self.ratios()
+        return statistics.median(found) if found else math.nan
 
 
 @dataclass

@@ -1,10 +1,10 @@
 """The noise floor of the CPU ratios: the film bot against a second copy of itself.
 
-`python -m benchmarks.noise` runs the same alternating rounds as `python -m benchmarks`, with a second film bot
+`python -m benchmarks.noise` runs the same rounds as `python -m benchmarks`, with a second film bot
 (the same code, a fresh database, its own server) where the bare bot would be. Both sides do exactly the same
 work, so every ratio should be 1.00; how far each strays is what this machine adds to any ratio in
 docs/benchmarks.md, and the spread over cases says how closely two runs can agree. It writes
-docs/benchmarks-noise.md (about a minute for the default cases on 2 cores).
+docs/benchmarks-noise.md (about two minutes for the default cases on 2 cores).
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ class NoiseRun:
 
 
 def twin_ratio(case: cpu.CaseResult) -> float:
-    """The headline of docs/benchmarks.md for this case: median over rounds, second copy / first copy."""
-    first, second = statistics.median(case.bot.cpu_per_round), statistics.median(case.bare.cpu_per_round)
-    return second / first if first else math.nan
+    """The headline of docs/benchmarks.md for this case, second copy / first copy."""
+    ratio = case.ratio()
+    return 1 / ratio if ratio else math.nan
 
 
 def render(run: NoiseRun) -> str:
@@ -72,7 +72,8 @@ def render(run: NoiseRun) -> str:
         "- Load (the machine is shared): " + "; ".join(f"{k}: {v}" for k, v in run.load.items()) + ".",
         "",
         "The film bot against a second copy of itself: the same code, each with its own database and server, "
-        f"in {run.rounds} alternating rounds of {run.per_burst} interactions per case, measured exactly as "
+        f"in {run.rounds} rounds of {run.per_burst} interactions per case (both copies at once, taking turns "
+        f"in spells of {cpu.SPELL}), measured exactly as "
         "docs/benchmarks.md measures the film bot against the bare bot. Both sides do the same work, so each "
         "ratio would be 1.00 on a quiet machine.", "",
         "| case | first copy (ms) | second copy (ms) | second / first | rounds (lowest–highest) |",
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=ROOT / "docs" / "benchmarks-noise.md", help="where to write"
     )
-    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds per case (default 7)")
+    parser.add_argument("--rounds", type=int, default=11, help="rounds per case (default 11)")
     parser.add_argument("--per-burst", type=int, default=250, help="interactions per burst (default 250)")
     parser.add_argument(
         "--cases", nargs="*", default=list(DEFAULT_CASES), help="cases whose name contains these"
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("discord").setLevel(logging.ERROR)
     command = "python -m benchmarks.noise" + "".join(
         f" --{name} {value}"
-        for name, value, default in (("rounds", args.rounds, 7), ("per-burst", args.per_burst, 250))
+        for name, value, default in (("rounds", args.rounds, 11), ("per-burst", args.per_burst, 250))
         if value != default
     )
     run = NoiseRun(args.rounds, args.per_burst, command)

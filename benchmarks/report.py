@@ -68,9 +68,7 @@ def render(results: Results) -> str:
 
 
 def ratio(case: CaseResult) -> float:
-    """The case's headline: median over rounds of CPU per interaction, bot / bare."""
-    bot, bare = statistics.median(case.bot.cpu_per_round), statistics.median(case.bare.cpu_per_round)
-    return bot / bare if bare else math.nan
+    return case.ratio()
 
 
 def targets(results: Results) -> list[str]:
@@ -119,7 +117,7 @@ def cpu_table(results: Results) -> list[str]:
              f"divided by the interactions answered; {rounds} rounds. In each round both bots run the burst at "
              f"once, taking turns on their shared core in spells of {SPELL} interactions, so both meet the same "
              "seconds of this machine (whose speed swings from one second to the next) and only one works at a time. "
-             "Headline: the median over rounds of bot / bare; the spread is the lowest and highest round's ratio. "
+             "Headline: the median over rounds of each round's bot / bare; the spread is the lowest and highest round's ratio. "
              "Latency (ms) is INTERACTION_CREATE dispatched → callback received, in the stand-in, over every round. "
              "Shape ≠ counts replies (bot / bare) whose callback type, ephemerality, embed count or component rows "
              "differ from the recorded reply: 0 / 0 means both bots gave the reply that was measured.",

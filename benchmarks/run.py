@@ -34,7 +34,7 @@ log = logging.getLogger("benchmarks")
 
 @dataclass
 class Settings:
-    rounds: int = 7
+    rounds: int = 11
     per_burst: int = 250
     clicks: int = 3000
     starts: int = 3
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="a smoke run with few samples (not for the report)"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="where to write")
-    parser.add_argument("--rounds", type=int, help="alternating rounds per case (default 7)")
+    parser.add_argument("--rounds", type=int, help="rounds per case (default 11)")
     parser.add_argument("--per-burst", type=int, help="interactions per burst (default 250)")
     parser.add_argument(
         "--save", type=Path, help="also keep the measurements here (pickle), to re-render later"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.bounded import remember
 from bot.errors import UserError, send_ephemeral
 from bot.films.model import Film, SpoilerLevel
 from bot.policy import Reader, reader_for
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOSE_JOB = "trivia.close"
+QUESTIONS_KEPT = 2_000  # parsed asked questions: every channel's current and recent ones
 DAILY_JOB = "trivia.daily"
 Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
 
@@ -52,10 +54,20 @@ class Game:
         self._banks: dict[str, tuple[Film, Bank]] = {}
         self._asked: dict[int, tuple[Asked, Question]] = {}  # open questions, cached on their first click
         self._answered: dict[int, set[int]] = {}  # members known to have answered a cached open question
+        # An asked question's stored snapshot never changes: each is parsed once, for its post, close and reveal.
+        self._questions: dict[int, Question] = {}
 
     @property
     def store(self) -> Any:
         return self.bot.db.trivia
+
+    def question_of(self, asked: Asked) -> Question:
+        """The question an asked row stored (its snapshot, parsed once per asked id)."""
+        question = self._questions.get(asked.id)
+        if question is None:
+            question = Question.from_payload(asked.payload)
+            remember(self._questions, asked.id, question, QUESTIONS_KEPT)
+        return question
 
     def now(self) -> float:
         return self.bot.clock.now().timestamp()
@@ -91,7 +103,7 @@ class Game:
     async def _post_question(self, channel: Postable, asked: Asked, heading: str, nonce: str) -> None:
         if asked.message_id is not None:
             return
-        question = Question.from_payload(asked.payload)
+        question = self.question_of(asked)
         reader = await self.reader(asked.guild_id, channel, question.film_key)
         message = await channel.send(
             embed=render.question_embed(question, asked, heading, reader),
@@ -115,7 +127,7 @@ class Game:
         of questions in its round, when the caller has the round at hand."""
         if asked.message_id is None:
             return
-        question = Question.from_payload(asked.payload)
+        question = self.question_of(asked)
         heading = "Daily question"
         if asked.round_id is not None:
             if total is None:
@@ -212,7 +224,7 @@ class Game:
             await self._advance(asked.round_id, asked.position or 0, channel)
 
     async def _post_reveal(self, channel: Postable, asked: Asked, answers: Any) -> None:
-        question = Question.from_payload(asked.payload)
+        question = self.question_of(asked)
         film = self.bot.films.films.get(question.film_key)
         reader = await self.reader(asked.guild_id, channel, question.film_key)
         try:
@@ -280,7 +292,7 @@ class Game:
             asked = await self.store.get_asked(asked_id)
             if asked is None:
                 return None
-            cached = (asked, Question.from_payload(asked.payload))
+            cached = (asked, self.question_of(asked))
             if asked.state == "open":
                 self._answered[asked_id] = await self.store.answered_members(asked_id)
                 self._asked[asked_id] = cached

@@ -249,3 +249,29 @@ def test_what_cast_finds_for_a_name_trivia_accepts_for_that_person(rush: Film, d
     if [m.actor for m in found] == [member.actor]:
         for question in filter(None, questions):
             assert check_typed(question, typed), (question.id, typed)
+
+
+def test_an_asked_question_is_parsed_once_and_stays_itself(
+    rush: Film, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The game parses each asked question's stored snapshot once (its post, close and reveal share it),
+    and never hands one asked id's question to another."""
+    from types import SimpleNamespace
+
+    from cogs.trivia._game import Game
+
+    first, second = list(build_bank(rush).eligible(SpoilerLevel.ENDING))[:2]
+    parsed: list[str] = []
+    real = Question.from_payload.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Question], data: dict[str, object]) -> Question:
+        parsed.append(str(data["id"]))
+        return real(cls, data)
+
+    monkeypatch.setattr(Question, "from_payload", classmethod(counting))
+    game = Game(bot=None)  # type: ignore[arg-type]  # question_of needs no bot
+    one = SimpleNamespace(id=1, payload=first.to_payload())
+    two = SimpleNamespace(id=2, payload=second.to_payload())
+    assert [game.question_of(one) for _ in range(3)] == [first] * 3  # type: ignore[arg-type]
+    assert game.question_of(two) == second  # type: ignore[arg-type]
+    assert parsed == [first.id, second.id]

@@ -2,8 +2,8 @@
 
 Each case is run in rounds. In a round both bots get a burst of the same `n` interactions (`window` in flight)
 at once, and take turns on their shared core in spells of about 50 interactions (`Pacer`): this shared
-machine's speed swings by a third from one second to the next, and both bots then meet the same swings,
-while only one works at a time. Each bot process's CPU time (user + system, summed over its threads from
+machine's speed drifts from one second to the next (`python -m benchmarks.steadiness`), and both bots then
+meet the same drift, while only one works at a time. Each bot process's CPU time (user + system, summed over its threads from
 /proc/<pid>/task/*/schedstat, in ns) is read before the bursts and once it has gone quiet after them.
 Latency (INTERACTION_CREATE dispatched → callback received, in the stand-in) is kept per sample.
 
@@ -85,6 +85,10 @@ class Cell:
     errors: int = 0
     mismatched: int = 0  # replies whose shape differs from the recorded one (callback, flags, embeds, rows)
 
+    def mean(self) -> float:
+        """CPU seconds per interaction over every round (the rounds' bursts are the same size)."""
+        return statistics.fmean(self.cpu_per_round) if self.cpu_per_round else math.nan
+
 
 @dataclass
 class CaseResult:
@@ -98,10 +102,10 @@ class CaseResult:
         return [b / a for b, a in zip(self.bot.cpu_per_round, self.bare.cpu_per_round, strict=False) if a > 0]
 
     def ratio(self) -> float:
-        """The headline: the median over rounds of each round's bot / bare. A round's two bursts met the
-        same seconds of the machine, so its ratio carries little of the machine's drift."""
-        found = self.ratios()
-        return statistics.median(found) if found else math.nan
+        """The headline: CPU per interaction over every round, bot / bare. Each round's two bursts ran over
+        the same seconds of the machine, so the two totals met the same drift."""
+        bot, bare = self.bot.mean(), self.bare.mean()
+        return bot / bare if bare else math.nan
 
 
 @dataclass
@@ -171,8 +175,8 @@ class Case:
 class Pacer:
     """Two bots' bursts, run at once, take turns in short spells: a side starts up to `spell` interactions,
     waits until they are done, and hands over. Only one bot works at a time (no contention for its core),
-    and both work through the same second of the machine, whose speed swings by a third from one second to
-    the next but moves little over a few milliseconds."""
+    and both work through the same seconds of the machine, whose speed drifts from one second to the next
+    far more than over a few milliseconds (`python -m benchmarks.steadiness`)."""
 
     def __init__(self, sides: Sequence[str], spell: int) -> None:
         self.order = list(sides)
@@ -181,7 +185,6 @@ class Pacer:
         self.spell = spell
         self.started = 0  # interactions started in the current spell
         self.busy = 0  # of those, not yet done
-        self.turns = 0
         self._changed = asyncio.Condition()
 
     @asynccontextmanager
@@ -210,7 +213,6 @@ class Pacer:
         waiting = [s for s in self.order if s in self.running and s != self.current]
         if waiting:
             self.current = waiting[0]
-            self.turns += 1
         self.started = 0
         self._changed.notify_all()
 

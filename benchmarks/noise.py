@@ -83,8 +83,8 @@ def render(run: NoiseRun) -> str:
         spread = case.ratios()
         low, high = (1 / max(spread), 1 / min(spread)) if spread else (math.nan, math.nan)
         lines.append(
-            f"| {case.name} | {statistics.median(case.bot.cpu_per_round) * 1000:.2f} | "
-            f"{statistics.median(case.bare.cpu_per_round) * 1000:.2f} | **{value:.2f}×** | "
+            f"| {case.name} | {case.bot.mean() * 1000:.2f} | "
+            f"{case.bare.mean() * 1000:.2f} | **{value:.2f}×** | "
             f"{low:.2f}–{high:.2f}× |"
         )
     lines += [

@@ -117,7 +117,7 @@ def cpu_table(results: Results) -> list[str]:
              f"divided by the interactions answered; {rounds} rounds. In each round both bots run the burst at "
              f"once, taking turns on their shared core in spells of {SPELL} interactions, so both meet the same "
              "seconds of this machine (whose speed swings from one second to the next) and only one works at a time. "
-             "Headline: the median over rounds of each round's bot / bare; the spread is the lowest and highest round's ratio. "
+             "Headline: CPU per interaction over all rounds, bot / bare (the CPU columns); the spread is the lowest and highest round's ratio. "
              "Latency (ms) is INTERACTION_CREATE dispatched → callback received, in the stand-in, over every round. "
              "Shape ≠ counts replies (bot / bare) whose callback type, ephemerality, embed count or component rows "
              "differ from the recorded reply: 0 / 0 means both bots gave the reply that was measured.",
@@ -128,8 +128,8 @@ def cpu_table(results: Results) -> list[str]:
         spread = case.ratios()
         bot, bare = Summary.of(case.bot.latencies), Summary.of(case.bare.latencies)
         lines.append(
-            f"| {case.name} | {statistics.median(case.bot.cpu_per_round) * 1000:.2f} | "
-            f"{statistics.median(case.bare.cpu_per_round) * 1000:.2f} | **{ratio(case):.2f}×** | "
+            f"| {case.name} | {case.bot.mean() * 1000:.2f} | "
+            f"{case.bare.mean() * 1000:.2f} | **{ratio(case):.2f}×** | "
             f"{min(spread):.2f}–{max(spread):.2f}× | {bot.n} | {bot.p50:.1f} / {bot.p99:.1f} | "
             f"{bare.p50:.1f} / {bare.p99:.1f} | {case.bot.errors + case.bare.errors} | "
             f"{case.bot.mismatched} / {case.bare.mismatched} |"

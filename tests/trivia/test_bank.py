@@ -258,20 +258,22 @@ def test_an_asked_question_is_parsed_once_and_stays_itself(
     and never hands one asked id's question to another."""
     from types import SimpleNamespace
 
-    from cogs.trivia._game import Game
+    from cogs.trivia import _game  # the modules as loaded now (a test may have reloaded the cogs)
 
     first, second = list(build_bank(rush).eligible(SpoilerLevel.ENDING))[:2]
     parsed: list[str] = []
-    real = Question.from_payload.__func__  # type: ignore[attr-defined]
+    real = _game.Question.from_payload.__func__  # type: ignore[attr-defined]
 
     def counting(cls: type[Question], data: dict[str, object]) -> Question:
         parsed.append(str(data["id"]))
         return real(cls, data)
 
-    monkeypatch.setattr(Question, "from_payload", classmethod(counting))
-    game = Game(bot=None)  # type: ignore[arg-type]  # question_of needs no bot
+    monkeypatch.setattr(_game.Question, "from_payload", classmethod(counting))
+    game = _game.Game(bot=None)  # type: ignore[arg-type]  # question_of needs no bot
     one = SimpleNamespace(id=1, payload=first.to_payload())
     two = SimpleNamespace(id=2, payload=second.to_payload())
-    assert [game.question_of(one) for _ in range(3)] == [first] * 3  # type: ignore[arg-type]
-    assert game.question_of(two) == second  # type: ignore[arg-type]
+    got = [game.question_of(one) for _ in range(3)]  # type: ignore[arg-type]
+    assert [q.to_payload() for q in got] == [first.to_payload()] * 3
+    assert got[0] is got[1] is got[2]
+    assert game.question_of(two).to_payload() == second.to_payload()  # type: ignore[arg-type]
     assert parsed == [first.id, second.id]

@@ -3,8 +3,9 @@
 Each case is run in rounds. In a round both bots get a burst of the same `n` interactions (`window` in flight)
 at once, and take turns on their shared core in spells of about 50 interactions (`Pacer`): this shared
 machine's speed drifts from one second to the next (`python -m benchmarks.steadiness`), and both bots then
-meet the same drift, while only one works at a time. Each bot process's CPU time (user + system, summed over its threads from
-/proc/<pid>/task/*/schedstat, in ns) is read before the bursts and once it has gone quiet after them.
+meet the same drift, while only one works at a time. Each bot process's CPU time (user + system, summed
+over its threads from /proc/<pid>/task/*/schedstat, in ns) is read before the bursts and once it has gone
+quiet after them.
 Latency (INTERACTION_CREATE dispatched → callback received, in the stand-in) is kept per sample.
 
 Before the rounds every case is run on the film bot and its answers recorded for the bare bot (run.py runs
@@ -47,7 +48,7 @@ POST_ROUTE = re.compile(r"/channels/(\d+)/messages")
 # Interactions per turn when both bots' bursts take turns: short enough that the machine's speed barely
 # moves within a turn, long enough that handing the core over (cold caches) adds nothing measurable.
 # `python -m benchmarks.noise`: turns of 10 made every interaction about 20% dearer on both sides; of 50, no
-# dearer than a bot alone, and identical bots within 0.96-1.02x.
+# dearer than a bot alone, and identical bots within 0.96-1.02x (runs of 2026-12-02).
 SPELL = 50
 CONFIRM_CANCEL = r"wp:cancel:\d+:\w+"  # the confirm button of /watchparty cancel (cogs/watchparty/_views.py)
 

@@ -68,10 +68,15 @@ per click is within 10% of the bare bot's.
 
 **Start → ready with 2,500 servers: missed, worst 2.03 s** (median 1.96 s; worst 2.05 s and 2.18 s in
 the other runs), the bare bot 1.18 s median, 1.91 s worst. Without servers the bot is ready in 0.86 s and
-the bare bot in 0.65 s: most of the gap is the bot's own start, not the servers. Importing `bot.__main__`
-takes 0.75 s under `python -X importtime`, of which discord.py and what it imports are 0.59 s, and the
-bot's own modules 0.17 s (its film packs' modules 118 ms, 63 ms of that the fuzzy matcher rapidfuzz; the
-storage 42 ms). The morning's runs of the same start (2706862) were all under 2 s (worst 1.45–1.81 s).
+the bare bot in 0.65 s, so 0.21 s of the 0.78 s between the medians is the bot's own start and the rest
+comes with the servers, which both bots parse with the same discord.py code. The bot's own start is
+mostly imports: `bot.__main__` takes 0.75 s under `python -X importtime`, of which discord.py and what it
+imports are 0.59 s and the bot's own modules 0.17 s (its film packs' modules 118 ms, 63 ms of that the
+fuzzy matcher rapidfuzz; the storage 42 ms), and the cogs load discord.py's commands extension (about
+90 ms), which the bare `discord.Client` never loads. Where the rest comes from is not found: moving the
+start-up heap out of the collector's reach before the guilds stream in made the start slower, not faster
+(median 1.72–1.81 s against 1.41–1.71 s in alternating starts outside this run). The morning's runs of
+the same start (2706862) were all under 2 s (worst 1.45–1.81 s).
 
 **Memory (met).** VmRSS 68.2 MiB after a start with 2,500 servers (bare discord.py: 57.0 MiB); 69.5 MiB
 after the rounds. The bot runs only the guilds intent with no member cache.

@@ -714,7 +714,8 @@ async def run_pair(
     standin: BenchStandIn, pair: tuple[Stage, Stage], case: Case, n: int, cells: tuple[Cell, Cell]
 ) -> None:
     """One burst of `case` on each of two bots, run at once and taking turns (`Pacer`) of `case.spell`
-    units: each bot's CPU clock runs over the same seconds of the machine as the other's. Each bot is in its own guild (`BenchStandIn.routes`), so the two bursts never meet."""
+    units: each bot's CPU clock runs over the same seconds of the machine as the other's. Each bot is in
+    its own guild (`BenchStandIn.routes`), so the two bursts never meet."""
     for stage in pair:
         await _prepare(standin, stage, case, n)
     await asyncio.gather(*(settle(stage.pid) for stage in pair))

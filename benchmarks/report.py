@@ -67,14 +67,10 @@ def render(results: Results) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ratio(case: CaseResult) -> float:
-    return case.ratio()
-
-
 def targets(results: Results) -> list[str]:
-    cases = sorted(results.cases, key=ratio)
-    worst, median = cases[-1], statistics.median(ratio(c) for c in cases)
-    over = [c for c in cases if ratio(c) > RATIO_TARGET]
+    cases = sorted(results.cases, key=CaseResult.ratio)
+    worst, median = cases[-1], statistics.median(c.ratio() for c in cases)
+    over = [c for c in cases if c.ratio() > RATIO_TARGET]
     bot = results.bursts["bot"]
     ready = {k: max(s.ready for s in v) for k, v in results.starts.items() if "servers" in k}
     bot_ready = next(v for k, v in ready.items() if k.startswith("bot"))
@@ -88,12 +84,12 @@ def targets(results: Results) -> list[str]:
     grows_total = by_total[-1].ms / by_total[0].ms
     grows_due = (by_due[-1].ms / ticks[(by_due[-1].total, 10)]) if by_due else float("nan")
     scheduler_ok = grows_total < 3.0 and (not by_due or grows_due > 5 * grows_total)
-    missed = "; over: " + ", ".join(f"{c.name} {ratio(c):.2f}×" for c in over) if over else ""
+    missed = "; over: " + ", ".join(f"{c.name} {c.ratio():.2f}×" for c in over) if over else ""
     return [
         "## Targets", "",
         "| target | goal | measured | |", "|---|---|---|---|",
         f"| CPU per interaction vs the bare discord.py bot giving the same reply | ≤ {RATIO_TARGET}× for every command "
-        f"and button | worst {ratio(worst):.2f}× ({worst.name}); median over {len(cases)} cases {median:.2f}×{missed} "
+        f"and button | worst {worst.ratio():.2f}× ({worst.name}); median over {len(cases)} cases {median:.2f}×{missed} "
         f"| {met(not over)} |",
         f"| trivia answers | ≥ {CLICKS_TARGET:,.0f}/s with {WINDOW} in flight, each stored exactly once | {bot.rate:,.0f}/s; "
         f"{bot.clicks} clicks, {bot.acknowledged} acknowledged, {bot.stored} rows, {bot.distinct} members, "
@@ -129,7 +125,7 @@ def cpu_table(results: Results) -> list[str]:
         bot, bare = Summary.of(case.bot.latencies), Summary.of(case.bare.latencies)
         lines.append(
             f"| {case.name} | {case.bot.mean() * 1000:.2f} | "
-            f"{case.bare.mean() * 1000:.2f} | **{ratio(case):.2f}×** | "
+            f"{case.bare.mean() * 1000:.2f} | **{case.ratio():.2f}×** | "
             f"{min(spread):.2f}–{max(spread):.2f}× | {bot.n} | {bot.p50:.1f} / {bot.p99:.1f} | "
             f"{bare.p50:.1f} / {bare.p99:.1f} | {case.bot.errors + case.bare.errors} | "
             f"{case.bot.mismatched} / {case.bare.mismatched} |"

@@ -85,7 +85,7 @@ class Pinning:
             return "not pinned (one core available)"
         return (
             f"stand-in + driver pinned to CPU {min(self.harness)}; both bots pinned to CPU {min(self.bots or {0})}, "
-            "sharing it: their bursts run at once, taking turns in spells of about 50 interactions"
+            f"sharing it: their bursts run at once, taking turns in spells of {cpu.SPELL} interactions"
         )
 
 

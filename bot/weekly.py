@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.bounded import remember
 from bot.localtime import first_instant, gap_end
 from bot.timeofday import TimeOfDayError
 from bot.timeofday import parse_time_of_day as shared_time_of_day
@@ -107,8 +108,26 @@ def local_slot(day: date, at: time, zone: ZoneInfo) -> datetime:
     return first_instant(wall, zone) or gap_end(wall, zone)
 
 
+NEXT_SLOTS_KEPT = 1024  # schedules whose latest answer is remembered (one per server and feature)
+_next_slots: dict[WeeklySpec, tuple[datetime, datetime]] = {}  # spec -> (asked after, its next slot)
+
+
 def next_slot(after: datetime, spec: WeeklySpec) -> datetime:
-    """The first slot strictly after the instant `after`."""
+    """The first slot strictly after the instant `after`.
+
+    The latest answer per schedule is remembered: slot S, first after t, is also the first after any
+    instant in [t, S), since no slot lies between. So asking again before the slot costs a lookup, and
+    an instant outside that span (the clock moved back, or the slot passed) is worked out afresh.
+    """
+    known = _next_slots.get(spec)
+    if known is not None and known[0] <= after < known[1]:
+        return known[1]
+    slot = _first_slot_after(after, spec)
+    remember(_next_slots, spec, (after, slot), NEXT_SLOTS_KEPT)
+    return slot
+
+
+def _first_slot_after(after: datetime, spec: WeeklySpec) -> datetime:
     start = after.astimezone(spec.zone).date() - timedelta(days=1)
     for offset in range(9):
         day = start + timedelta(days=offset)

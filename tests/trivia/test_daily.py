@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import weekly
 from bot.weekly import (
     CATCH_UP_LIMIT,
     EVERY_DAY,
@@ -49,6 +50,43 @@ def test_local_time_is_kept_across_dst() -> None:
     after = next_slot(before, spec)
     assert before.astimezone(NY).time() == after.astimezone(NY).time() == time(19, 0)
     assert after - before == timedelta(hours=23)  # the short day
+
+
+@given(
+    st.lists(
+        st.datetimes(min_value=datetime(2026, 3, 1), max_value=datetime(2026, 4, 15), timezones=st.just(UTC)),
+        min_size=2,
+        max_size=12,
+    ),
+    st.frozensets(st.integers(0, 6), min_size=1),
+    st.sampled_from([NY, LONDON]),
+)
+def test_a_remembered_next_slot_is_the_one_worked_out_afresh(
+    instants: list[datetime], days: frozenset[int], zone: ZoneInfo
+) -> None:
+    # Asked in any order (the clock may move back), the answer is the computed one every time.
+    spec = DailySpec(time(2, 30), days, zone)  # inside the spring-forward gap in both zones
+    for after in instants:
+        assert next_slot(after, spec) == weekly._first_slot_after(after, spec)
+
+
+def test_next_slot_is_worked_out_once_until_its_slot_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = DailySpec(time(19, 0), EVERY_DAY, ZoneInfo("Asia/Tokyo"))
+    monkeypatch.setattr(weekly, "_next_slots", {})
+    worked: list[datetime] = []
+    first = weekly._first_slot_after
+
+    def counted(after: datetime, spec: DailySpec) -> datetime:
+        worked.append(after)
+        return first(after, spec)
+
+    monkeypatch.setattr(weekly, "_first_slot_after", counted)
+    start = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
+    slot = next_slot(start, spec)
+    assert [next_slot(start + timedelta(hours=h), spec) for h in range(1, 10)] == [slot] * 9
+    assert worked == [start]
+    assert next_slot(slot, spec) == slot + timedelta(days=1)  # strictly after: the slot itself moves on
+    assert len(worked) == 2
 
 
 def test_next_slot_skips_unchosen_days_and_is_strictly_after() -> None:

@@ -12,12 +12,20 @@ from zoneinfo import ZoneInfo
 
 
 def first_instant(wall: datetime, zone: ZoneInfo) -> datetime | None:
-    """The UTC instant of a wall-clock time: the earlier one in an overlap, None inside a gap."""
-    naive = wall.replace(tzinfo=None, fold=0)
+    """The UTC instant of a wall-clock time: the earlier one in an overlap, None inside a gap.
+
+    A time inside a gap reads back as another wall-clock time. The read-back is compared field by field:
+    each `datetime.replace` costs more than the rest of the work, and slots and schedules ask this often."""
+    naive = wall if wall.tzinfo is None and not wall.fold else wall.replace(tzinfo=None, fold=0)
     instant = naive.replace(tzinfo=zone).astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != naive:
+    back = instant.astimezone(zone)
+    if _wall_fields(back) != _wall_fields(naive):
         return None
     return instant
+
+
+def _wall_fields(at: datetime) -> tuple[int, int, int, int, int, int, int]:
+    return (at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond)
 
 
 def gap_length(wall: datetime, zone: ZoneInfo) -> timedelta:

@@ -17,6 +17,7 @@ from bot.usertext import code
 
 NAMED = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
 EXAMPLES = "`19:30`, `7:30pm`, `noon` or `midnight`"
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # English, whatever the machine's locale
 _CLOCK_12 = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
 _CLOCK_24 = re.compile(r"^(\d{1,2}):(\d{2})$")
 _SPACED_MERIDIEM = re.compile(r"(\d)\s+(am|pm)\b")
@@ -71,5 +72,8 @@ def parse_time_of_day(text: str) -> time:
 
 def format_local(at: datetime, zone: ZoneInfo) -> str:
     """A wall-clock time in a zone, naming the zone: `Fri 2026-11-27 20:00 Europe/London`."""
-    local = at.astimezone(zone)
-    return f"{local:%a %Y-%m-%d %H:%M} {zone.key}"
+    local = at.astimezone(zone)  # spelled out: strftime costs several times as much
+    return (
+        f"{_WEEKDAYS[local.weekday()]} {local.year:04d}-{local.month:02d}-{local.day:02d} "
+        f"{local.hour:02d}:{local.minute:02d} {zone.key}"
+    )

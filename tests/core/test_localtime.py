@@ -46,3 +46,15 @@ def test_an_instant_reads_back_as_the_same_wall_time(wall: datetime, zone: ZoneI
         earlier = instant - timedelta(hours=1)
         # the first occurrence: an hour earlier never shows the same wall time
         assert earlier.astimezone(zone).replace(tzinfo=None) != wall.replace(fold=0)
+
+
+@given(WALLS, ZONES, st.sampled_from([0, 1]), st.booleans())
+def test_first_instant_agrees_with_the_plain_round_trip(
+    wall: datetime, zone: ZoneInfo, fold: int, aware: bool
+) -> None:
+    # The wall time may come with a fold or a zone attached; both are ignored.
+    given_wall = wall.replace(fold=fold, tzinfo=zone if aware else None)
+    naive = wall.replace(fold=0)
+    instant = naive.replace(tzinfo=zone).astimezone(UTC)
+    expected = instant if instant.astimezone(zone).replace(tzinfo=None) == naive else None
+    assert first_instant(given_wall, zone) == expected

@@ -237,3 +237,12 @@ def test_localize_is_utc_and_timestamp_tag() -> None:
     assert at == datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
     assert timestamp_tag(at) == f"<t:{int(at.timestamp())}:F>"
     assert timestamp_tag(at, "R").endswith(":R>")
+
+
+@given(
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 12, 31), timezones=st.just(UTC)),
+    st.sampled_from([ZoneInfo("Europe/London"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]),
+)
+def test_format_local_reads_like_strftime(at: datetime, zone: ZoneInfo) -> None:
+    # Python leaves LC_TIME at "C" unless asked, so strftime's %a is the English short day name.
+    assert format_local(at, zone) == f"{at.astimezone(zone):%a %Y-%m-%d %H:%M} {zone.key}"

@@ -6,6 +6,7 @@ cancelled. Every change of state is a compare-and-set inside one transaction, so
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -100,6 +101,8 @@ Decider = Callable[[Poll, list[int]], Decision]
 
 POLL_CACHE_LIMIT = 5000
 LIVE_CACHE_LIMIT = 1000  # servers whose list of live polls is kept
+POLL_IDS = "wp_poll_ids"  # the counter of poll ids handed out in blocks
+POLL_IDS_PER_BLOCK = 16
 
 
 class WatchPartyStore:
@@ -119,6 +122,8 @@ class WatchPartyStore:
         self._writes: dict[int, int] = {}  # poll id -> writes started, to spot reads that overlapped one
         self._live: dict[int, tuple[Poll, ...]] = {}  # guild id -> its live polls, oldest first
         self._live_writes = 0  # poll writes started and finished, in any server
+        self._next_id, self._last_id = 1, 0  # the ids reserved and not yet used (none: next > last)
+        self._id_lock = asyncio.Lock()
 
     @contextmanager
     def _changing(self, poll_id: int | None) -> Iterator[None]:
@@ -138,60 +143,85 @@ class WatchPartyStore:
         self._live.clear()
         self._live_writes += 1
 
-    async def create(self, new: NewPoll, close_kind: str, close_key: Callable[[int], str]) -> Poll:
-        """Store a poll, its slots and its closing job (keyed by the new poll's id): one transaction, one
-        hand-off. The stored poll is built from what was written, and cached."""
-        closes_at = new.closes_at.timestamp()
-        slots = [(index, at.timestamp(), label) for index, (at, label) in enumerate(new.slots)]
+    async def reserve_id(self) -> int:
+        """A new poll's id, taken before its message is posted (the message shows it and its buttons carry it).
 
-        def store(tx: Atomic) -> int:
-            row = tx.fetchone(
-                "INSERT INTO wp_polls (guild_id, channel_id, creator_id, title, voice_channel_id, place, "
-                "closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (new.guild_id, new.channel_id, new.creator_id, new.title, new.voice_channel_id, new.place,
-                 closes_at, new.created_at.timestamp()),
+        Ids come from the database in blocks of `POLL_IDS_PER_BLOCK`, so most polls cost no write of their
+        own here; several processes each take their own blocks. A clean shutdown gives the unused rest of the
+        block back (`release_ids`); a crash leaves a gap in the numbers, as a poll that was never posted does.
+        """
+        if self._next_id > self._last_id:
+            async with self._id_lock:
+                if self._next_id > self._last_id:
+                    last = await self._db.atomic(_take_id_block)
+                    self._next_id, self._last_id = last - POLL_IDS_PER_BLOCK + 1, last
+        poll_id = self._next_id
+        self._next_id += 1
+        return poll_id
+
+    async def release_ids(self) -> None:
+        """Give back the reserved ids no poll has used, unless another process has taken a block since."""
+        if self._next_id > self._last_id:
+            return
+        unused_from, last = self._next_id, self._last_id
+        self._next_id, self._last_id = 1, 0
+        await self._db.execute(
+            "UPDATE counters SET value = ? WHERE name = ? AND value = ?", (unused_from - 1, POLL_IDS, last)
+        )
+
+    @staticmethod
+    def draft(new: NewPoll, poll_id: int) -> Poll:
+        """The poll as it will be stored under a reserved id, before its message exists: its times as a read
+        gives them back, the rest as the schema's defaults leave it."""
+        return Poll(
+            id=poll_id, guild_id=new.guild_id, channel_id=new.channel_id, message_id=None,
+            creator_id=new.creator_id, title=new.title, voice_channel_id=new.voice_channel_id, place=new.place,
+            closes_at=_dt(new.closes_at.timestamp()), state=OPEN, winner_slot=None, tie_due_at=None,
+            event_id=None, announced=None,
+            slots=tuple(Slot(index, _dt(at.timestamp()), label) for index, (at, label) in enumerate(new.slots)),
+        )  # fmt: skip
+
+    async def create(
+        self,
+        new: NewPoll,
+        close_kind: str,
+        close_key: Callable[[int], str],
+        *,
+        poll_id: int | None = None,
+        message_id: int | None = None,
+    ) -> Poll:
+        """Store a poll (under `poll_id`, reserved before its message was posted, or a fresh id), its
+        message, its slots and its closing job: one transaction, one hand-off. The stored poll is cached."""
+        if poll_id is None:
+            poll_id = await self.reserve_id()
+        poll = replace(self.draft(new, poll_id), message_id=message_id)
+
+        def store(tx: Atomic) -> None:
+            tx.execute(
+                "INSERT INTO wp_polls (id, guild_id, channel_id, message_id, creator_id, title, "
+                "voice_channel_id, place, closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (poll.id, poll.guild_id, poll.channel_id, poll.message_id, poll.creator_id, poll.title,
+                 poll.voice_channel_id, poll.place, poll.closes_at.timestamp(), new.created_at.timestamp()),
             )  # fmt: skip
-            assert row is not None
-            poll_id = int(row[0])
-            for index, starts_at, label in slots:
+            for slot in poll.slots:
                 tx.execute(
                     "INSERT INTO wp_slots (poll_id, slot, starts_at, label) VALUES (?, ?, ?, ?)",
-                    (poll_id, index, starts_at, label),
+                    (poll.id, slot.index, slot.starts_at.timestamp(), slot.label),
                 )
             tx.execute(
                 *JobStore.insert(
                     close_kind,
-                    close_key(poll_id),
+                    close_key(poll.id),
                     new.closes_at,
-                    guild_id=new.guild_id,
-                    payload={"poll": poll_id},
+                    guild_id=poll.guild_id,
+                    payload={"poll": poll.id},
                 )
             )
-            return poll_id
 
-        with self._changing(None):
-            poll_id = await self._db.atomic(store)
-        # The row as the schema's defaults leave it, its times as a read gives them back.
-        poll = Poll(
-            id=poll_id, guild_id=new.guild_id, channel_id=new.channel_id, message_id=None,
-            creator_id=new.creator_id, title=new.title, voice_channel_id=new.voice_channel_id, place=new.place,
-            closes_at=_dt(closes_at), state=OPEN, winner_slot=None, tie_due_at=None, event_id=None,
-            announced=None, slots=tuple(Slot(index, _dt(at), label) for index, at, label in slots),
-        )  # fmt: skip
+        with self._changing(poll.id):
+            await self._db.atomic(store)
         self._remember(poll)
         return poll
-
-    async def delete(self, poll_id: int) -> None:
-        """Forget a poll entirely (used when its message could not be posted)."""
-        with self._changing(poll_id):
-            await self._db.execute("DELETE FROM wp_polls WHERE id = ?", (poll_id,))
-
-    async def set_message(self, poll_id: int, message_id: int) -> None:
-        """Record the poll's message."""
-        sql, params = "UPDATE wp_polls SET message_id = ? WHERE id = ?", (message_id, poll_id)
-        await self._updating(
-            poll_id, lambda: self._db.execute(sql, params), lambda p, _: replace(p, message_id=message_id)
-        )
 
     async def _updating(
         self, poll_id: int, write: Callable[[], Awaitable[T]], update: Callable[[Poll, T], Poll | None]
@@ -421,3 +451,15 @@ def _dt(unix: float) -> datetime:
 
 def _ts(when: datetime | None) -> float | None:
     return when.timestamp() if when is not None else None
+
+
+def _take_id_block(tx: Atomic) -> int:
+    """Reserve the next block of poll ids; returns its last id. The first block starts above every stored
+    poll (a database made before ids were reserved has polls but no counter yet)."""
+    row = tx.fetchone(
+        "INSERT INTO counters (name, value) VALUES (?, (SELECT COALESCE(MAX(id), 0) FROM wp_polls) + ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = counters.value + ? RETURNING value",
+        (POLL_IDS, POLL_IDS_PER_BLOCK, POLL_IDS_PER_BLOCK),
+    )
+    assert row is not None
+    return int(row[0])

@@ -8,6 +8,7 @@ See docs/watchparty.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from datetime import datetime, timedelta
@@ -80,6 +81,10 @@ class WatchParty(
             log.warning("The config cog isn't loaded; /config watchparty is unavailable")
 
     async def cog_unload(self) -> None:
+        try:
+            await self.bot.db.watchparty.release_ids()
+        except Exception as exc:  # shutting down: the unused ids stay a gap in the numbers
+            log.warning("Could not give back the unused poll ids: %r", exc)
         self.bot.buttons.remove(*BUTTONS)
         self.bot.page_drawers.pop(LIST_PAGES, None)
         for kind in (CLOSE_KIND, TIE_KIND, REMIND_KIND):
@@ -131,32 +136,40 @@ class WatchParty(
         )
         # Posting can be retried by discord.py for many seconds: answer first, within Discord's deadline.
         await defer(interaction, ephemeral=True)
-        stored = await self.bot.db.watchparty.create(new, CLOSE_KIND, close_key)
-        await self._post_poll(stored, answer_by=interaction.created_at + ANSWER_WITHIN)
+        stored = await self._post_poll(new, answer_by=interaction.created_at + ANSWER_WITHIN)
         self.bot.scheduler.wake(stored.closes_at)
         # The deferred "thinking…" reply becomes the note (it is ephemeral already): an edit, not a new message.
         await interaction.edit_original_response(content=render.poll_created_note(stored, zone))
 
-    async def _post_poll(self, poll: Poll, *, answer_by: datetime) -> None:
-        """Post the poll and record its message, or leave neither behind (the member hears why)."""
-        counts = [0] * len(poll.slots)
-        channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
+    async def _post_poll(self, new: NewPoll, *, answer_by: datetime) -> Poll:
+        """Post the poll, then store it with its message, its slots and its closing job in one transaction;
+        either both happen or neither is left behind (the member hears why)."""
+        store = self.bot.db.watchparty
+        draft = store.draft(new, await store.reserve_id())
+        counts = [0] * len(draft.slots)
+        channel = self.bot.get_partial_messageable(draft.channel_id, guild_id=draft.guild_id)
         budget = max(MIN_POST_BUDGET, (answer_by - discord.utils.utcnow()).total_seconds())
         try:
             async with asyncio.timeout(budget):
                 message = await channel.send(
-                    embed=render.poll_embed(poll, counts), view=poll_view(poll, counts), nonce=f"wp{poll.id}"
+                    embed=render.poll_embed(draft, counts),
+                    view=poll_view(draft, counts),
+                    nonce=f"wp{draft.id}",
                 )
         except (discord.HTTPException, TimeoutError) as exc:
-            await self.bot.scheduler.cancel(CLOSE_KIND, close_key(poll.id))
-            await self.bot.db.watchparty.delete(poll.id)
-            log.warning("Could not post watch-party poll in channel %s: %r", poll.channel_id, exc)
+            log.warning("Could not post watch-party poll in channel %s: %r", draft.channel_id, exc)
             if isinstance(exc, discord.Forbidden | discord.NotFound):
                 raise UserError(
                     "I can't post in this channel. Try another one, or ask a moderator to let me."
                 ) from None
             raise UserError(f"{DISCORD_PROBLEM} The poll wasn't created.") from None
-        await self.bot.db.watchparty.set_message(poll.id, message.id)
+        try:
+            return await store.create(new, CLOSE_KIND, close_key, poll_id=draft.id, message_id=message.id)
+        except Exception:
+            # Rolled back, so not stored: take the message down, so nobody votes on a poll that doesn't exist.
+            with contextlib.suppress(discord.HTTPException):
+                await message.delete()
+            raise
 
     @poll.autocomplete("where")
     async def where_autocomplete(

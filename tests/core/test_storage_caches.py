@@ -328,17 +328,17 @@ async def test_creating_a_poll_is_one_unit_and_its_message_keeps_it_cached(
         closes_at=start + timedelta(hours=2), created_at=start,
         slots=((start + timedelta(days=1), "sat 8pm"), (start + timedelta(days=2), "sun 8pm")),
     )  # fmt: skip
+    poll_id = await db.watchparty.reserve_id()
     hand_offs = count_hand_offs(db, monkeypatch)
-    poll = await db.watchparty.create(new, "wp.close", lambda poll_id: f"poll:{poll_id}")
-    assert hand_offs.count == 1
-    await db.watchparty.set_message(poll.id, 99)
-    assert hand_offs.count == 2
+    assert await db.watchparty.reserve_id() == poll_id + 1 and hand_offs.count == 0  # from the reserved block
+    poll = await db.watchparty.create(new, "wp.close", lambda i: f"poll:{i}", poll_id=poll_id, message_id=99)
+    assert hand_offs.count == 1 and poll.id == poll_id
     cached = await db.watchparty.get(poll.id)
-    assert hand_offs.count == 2  # no read: the poll was built from what was written
+    assert hand_offs.count == 1  # no read: the poll was built from what was written
     assert await db.watchparty.cancel(poll.id, "open")
     assert not await db.watchparty.cancel(poll.id, "open")  # pressed twice: nothing more
     cancelled = await db.watchparty.get(poll.id)
-    assert hand_offs.count == 4 and cancelled is not None and cancelled.state == "cancelled"  # still no read
+    assert hand_offs.count == 3 and cancelled is not None and cancelled.state == "cancelled"  # still no read
     monkeypatch.undo()
     stored = await WatchPartyStore(db).get(poll.id)  # a store with no cache reads the rows
     assert cancelled == stored and stored is not None and stored.message_id == 99
@@ -362,12 +362,13 @@ async def test_live_polls_are_listed_from_memory_until_a_poll_is_written(db: Dat
     statements = await traced(db)
     assert [p.id for p in await store.live(1)] == [first.id]
     assert statements.touching("wp_polls") == []
-    # Any poll written drops every list: a poll in another server, a message, a cancel.
+    # Any poll written drops every list: a poll in another server, a cancel.
     await store.create(_new_poll(2, "Elsewhere"), "wp.close", lambda i: f"poll:{i}")
     second = await store.create(_new_poll(1, "Second night"), "wp.close", lambda i: f"poll:{i}")
     assert [p.id for p in await store.live(1)] == [first.id, second.id]
-    await store.set_message(second.id, 99)
-    assert [p.message_id for p in await store.live(1)] == [None, 99]
+    third = await store.create(_new_poll(1, "Third night"), "wp.close", lambda i: f"poll:{i}", message_id=99)
+    assert [p.message_id for p in await store.live(1)] == [None, None, 99]
+    assert await store.cancel(third.id, "open")
     assert await store.cancel(first.id, "open")
     assert [p.id for p in await store.live(1)] == [second.id]
     assert [p.id for p in await WatchPartyStore(db).live(1)] == [second.id]  # what a fresh read gives

@@ -13,6 +13,8 @@ import pytest
 
 from bot.errors import BUSY_MESSAGE
 from bot.standin import BotProcess, Driver, Reply, StandIn
+from bot.standin.driver import message_text
+from tests.faults.conftest import Fresh
 from tests.faults.helpers import (
     TRACEBACK_MARKS,
     assert_clean_reply,
@@ -88,3 +90,29 @@ async def test_a_lock_held_past_the_busy_timeout_gets_the_busy_message_and_chang
     assert db_rows(bot.database_path, progress, (user,)) == [(2,)], "the refused change was saved"
     for mark in TRACEBACK_MARKS:
         assert mark not in reply.text()
+
+
+async def test_a_poll_posted_while_the_database_is_locked_is_taken_down_and_not_stored(fresh: Fresh) -> None:
+    driver, bot = fresh.driver, fresh.bot
+    stored = "SELECT id, title, message_id IS NOT NULL FROM wp_polls ORDER BY id"
+    before = await driver.command(
+        "watchparty poll", {"title": "Before", "slots": slot_text(30), "closes": "2h"}
+    )
+    assert "Poll #1 is up" in before.text(), before.text()  # ids 1-16 reserved: the next needs no write
+    with write_lock(bot.database_path):
+        work = asyncio.ensure_future(
+            driver.command("watchparty poll", {"title": "Locked out", "slots": slot_text(30), "closes": "2h"})
+        )
+        await asyncio.wait({work}, timeout=BUSY_TIMEOUT + 0.5)
+        assert work.done(), "no answer while the other writer still held the lock"
+    reply = await work
+    assert reply.ephemeral and BUSY_MESSAGE in reply.text(), reply.text()
+    posted = [m for m in fresh.standin.messages.values() if "Locked out" in message_text(m)]
+    assert posted, "the poll was not posted before it was stored"
+    assert all(m.deleted for m in posted), "the poll's message stayed up though the poll was not stored"
+    assert db_rows(bot.database_path, stored) == [(1, "Before", 1)]
+    after = await driver.command(
+        "watchparty poll", {"title": "After", "slots": slot_text(30), "closes": "2h"}
+    )
+    assert "Poll #3 is up" in after.text(), after.text()  # #2 went with the poll that was taken down
+    assert db_rows(bot.database_path, stored) == [(1, "Before", 1), (3, "After", 1)]

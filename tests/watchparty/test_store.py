@@ -13,18 +13,20 @@ from bot.storage.watchparty import (
     CANCELLED,
     CLOSED,
     OPEN,
+    POLL_IDS_PER_BLOCK,
     SCHEDULED,
     TIED,
     Decision,
     NewPoll,
     Poll,
+    WatchPartyStore,
 )
 from tests.backends import handle
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-async def make_poll(db: Database, slots: int = 3, guild_id: int = 1) -> Poll:
+async def make_poll(db: Database, slots: int = 3, guild_id: int = 1, message_id: int | None = None) -> Poll:
     new = NewPoll(
         guild_id=guild_id,
         channel_id=10,
@@ -36,7 +38,9 @@ async def make_poll(db: Database, slots: int = 3, guild_id: int = 1) -> Poll:
         slots=tuple((NOW + timedelta(days=d + 1), f"slot {d}") for d in range(slots)),
         created_at=NOW,
     )
-    return await db.watchparty.create(new, "wp-close", lambda poll_id: f"wp-close:{poll_id}")
+    return await db.watchparty.create(
+        new, "wp-close", lambda poll_id: f"wp-close:{poll_id}", message_id=message_id
+    )
 
 
 async def test_create_stores_poll_slots_and_the_closing_job(db: Database) -> None:
@@ -45,8 +49,39 @@ async def test_create_stores_poll_slots_and_the_closing_job(db: Database) -> Non
     assert [s.label for s in poll.slots] == ["slot 0", "slot 1", "slot 2"]
     job = await db.jobs.get("wp-close", f"wp-close:{poll.id}")
     assert job is not None and job[0].due_at == poll.closes_at and job[0].payload == {"poll": poll.id}
-    await db.watchparty.set_message(poll.id, 555)
-    assert (await db.watchparty.get(poll.id)).message_id == 555  # type: ignore[union-attr]
+    posted = await make_poll(db, message_id=555)
+    assert posted.message_id == 555 and posted.id == poll.id + 1
+    assert (await WatchPartyStore(db).get(posted.id)).message_id == 555  # type: ignore[union-attr]
+
+
+async def test_poll_ids_are_reserved_in_blocks_and_the_unused_rest_given_back(db: Database) -> None:
+    store = db.watchparty
+    first = [await store.reserve_id() for _ in range(POLL_IDS_PER_BLOCK + 1)]
+    assert first == list(range(1, POLL_IDS_PER_BLOCK + 2))  # a second block follows the first
+    other = WatchPartyStore(db)  # another process: its block starts after ours
+    assert await other.reserve_id() == 2 * POLL_IDS_PER_BLOCK + 1
+    await store.release_ids()  # another block was taken since ours: nothing to give back
+    assert await WatchPartyStore(db).reserve_id() == 3 * POLL_IDS_PER_BLOCK + 1
+    await other.release_ids()  # not the latest block any more either
+    last = WatchPartyStore(db)
+    assert await last.reserve_id() == 4 * POLL_IDS_PER_BLOCK + 1
+    await last.release_ids()  # the latest block: the next process goes on from the next unused id
+    assert await WatchPartyStore(db).reserve_id() == 4 * POLL_IDS_PER_BLOCK + 2
+
+
+async def test_the_first_block_of_ids_starts_above_every_stored_poll(db: Database) -> None:
+    await db.execute(  # a poll stored before ids were reserved: no counter yet
+        "INSERT INTO wp_polls (id, guild_id, channel_id, creator_id, title, closes_at, created_at) "
+        "VALUES (40, 1, 10, 99, 'Old night', 0, 0)"
+    )
+    assert await db.watchparty.reserve_id() == 41
+
+
+async def test_concurrent_reservations_share_one_block(db: Database) -> None:
+    ids = await asyncio.gather(*(db.watchparty.reserve_id() for _ in range(POLL_IDS_PER_BLOCK)))
+    assert sorted(ids) == list(range(1, POLL_IDS_PER_BLOCK + 1))
+    row = await db.fetchone("SELECT value FROM counters WHERE name = 'wp_poll_ids'")
+    assert row is not None and row[0] == POLL_IDS_PER_BLOCK
 
 
 async def test_toggle_votes_and_withdraws(db: Database) -> None:
@@ -174,5 +209,3 @@ async def test_cancel_and_live(db: Database) -> None:
     await db.watchparty.set_announced(second.id, OPEN)
     stored = await db.watchparty.get(second.id)
     assert stored is not None and stored.event_id == 4242 and stored.announced == OPEN
-    await db.watchparty.delete(second.id)
-    assert await db.watchparty.get(second.id) is None

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 FILM_KEY = "film"
 TIMEZONE_KEY = "timezone"
+GC_THRESHOLDS = (25_000, 20, 10)  # the collector's, once start-up is frozen (see `on_ready`)
 
 # Exactly what the bot uses: read and post in channels, embed links, create watch-party events, and run
 # the discussion rooms (threads per stage of the film, with a pinned index).
@@ -141,11 +142,18 @@ class FilmClubBot(commands.AutoShardedBot):
         """Once, when the gateway is first ready: what start-up built lives as long as the process (the
         cogs, the film packs, the command tree, every server's cache), so it is moved out of the garbage
         collector's reach. A full collection no longer walks it, and every interaction leaves discord.py's
-        reference cycles behind, so full collections run every few hundred interactions."""
+        reference cycles behind, so full collections run every few hundred interactions.
+
+        From then on the young generation is collected every `GC_THRESHOLDS[0]` allocations instead of 700:
+        most of an interaction's objects are freed by reference counting long before that, so far fewer
+        survive to be walked, and fewer are moved on to the older generations only to be walked again there.
+        (Over a short benchmark run, with 3,000 new members answering, collections took 0.70 s of the bot's
+        CPU time at 700 and 0.16 s at 25,000; its heap grew by 3 MiB more.)"""
         if not self._frozen:
             self._frozen = True
             gc.collect()
             gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         await self.buttons.dispatch(interaction)

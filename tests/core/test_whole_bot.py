@@ -14,7 +14,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.bot import FilmClubBot, extension_names
+from bot.bot import GC_THRESHOLDS, FilmClubBot, extension_names
 from bot.components import RoutedButton, RoutedModal
 from bot.films import load_library
 from bot.settings import DEFAULT_FILMS_DIR, Settings
@@ -157,13 +157,16 @@ async def test_the_benchmark_baseline_parses_commands_against_the_same_tree(load
 async def test_what_start_up_built_is_frozen_once_the_gateway_is_first_ready(loaded_bot: FilmClubBot) -> None:
     film = loaded_bot.films.get("rush")
     assert gc.get_freeze_count() == 0 and gc.is_tracked(film.beats)
+    thresholds = gc.get_threshold()
     try:
         await loaded_bot.on_ready()
         frozen = gc.get_freeze_count()
         assert frozen > 0
+        assert gc.get_threshold() == GC_THRESHOLDS and GC_THRESHOLDS[0] > thresholds[0]
         survivors = gc.get_objects()  # what a full collection walks: not the film pack any more
         assert not any(obj is film.beats for obj in survivors)
         await loaded_bot.on_ready()  # a later READY (a new session) freezes nothing more
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)

@@ -187,14 +187,15 @@ class WatchPartyStore:
         close_kind: str,
         close_key: Callable[[int], str],
         *,
-        poll_id: int | None = None,
+        draft: Poll | None = None,
         message_id: int | None = None,
     ) -> Poll:
-        """Store a poll (under `poll_id`, reserved before its message was posted, or a fresh id), its
-        message, its slots and its closing job: one transaction, one hand-off. The stored poll is cached."""
-        if poll_id is None:
-            poll_id = await self.reserve_id()
-        poll = replace(self.draft(new, poll_id), message_id=message_id)
+        """Store a poll (as `draft` made it, under the id reserved before its message was posted, or under
+        a fresh id), its message, its slots and its closing job: one transaction, one hand-off. The stored
+        poll is cached."""
+        if draft is None:
+            draft = self.draft(new, await self.reserve_id())
+        poll = replace(draft, message_id=message_id)
 
         def store(tx: Atomic) -> None:
             tx.execute(

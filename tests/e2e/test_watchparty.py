@@ -394,7 +394,9 @@ async def test_list_pages_every_poll_without_cutting_a_line_and_pages_survive_a_
     for pid in ids:
         line = next(line for line in everything.splitlines() if line.startswith(f"#{pid} "))
         assert "…" not in line and re.search(r"\]\(https://discord\.com/channels/\d+/\d+/\d+\)", line), line
-    after = await create_poll(driver, {"title": "After the restart", "slots": text(slot(50)), "closes": "20h"})
+    after = await create_poll(
+        driver, {"title": "After the restart", "slots": text(slot(50)), "closes": "20h"}
+    )
     assert poll_id(after) == max(ids) + 1  # the ids reserved and not used were given back at shutdown
     ids.append(poll_id(after))
     for pid in ids:

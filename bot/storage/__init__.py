@@ -30,6 +30,7 @@ from bot.storage.health import Health
 from bot.storage.jobs import JobStore
 from bot.storage.progress import ProgressStore
 from bot.storage.ratings import RatingStore
+from bot.storage.readcache import WriteCount
 from bot.storage.trivia import TriviaStore
 from bot.storage.watchparty import WatchPartyStore
 
@@ -156,6 +157,7 @@ class Database:
         # the loop's thread, or in order on the worker) and only wait on `_idle` while a transaction is open.
         self._lock = asyncio.Lock()
         self.health = Health()
+        self.writes = WriteCount()  # what `ReadCache`s check: no write began or ended since a read
         self._idle = asyncio.Event()
         self._idle.set()
         self.config = ConfigStore(self)
@@ -299,14 +301,15 @@ class Database:
             conn = self.conn
             self._idle.clear()
             try:
-                try:
-                    yield Transaction(conn)
-                except BaseException:
+                with self.writes.writing():
+                    try:
+                        yield Transaction(conn)
+                    except BaseException:
+                        if conn.in_transaction:
+                            await conn.execute("ROLLBACK")
+                        raise
                     if conn.in_transaction:
-                        await conn.execute("ROLLBACK")
-                    raise
-                if conn.in_transaction:
-                    await conn.execute("COMMIT")
+                        await conn.execute("COMMIT")
             finally:
                 self._idle.set()
 
@@ -349,6 +352,12 @@ class Database:
 
     async def _run(self, work: Callable[[sqlite3.Connection], T], *, writes: bool) -> T:
         """`work` on the loop's thread when it can run there at once, else in one hand-off to the worker."""
+        if not writes:
+            return await self._unit(work, writes=False)
+        with self.writes.writing():
+            return await self._unit(work, writes=True)
+
+    async def _unit(self, work: Callable[[sqlite3.Connection], T], *, writes: bool) -> T:
         conn = await self._statement_turn()
         local = self._local
         if local is not None and not (writes and self._writes_queued):

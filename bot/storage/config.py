@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.bounded import remember
+from bot.storage.readcache import ReadCache
 
 if TYPE_CHECKING:
     from bot.storage import Atomic, Database, Step
@@ -54,6 +55,8 @@ class ConfigStore:
         self._values: dict[int, dict[str, Any]] = {}
         self._spoiler_channels: dict[int, frozenset[int]] = {}
         self._changes: dict[int, ConfigChange] = {}  # audit rows never change: each is parsed once
+        self._history: ReadCache[tuple[int, int, int], tuple[list[ConfigChange], list[Problem]]]
+        self._history = ReadCache(db.writes)
         self._clock = clock
         self._version: int | None = None
         self._checked_at = -CHECK_INTERVAL
@@ -224,11 +227,16 @@ class ConfigStore:
     async def history(
         self, guild_id: int, changes: int, problems: int
     ) -> tuple[list[ConfigChange], list[Problem]]:
-        """The latest changes and problems together, in one read (for `/config show`)."""
-        change_rows, problem_rows = await self._db.fetch_many(
-            [_changes_query(guild_id, changes, 0), _problems_query(guild_id, problems)]
-        )
-        return [self._change(row) for row in change_rows], [_problem(row) for row in problem_rows]
+        """The latest changes and problems together, in one read (for `/config show`: kept until this
+        process next writes anything, see `ReadCache`). The lists are shared: don't change them."""
+
+        async def read() -> tuple[list[ConfigChange], list[Problem]]:
+            change_rows, problem_rows = await self._db.fetch_many(
+                [_changes_query(guild_id, changes, 0), _problems_query(guild_id, problems)]
+            )
+            return [self._change(row) for row in change_rows], [_problem(row) for row in problem_rows]
+
+        return await self._history.get((guild_id, changes, problems), read)
 
     def _change(self, row: Any) -> ConfigChange:
         change = self._changes.get(row["id"])

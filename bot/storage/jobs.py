@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.storage.readcache import ReadCache
+
 if TYPE_CHECKING:
     from bot.storage import Atomic, Database, Step, Transaction
 
@@ -54,6 +56,7 @@ class JobStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._next_due: ReadCache[tuple[str, int], float | None] = ReadCache(db.writes)
 
     async def add(
         self,
@@ -195,12 +198,17 @@ class JobStore:
         return datetime.fromtimestamp(row["due"], UTC)
 
     async def next_due_for(self, kind: str, guild_id: int) -> float | None:
-        """When the server's next pending job of a kind is due (unix seconds), if any."""
-        row = await self._db.fetchone(
-            "SELECT MIN(due_at) FROM jobs WHERE kind = ? AND guild_id = ? AND state = 'pending'",
-            (kind, guild_id),
-        )
-        return float(row[0]) if row and row[0] is not None else None
+        """When the server's next pending job of a kind is due (unix seconds), if any (for `/config show`:
+        kept until this process next writes, see `ReadCache`)."""
+
+        async def read() -> float | None:
+            row = await self._db.fetchone(
+                "SELECT MIN(due_at) FROM jobs WHERE kind = ? AND guild_id = ? AND state = 'pending'",
+                (kind, guild_id),
+            )
+            return float(row[0]) if row and row[0] is not None else None
+
+        return await self._next_due.get((kind, guild_id), read)
 
     async def claim_due(
         self,

@@ -172,7 +172,8 @@ class PostgresDatabase(Database):
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
                 return await run(conn, sql, values)
 
-        return await self._retry(write)
+        with self.writes.writing():  # the write count `ReadCache`s check
+            return await self._retry(write)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -193,26 +194,27 @@ class PostgresDatabase(Database):
                 raise
             return conn, tx
 
-        conn, tx = await self._retry(begin)
-        try:
+        with self.writes.writing():  # the write count `ReadCache`s check
+            conn, tx = await self._retry(begin)
             try:
-                yield PostgresTransaction(conn)
-            except CONNECTION_ERRORS as error:
-                self.health.failed(error)
-                raise DatabaseUnavailable(f"PostgreSQL went away mid-transaction: {error}") from error
-            except BaseException as error:
-                with contextlib.suppress(*CONNECTION_ERRORS):
-                    await tx.rollback()
-                if isinstance(error, asyncpg.IntegrityConstraintViolationError):
-                    raise ConstraintViolation(str(error)) from error
-                raise
-            try:
-                await tx.commit()
-            except CONNECTION_ERRORS as error:
-                self.health.failed(error)
-                raise DatabaseUnavailable(f"PostgreSQL went away while committing: {error}") from error
-        finally:
-            await self.pool.release(conn)
+                try:
+                    yield PostgresTransaction(conn)
+                except CONNECTION_ERRORS as error:
+                    self.health.failed(error)
+                    raise DatabaseUnavailable(f"PostgreSQL went away mid-transaction: {error}") from error
+                except BaseException as error:
+                    with contextlib.suppress(*CONNECTION_ERRORS):
+                        await tx.rollback()
+                    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+                        raise ConstraintViolation(str(error)) from error
+                    raise
+                try:
+                    await tx.commit()
+                except CONNECTION_ERRORS as error:
+                    self.health.failed(error)
+                    raise DatabaseUnavailable(f"PostgreSQL went away while committing: {error}") from error
+            finally:
+                await self.pool.release(conn)
 
     async def batch(
         self, statements: Sequence[tuple[str, Iterable[Any]]], *, chained: bool = False

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 TAG = "||"
 # Inline markdown: escaped wherever it appears.
@@ -23,6 +24,7 @@ _ORDERED = re.compile(r"^(\s*\d+)(\.\s)", re.MULTILINE)
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 
+@lru_cache(maxsize=4096)  # film text: the same lines are rendered for every reader
 def escape(text: str) -> str:
     """Escape Discord markdown in text so it is shown literally, inside or outside a tag."""
     escaped = _INLINE.sub(r"\\\1", text)

@@ -60,6 +60,7 @@ def read_clock(token: str) -> time | None:
     return None
 
 
+@lru_cache(maxsize=256)  # a club types the same few times; errors are not kept
 def parse_time_of_day(text: str) -> time:
     """A whole text that is a time of day (`19:30`, `7pm`, `noon`), else TimeOfDayError."""
     cleaned = normalise(text).removeprefix("at ").strip()

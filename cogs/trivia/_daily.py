@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from bot.weekly import ScheduleError, slot_stamp
 
@@ -16,6 +17,7 @@ MAX_WINDOW = timedelta(hours=23)
 _DURATION_PART = re.compile(r"(\d+)\s*([hms])")
 
 
+@lru_cache(maxsize=256)  # a club types the same few; errors are not kept
 def parse_duration(text: str) -> timedelta:
     """`90s`, `10m`, `1h30m`; a bare number means minutes. Between MIN_WINDOW and MAX_WINDOW."""
     cleaned = text.strip().lower().replace(" ", "")

@@ -164,3 +164,23 @@ def test_slot_key_is_stable() -> None:
     slot = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
     assert slot_key(7, slot) == "daily:7:2026-06-01T18:00:00Z"
     assert slot_key(7, slot.astimezone(NY)) == slot_key(7, slot)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1000, 1, 1), timezones=st.sampled_from([UTC, NY, ZoneInfo("Asia/Kolkata")])
+    )
+)
+def test_slot_stamp_is_the_utc_iso_text_jobs_were_stored_under(at: datetime) -> None:
+    # Keys stored by earlier versions (strftime) must still name the same slot.
+    assert weekly.slot_stamp(at) == at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_settings_parse_the_same_each_time_and_bad_input_is_refused_each_time() -> None:
+    assert parse_duration("1h30m") is parse_duration("1h30m")  # remembered
+    assert weekly.parse_days("mon-fri") == frozenset(range(5))
+    for _ in range(2):  # an error is never remembered as a value
+        with pytest.raises(weekly.ScheduleError):
+            parse_duration("forever")
+        with pytest.raises(weekly.ScheduleError):
+            weekly.parse_days("someday")

@@ -71,6 +71,7 @@ def parse_time_of_day(text: str) -> time:
     return found
 
 
+@lru_cache(maxsize=1024)  # a server's next slot is shown again and again until it passes
 def format_local(at: datetime, zone: ZoneInfo) -> str:
     """A wall-clock time in a zone, naming the zone: `Fri 2026-11-27 20:00 Europe/London`."""
     local = at.astimezone(zone)  # spelled out: strftime costs several times as much

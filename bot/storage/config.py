@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from bot.bounded import remember
 from bot.storage.readcache import ReadCache
 
@@ -97,7 +99,7 @@ class ConfigStore:
                 "SELECT key, value FROM guild_config WHERE guild_id = ?", (guild_id,)
             )
             # A write that finished while we read has already filled the entry; it is the newer one.
-            cached = self._values.setdefault(guild_id, {row["key"]: json.loads(row["value"]) for row in rows})
+            cached = self._values.setdefault(guild_id, {row["key"]: _loads(row["value"]) for row in rows})
         return cached
 
     async def set(
@@ -109,7 +111,7 @@ class ConfigStore:
         the same transaction, so neither is saved without the other.
         """
         now = time.time()
-        new_json = json.dumps(value, sort_keys=True) if value is not None else None
+        new_json = _dumps(value)
         try:
             old_json = await self._write(guild_id, key, new_json, actor_id, now, then)
         except BaseException:
@@ -120,8 +122,8 @@ class ConfigStore:
             if new_json is None:
                 cached.pop(key, None)
             else:
-                cached[key] = json.loads(new_json)
-        return json.loads(old_json) if old_json else None
+                cached[key] = _loads(new_json)
+        return _loads(old_json) if old_json else None
 
     async def _write(
         self, guild_id: int, key: str, new_json: str | None, actor_id: int, now: float, then: Step | None
@@ -136,7 +138,7 @@ class ConfigStore:
                 "SELECT value FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key)
             )
             old_json = row["value"] if row else None
-            if old_json == new_json:
+            if _same_json(old_json, new_json):
                 return old_json, None
             if new_json is None:
                 tx.execute("DELETE FROM guild_config WHERE guild_id = ? AND key = ?", (guild_id, key))
@@ -283,9 +285,7 @@ class ConfigStore:
 
 
 def _action_row(guild_id: int, actor_id: int, key: str, old: Any, new: Any) -> tuple[str, tuple[Any, ...]]:
-    old_json = json.dumps(old, sort_keys=True) if old is not None else None
-    new_json = json.dumps(new, sort_keys=True) if new is not None else None
-    return audit_row(guild_id, actor_id, key, old_json, new_json, time.time())
+    return audit_row(guild_id, actor_id, key, _dumps(old), _dumps(new), time.time())
 
 
 def audit_row(
@@ -298,13 +298,41 @@ def audit_row(
     )
 
 
+def _dumps(value: Any) -> str | None:
+    """A value's stored text (None for no value): canonical JSON, keys sorted, so the same value always
+    gives the same text (orjson; the standard library's encoder for what orjson refuses, such as an
+    integer past 64 bits)."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
 def _loads(raw: str | None) -> Any:
     if raw is None:
         return None
     try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(raw)  # what orjson refuses (an integer past 64 bits)
+        except ValueError:
+            return raw
+
+
+def _same_json(stored: str | None, new: str | None) -> bool:
+    """Whether stored text holds the value `new` (canonical) stands for; text written by older versions
+    (spaced, by the standard library's encoder) is compared by its canonical form."""
+    if stored == new:
+        return True
+    if stored is None or new is None:
+        return False
+    try:
+        return _dumps(_loads(stored)) == new
+    except TypeError:  # not JSON at all: a different value
+        return False
 
 
 def _bump_version(tx: Atomic) -> int:

@@ -95,7 +95,7 @@ class JobStore:
         """The statement that schedules a job unless (kind, key) exists, for a batch or an atomic unit."""
         return (
             "INSERT INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
+            (kind, key, guild_id, due_at.timestamp(), json.dumps(payload) if payload else "{}"),
         )
 
     async def replace(

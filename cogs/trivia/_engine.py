@@ -6,6 +6,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from bot.films.model import SpoilerLevel
@@ -97,13 +98,18 @@ class DailySettings:
 
     def describe(self, zone: str | None = None) -> str:
         """`every day at 19:30 (Europe/Paris time), answers open for 1h`; no zone named when None."""
-        shown = self.at.strftime("%H:%M:%S" if self.at.second else "%H:%M")
-        days = format_days(self.weekdays)
-        when = {"daily": "every day", "weekdays": "on weekdays", "weekends": "at weekends"}.get(
-            days, "on " + days.replace(",", ", ")
-        )
-        where = f" ({zone} time)" if zone else ""
-        return f"{when} at {shown}{where}, answers open for {format_duration(self.window)}"
+        return _describe(self, zone)
+
+
+@lru_cache(maxsize=256)  # the settings are frozen: each server's wording is worked out once
+def _describe(settings: DailySettings, zone: str | None) -> str:
+    shown = settings.at.strftime("%H:%M:%S" if settings.at.second else "%H:%M")
+    days = format_days(settings.weekdays)
+    when = {"daily": "every day", "weekdays": "on weekdays", "weekends": "at weekends"}.get(
+        days, "on " + days.replace(",", ", ")
+    )
+    where = f" ({zone} time)" if zone else ""
+    return f"{when} at {shown}{where}, answers open for {format_duration(settings.window)}"
 
 
 def parse_timeout(seconds: int) -> int:

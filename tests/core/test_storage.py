@@ -87,6 +87,29 @@ async def test_config_changes_are_audited(tmp_path: Path) -> None:
         assert await db.config.recent_changes(6) == []
 
 
+async def test_settings_stored_as_older_versions_spelled_them_read_back_and_compare_alike(
+    tmp_path: Path,
+) -> None:
+    spaced = '{"channel": 5, "days": [0, 1], "time": "19:00:00", "window": 3600}'  # json.dumps(sort_keys)
+    value = {"window": 3600, "time": "19:00:00", "channel": 5, "days": [0, 1]}
+    async with Database(tmp_path / "bot.db") as db:
+        await db.execute(
+            "INSERT INTO guild_config (guild_id, key, value) VALUES (?, ?, ?)", (5, "trivia_daily", spaced)
+        )
+        assert await db.config.get(5, "trivia_daily") == value
+        assert await db.config.set(5, "trivia_daily", value, actor_id=1) == value
+        assert await db.config.count_changes(5) == 0  # the same value in other spelling: no change logged
+        row = await db.fetchone("SELECT value FROM guild_config WHERE guild_id = 5")
+        assert row is not None and row[0] == spaced  # and nothing rewritten
+        odd = {"big": 2**70, "text": "café ✓", "nested": {"b": [1.5, None, True], "a": {}}}
+        await db.config.set(5, "odd", odd, actor_id=1)
+        await db.config.set(5, "odd", dict(reversed(odd.items())), actor_id=2)  # same value, keys reordered
+        assert await db.config.count_changes(5) == 1
+    async with Database(tmp_path / "bot.db") as db:  # read afresh from the file
+        assert await db.config.get(5, "odd") == odd
+        assert [c.new for c in await db.config.recent_changes(5)] == [odd]
+
+
 def test_split_statements_keeps_triggers_whole() -> None:
     script = """
     -- a comment

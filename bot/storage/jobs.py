@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from bot.storage.readcache import ReadCache
 
@@ -95,7 +96,7 @@ class JobStore:
         """The statement that schedules a job unless (kind, key) exists, for a batch or an atomic unit."""
         return (
             "INSERT INTO jobs (kind, key, guild_id, due_at, payload) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (kind, key, guild_id, due_at.timestamp(), json.dumps(payload) if payload else "{}"),
+            (kind, key, guild_id, due_at.timestamp(), _payload_text(payload)),
         )
 
     async def replace(
@@ -113,7 +114,7 @@ class JobStore:
             "ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload, "
             "state = 'pending', attempts = 0, last_error = NULL, done_at = NULL "
             "WHERE jobs.state != 'running'",
-            (kind, key, guild_id, due_at.timestamp(), json.dumps(payload or {})),
+            (kind, key, guild_id, due_at.timestamp(), _payload_text(payload)),
         )
 
     def replacing(
@@ -305,7 +306,7 @@ def _job(row: Any, attempts_delta: int = 0) -> Job:
         key=str(row["key"]),
         guild_id=row["guild_id"],
         due_at=datetime.fromtimestamp(row["due_at"], UTC),
-        payload=json.loads(row["payload"]),
+        payload=orjson.loads(row["payload"]),
         attempts=int(row["attempts"]) + attempts_delta,
     )
 
@@ -334,3 +335,8 @@ def _cancel_prefix(kind: str, key_prefix: str, guild_id: int | None) -> tuple[st
 
 def _cancel(kind: str, key: str) -> tuple[str, tuple[Any, ...]]:
     return "DELETE FROM jobs WHERE kind = ? AND key = ? AND state = 'pending'", (kind, key)
+
+
+def _payload_text(payload: dict[str, Any] | None) -> str:
+    """A job's payload as stored: JSON (orjson), the empty object without encoding it."""
+    return orjson.dumps(payload).decode() if payload else "{}"

@@ -4,11 +4,12 @@ inside one transaction: plain functions of an `Atomic`, so a store method runs a
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 if TYPE_CHECKING:
     from bot.storage import Atomic
@@ -185,7 +186,7 @@ def insert_asked(
         "INSERT INTO trivia_asked (guild_id, channel_id, round_id, position, daily_slot, "
         "question_id, mode, payload, season, opened_at, closes_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        (guild_id, channel_id, round_id, position, daily_slot, payload["id"], mode, json.dumps(payload),
+        (guild_id, channel_id, round_id, position, daily_slot, payload["id"], mode, orjson.dumps(payload).decode(),
          season, opened_at, closes_at),
     )  # fmt: skip
     tx.execute(
@@ -310,7 +311,7 @@ def asked_of(row: Any) -> Asked:
         daily_slot=row["daily_slot"],
         question_id=str(row["question_id"]),
         mode=str(row["mode"]),
-        payload=json.loads(row["payload"]),
+        payload=orjson.loads(row["payload"]),
         season=int(row["season"]),
         opened_at=float(row["opened_at"]),
         closes_at=float(row["closes_at"]),

@@ -76,6 +76,3 @@ class ReadCache(Generic[K, V]):
         if quiet and writes.generation == generation:
             remember(self._entries, key, (now, value), self._limit)
         return value
-
-    def clear(self) -> None:
-        self._entries.clear()

@@ -394,9 +394,17 @@ class Database:
             )
 
     async def _copy_back(self) -> None:
-        """Copy the WAL's pages back into the database file, on the worker thread (it may fsync)."""
+        """Copy the WAL's pages back into the database file, on the worker thread (it may fsync).
+
+        It goes there as a write: until it is done, the loop's writes queue behind it on the worker. So no
+        commit lands while it copies, it copies the whole log, and the next write starts the log again from
+        its beginning. With commits still landing on the loop meanwhile, a checkpoint never caught up with
+        them: the log never restarted and grew with every commit (to hundreds of MB in a benchmark's run),
+        and each commit and read cost more as it grew."""
         try:
-            await self._handed_off(self.conn, partial(_fetch, sql=CHECKPOINT, params=(), begin=False))
+            await self._handed_off(
+                self.conn, partial(_fetch, sql=CHECKPOINT, params=(), begin=False), writes=True
+            )
         except sqlite3.Error as error:  # the WAL keeps the data; the next checkpoint tries again
             log.warning("Copying the SQLite WAL back into %s failed: %s", self.location, error)
 

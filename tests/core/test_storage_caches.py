@@ -276,6 +276,26 @@ async def test_the_wal_is_copied_back_into_the_file_from_the_worker_thread(
         assert await again.config.get_meta("k11") == "1"
 
 
+async def test_the_wal_starts_again_while_writes_keep_coming(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes that never pause (each lets the loop run once, as a busy bot's do) must not grow the log
+    without end: each checkpoint copies all of it back, and the next write starts it again."""
+    monkeypatch.setattr(storage, "CHECKPOINT_EVERY", 50)
+    wal = db.path.with_name(db.path.name + "-wal")
+
+    async def write(n: int) -> None:
+        for i in range(n):
+            await db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"k{i % 40}", "x" * 500))
+            await asyncio.sleep(0)
+
+    await write(300)
+    settled = wal.stat().st_size
+    await write(3_000)
+    # Without restarts, 3,000 more commits of a page or two each add megabytes.
+    assert wal.stat().st_size <= settled * 2, (settled, wal.stat().st_size)
+
+
 async def test_settings_and_trivia_writes_are_one_unit_each(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

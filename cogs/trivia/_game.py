@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 CLOSE_JOB = "trivia.close"
 QUESTIONS_KEPT = 2_000  # parsed asked questions: every channel's current and recent ones
 DAILY_JOB = "trivia.daily"
+Picks = list[tuple[dict[str, Any], Question]]  # a chooser's picks: the payload stored, the question
 Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
 
 
@@ -122,9 +123,11 @@ class Game:
         spoiler = await is_spoiler_place(self.bot, guild_id, channel, channel.id)
         return reader_for(setup_end=0, spoiler_channel=spoiler, private=False)  # film gone: show nothing
 
-    async def _close_message(self, channel: Postable, asked: Asked, total: int | None = None) -> None:
-        """Take the buttons off a closed question and say it has closed (best effort). `total`: the number
-        of questions in its round, when the caller has the round at hand."""
+    async def _close_message(
+        self, channel: Postable, asked: Asked, reader: Reader, total: int | None = None
+    ) -> None:
+        """Take the buttons off a closed question and say it has closed (best effort). `reader`: who reads
+        the channel; `total`: the number of questions in its round, when the caller has the round at hand."""
         if asked.message_id is None:
             return
         question = self.question_of(asked)
@@ -134,7 +137,6 @@ class Game:
                 round_ = await self.store.get_round(asked.round_id)
                 total = round_.total if round_ else None
             heading = f"Question {asked.position} of {total}" if total else "Question"
-        reader = await self.reader(asked.guild_id, channel, question.film_key)
         embed = render.question_embed(question, asked, heading, reader, closed_at=self.now())
         try:
             await channel.get_partial_message(asked.message_id).edit(embed=embed, view=None)
@@ -148,7 +150,7 @@ class Game:
     ) -> None:
         """Create the round, answer the command and post the first question."""
         guild, channel = _guild_channel(interaction)
-        require_postable(channel, guild)
+        require_postable_here(interaction)
         film = await self.bot.current_film(guild.id)
         eligible = self.bank(film).eligible(level, typed=mode == "typed")
         if not eligible:
@@ -156,6 +158,7 @@ class Game:
                 "No questions fit those settings: allow a higher spoiler level or use buttons mode."
             )
         total = min(count, len(eligible))
+        choose, picked = self._chooser(film, level, mode)
         opened = await self.store.open_round(
             guild_id=guild.id,
             channel_id=channel.id,
@@ -166,7 +169,7 @@ class Game:
             total=total,
             timeout=await self.timeout(guild.id),
             now=self.now(),
-            choose=self._chooser(film, level, mode),
+            choose=choose,
             close_kind=CLOSE_JOB,
         )
         if opened is None:
@@ -174,6 +177,7 @@ class Game:
                 "A round is already running in this channel. Wait for it to end or use `/trivia stop`."
             )
         round_, first = opened
+        self._adopt(first, picked)
         await interaction.response.send_message(render.intro_text(film.title, round_, level, len(eligible)))
         try:
             if first is not None:
@@ -182,27 +186,39 @@ class Game:
             await self.store.end_round(round_.id, "stopped", self.now())
             raise UserError("I couldn't post the question here, so the round was stopped.") from None
 
-    def _chooser(self, film: Film, level: SpoilerLevel, mode: str) -> Choose:
-        """How a round picks its next question: unseen in the server's cycle, never twice in the round."""
+    def _chooser(self, film: Film, level: SpoilerLevel, mode: str) -> tuple[Choose, Picks]:
+        """How a round picks its next question: unseen in the server's cycle, never twice in the round;
+        and the list each pick is added to, with the payload stored for it (see `_adopt`)."""
         eligible = self.bank(film).eligible(level, typed=mode == "typed")
+        picked: Picks = []
 
         def choose(cycle: int, seen: set[str], used: set[str]) -> tuple[dict[str, Any], int] | None:
             pick = pick_next(eligible, seen, used, self._rng)
             if pick is None:
                 return None
-            return pick.question.to_payload(), cycle + 1 if pick.new_cycle else cycle
+            payload = pick.question.to_payload()
+            picked.append((payload, pick.question))
+            return payload, cycle + 1 if pick.new_cycle else cycle
 
-        return choose
+        return choose, picked
+
+    def _adopt(self, asked: Asked | None, picked: Picks) -> None:
+        """Keep the question just picked as the asked row's parsed snapshot, so posting it parses nothing.
+        Only when the row holds exactly that pick's payload: a row found stored already is left to
+        `question_of`."""
+        if asked is not None and picked and asked.payload == picked[-1][0]:
+            remember(self._questions, asked.id, picked[-1][1], QUESTIONS_KEPT)
 
     async def ask(self, round_: Round, position: int, channel: Postable) -> Asked | None:
         """Pick, store (with its close job) and post the question at `position`; None when none is left."""
         film = self.bot.films.films.get(round_.film_key)
         if film is None:
             return None
-        choose = self._chooser(film, SpoilerLevel(round_.max_level), round_.mode)
+        choose, picked = self._chooser(film, SpoilerLevel(round_.max_level), round_.mode)
         asked = await self.store.ask_next(round_, position, choose, self.now(), CLOSE_JOB)
         if asked is None:
             return None
+        self._adopt(asked, picked)
         await self._post_question(channel, asked, f"Question {position} of {round_.total}", f"tq{asked.id}")
         return asked
 
@@ -218,15 +234,15 @@ class Game:
             if asked.round_id is not None:
                 await self.store.end_round(asked.round_id, "stopped", self.now())
             raise PermanentJobError(f"trivia channel {asked.channel_id} is gone")
-        await self._close_message(channel, asked)
-        await self._post_reveal(channel, asked, reveal.answers)
+        reader = await self.reader(asked.guild_id, channel, self.question_of(asked).film_key)
+        await self._close_message(channel, asked, reader)
+        await self._post_reveal(channel, asked, reveal.answers, reader)
         if asked.round_id is not None:
             await self._advance(asked.round_id, asked.position or 0, channel)
 
-    async def _post_reveal(self, channel: Postable, asked: Asked, answers: Any) -> None:
+    async def _post_reveal(self, channel: Postable, asked: Asked, answers: Any, reader: Reader) -> None:
         question = self.question_of(asked)
         film = self.bot.films.films.get(question.film_key)
-        reader = await self.reader(asked.guild_id, channel, question.film_key)
         try:
             await channel.send(
                 embed=render.reveal_embed(question, asked, answers, film, reader), nonce=f"tr{asked.id}"
@@ -275,10 +291,14 @@ class Game:
         if not stopped.allowed:
             raise UserError("Only the member who started this round, or a moderator, can stop it.")
         await interaction.response.send_message("Stopping the round.", ephemeral=True)
+        readers: dict[str, Reader] = {}  # by film: a round's questions all come from one
         for reveal in stopped.reveals:
             self._forget(reveal.asked.id)
-            await self._close_message(channel, reveal.asked, stopped.round.total)
-            await self._post_reveal(channel, reveal.asked, reveal.answers)
+            film_key = self.question_of(reveal.asked).film_key
+            if film_key not in readers:
+                readers[film_key] = await self.reader(stopped.round.guild_id, channel, film_key)
+            await self._close_message(channel, reveal.asked, readers[film_key], stopped.round.total)
+            await self._post_reveal(channel, reveal.asked, reveal.answers, readers[film_key])
         embed = render.scoreboard_embed(list(stopped.scoreboard), len(stopped.questions), True)
         await channel.send(embed=embed, nonce=f"ts{stopped.round.id}")
 
@@ -476,16 +496,20 @@ def _ack(result: AnswerResult, asked: Asked, shown: str) -> str:
 
 def can_post(channel: discord.abc.GuildChannel | discord.Thread, guild: discord.Guild) -> bool:
     """Whether the bot may read, post and embed in the channel."""
-    perms = channel.permissions_for(guild.me)
-    return perms.view_channel and perms.send_messages and perms.embed_links
+    return _posting_allowed(channel.permissions_for(guild.me))
 
 
-def require_postable(channel: Any, guild: discord.Guild) -> None:
-    """UserError unless the bot can post embeds in the channel."""
-    if not isinstance(channel, Postable) or not can_post(channel, guild):
+def require_postable_here(interaction: discord.Interaction[Any]) -> None:
+    """UserError unless the bot can post embeds in the interaction's channel (the permissions Discord
+    sends with the interaction: the bot's own there, overwrites included)."""
+    if not _posting_allowed(interaction.app_permissions):
         raise UserError(
             "I can't post there: I need View Channel, Send Messages and Embed Links in that channel."
         )
+
+
+def _posting_allowed(perms: discord.Permissions) -> bool:
+    return perms.view_channel and perms.send_messages and perms.embed_links
 
 
 def _guild_channel(interaction: discord.Interaction[Any]) -> tuple[discord.Guild, Postable]:

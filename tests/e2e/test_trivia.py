@@ -191,6 +191,14 @@ async def test_config_refuses_a_channel_the_bot_cannot_post_in(driver: Driver, b
     assert low.ephemeral and "between 5 and 300" in low.text()
 
 
+async def test_a_round_is_refused_where_the_bot_cannot_post(driver: Driver, bot: BotProcess) -> None:
+    """The permissions Discord sends with the command (the bot's own in that channel) decide, before
+    anything is stored."""
+    refused = await driver.command("trivia start", channel="announcements", member="mod")
+    assert refused.ephemeral and "can't post there" in refused.text(), refused.text()
+    assert db_rows(bot, "SELECT 1 FROM trivia_rounds WHERE state = 'running'") == []
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 async def test_restart_mid_round_keeps_buttons_and_the_reveal(
     driver: Driver, bot: BotProcess, sig: int

@@ -277,3 +277,24 @@ def test_an_asked_question_is_parsed_once_and_stays_itself(
     assert got[0] is got[1] is got[2]
     assert game.question_of(two).to_payload() == second.to_payload()  # type: ignore[arg-type]
     assert parsed == [first.id, second.id]
+
+
+def test_a_pick_is_kept_only_for_the_row_that_holds_its_payload(rush: Film) -> None:
+    """A round's freshly picked question is used as its asked row's snapshot without parsing it again, but
+    only when the row stores exactly that payload: a row found stored already keeps its own snapshot."""
+    from types import SimpleNamespace
+
+    from cogs.trivia import _game
+
+    first, second = list(build_bank(rush).eligible(SpoilerLevel.ENDING))[:2]
+    game = _game.Game(bot=None)  # type: ignore[arg-type]
+    picked = [(first.to_payload(), first)]
+    same = SimpleNamespace(id=1, payload=first.to_payload())
+    game._adopt(same, picked)  # type: ignore[arg-type]
+    assert game.question_of(same) is first  # type: ignore[arg-type]
+    other = SimpleNamespace(id=2, payload=second.to_payload())  # stored before, by another attempt
+    game._adopt(other, picked)  # type: ignore[arg-type]
+    assert game.question_of(other).to_payload() == second.to_payload()  # type: ignore[arg-type]
+    edited = SimpleNamespace(id=3, payload=first.to_payload() | {"prompt": "an older wording"})
+    game._adopt(edited, picked)  # type: ignore[arg-type]
+    assert game.question_of(edited).prompt == "an older wording"  # type: ignore[arg-type]

@@ -766,11 +766,15 @@ async def _finish(
 async def run_rounds(
     standin: BenchStandIn, bot: Stage, bare: Stage, found: list[Case], rounds: int, n: int,
     progress: Callable[[str], None] = lambda _: None,
+    between: Callable[[int], Awaitable[None]] | None = None,
 ) -> list[CaseResult]:  # fmt: skip
     """Every case, `rounds` times, both bots at once (`run_pair`), alternating which one's burst is set up
-    and started first; `n` interactions per burst."""
+    and started first; `n` interactions per burst. `between(number)` runs before each round but the first
+    (the run restarts both bots there every few rounds)."""
     results = [CaseResult(case.name, case.kind) for case in found]
     for number in range(rounds):
+        if between is not None and number:
+            await between(number)
         started = time.perf_counter()
         for case, result in zip(found, results, strict=True):
             size = max(1, n // 2) if case.burst is trivia_pairs else n

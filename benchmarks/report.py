@@ -105,12 +105,23 @@ def targets(results: Results) -> list[str]:
     ]  # fmt: skip
 
 
+def _restarts(results: Results) -> str:
+    fresh = getattr(results, "restarts", 0)  # measurements saved before restarts existed have none
+    if not fresh:
+        return ", one process per bot for all of them"
+    every = results.settings.restart_every
+    return (
+        f", with both bots started afresh every {every} rounds ({fresh + 1} pairs of processes, each warmed up "
+        "by one uncounted round of small bursts)"
+    )
+
+
 def cpu_table(results: Results) -> list[str]:
     rounds = results.settings.rounds
     lines = ["## CPU time per interaction", "",
              f"CPU time of each bot process (user + system, all threads) over a burst of "
              f"{results.settings.per_burst} interactions (10 in flight; trivia start/stop pairs one at a time), "
-             f"divided by the interactions answered; {rounds} rounds. In each round both bots run the burst at "
+             f"divided by the interactions answered; {rounds} rounds{_restarts(results)}. In each round both bots run the burst at "
              f"once, taking turns on their shared core in spells of {SPELL} interactions, so both meet the same "
              "seconds of this machine (whose speed swings from one second to the next) and only one works at a time. "
              "Headline: CPU per interaction over all rounds, bot / bare (the CPU columns); the spread is the lowest and highest round's ratio. "

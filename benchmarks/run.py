@@ -42,9 +42,10 @@ class Settings:
     fan_out: int = 250
     ticks: tuple[tuple[int, int], ...] = ((1000, 10), (10000, 10), (50000, 10), (10000, 100), (10000, 1000))
     cases: tuple[str, ...] = ()
+    restart_every: int = 2  # rounds per pair of bot processes (see `fresh_processes`)
 
 
-QUICK = Settings(2, 12, 300, 1, 100, 60, ((1000, 10), (5000, 10), (5000, 100)))
+QUICK = Settings(2, 12, 300, 1, 100, 60, ((1000, 10), (5000, 10), (5000, 100)), restart_every=1)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Results:
     ticks: list[scheduler.Tick] = field(default_factory=list)
     fan_out: scheduler.FanOut | None = None
     integrity: str = ""
+    restarts: int = 0  # fresh pairs of bot processes during the rounds
     seconds: float = 0.0
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     commit: str = field(default_factory=report.commit_now)
@@ -117,6 +119,19 @@ async def start_stage(
     stage = cpu.Stage(side, process.pid, prefix)
     stage.fresh = cpu.fresh_members(standin, guild, f"{prefix}new")
     return stage, started
+
+
+async def restart_stage(
+    standin: BenchStandIn, process: BotProcess, stage: cpu.Stage, guild: Guild, pinning: Pinning
+) -> None:
+    """Stop the bot and start it again on the same database and folder; the stage follows the new process
+    (its session and pid), keeping its members and case-to-case state."""
+    await startup.stop(process, standin)
+    await startup.timed_start(standin, process, "about", Driver(standin, guild=guild), pinning.pin)
+    session = standin.target
+    assert session is not None and process.pid is not None
+    standin.routes[guild.id] = session
+    stage.side.session, stage.pid = session, process.pid
 
 
 async def restarts(
@@ -191,12 +206,33 @@ async def run(settings: Settings, results: Results) -> None:
                 "bare": {"after start": startup.memory(bare)},
             }
             settle_harness()
+            warm_up = max(2, settings.per_burst // 10)
+
+            async def fresh_processes(number: int) -> None:
+                """A new pair of bot processes every `restart_every` rounds. A process's CPU cost per
+                interaction carries an offset of its own, the same in each of its rounds (its memory layout,
+                its hash seed): `/about`, where both bots run the same code, came out anywhere from 0.96× to
+                1.07× from one run's pair to the next. Fresh pairs spread those offsets over the rounds
+                instead of one pair's deciding the whole run."""
+                if number % settings.restart_every:
+                    return
+                for process, stage, guild in (
+                    (bot, bot_stage, standin.guild),
+                    (bare, bare_stage, base_guild),
+                ):
+                    await restart_stage(standin, process, stage, guild, pinning)
+                settle_harness()
+                await cpu.run_rounds(standin, bot_stage, bare_stage, found, 1, warm_up)  # not counted
+                settle_harness()
+                results.restarts += 1
+
             log.info("warm-up round")
-            await cpu.run_rounds(standin, bot_stage, bare_stage, found, 1, max(2, settings.per_burst // 10))
+            await cpu.run_rounds(standin, bot_stage, bare_stage, found, 1, warm_up)
             log.info("%d rounds of %d cases", settings.rounds, len(found))
             results.cases = await cpu.run_rounds(
-                standin, bot_stage, bare_stage, found, settings.rounds, settings.per_burst, after_round
-            )
+                standin, bot_stage, bare_stage, found, settings.rounds, settings.per_burst, after_round,
+                fresh_processes,
+            )  # fmt: skip
             results.load["after the rounds"] = load_line()
             results.memory["bot"]["after the rounds"] = startup.memory(bot)
             results.memory["bare"]["after the rounds"] = startup.memory(bare)

@@ -234,11 +234,17 @@ class Game:
             if asked.round_id is not None:
                 await self.store.end_round(asked.round_id, "stopped", self.now())
             raise PermanentJobError(f"trivia channel {asked.channel_id} is gone")
-        reader = await self.reader(asked.guild_id, channel, self.question_of(asked).film_key)
-        await self._close_message(channel, asked, reader)
-        await self._post_reveal(channel, asked, reveal.answers, reader)
+        await self._close_and_reveal(channel, asked, reveal.answers)
         if asked.round_id is not None:
             await self._advance(asked.round_id, asked.position or 0, channel)
+
+    async def _close_and_reveal(
+        self, channel: Postable, asked: Asked, answers: Any, total: int | None = None
+    ) -> None:
+        """A closed question's buttons taken off and its reveal posted, both for one reader."""
+        reader = await self.reader(asked.guild_id, channel, self.question_of(asked).film_key)
+        await self._close_message(channel, asked, reader, total)
+        await self._post_reveal(channel, asked, answers, reader)
 
     async def _post_reveal(self, channel: Postable, asked: Asked, answers: Any, reader: Reader) -> None:
         question = self.question_of(asked)
@@ -291,14 +297,9 @@ class Game:
         if not stopped.allowed:
             raise UserError("Only the member who started this round, or a moderator, can stop it.")
         await interaction.response.send_message("Stopping the round.", ephemeral=True)
-        readers: dict[str, Reader] = {}  # by film: a round's questions all come from one
         for reveal in stopped.reveals:
             self._forget(reveal.asked.id)
-            film_key = self.question_of(reveal.asked).film_key
-            if film_key not in readers:
-                readers[film_key] = await self.reader(stopped.round.guild_id, channel, film_key)
-            await self._close_message(channel, reveal.asked, readers[film_key], stopped.round.total)
-            await self._post_reveal(channel, reveal.asked, reveal.answers, readers[film_key])
+            await self._close_and_reveal(channel, reveal.asked, reveal.answers, stopped.round.total)
         embed = render.scoreboard_embed(list(stopped.scoreboard), len(stopped.questions), True)
         await channel.send(embed=embed, nonce=f"ts{stopped.round.id}")
 

@@ -16,9 +16,9 @@ profiled path changed after the commit it was taken at.
 
 **Fresh processes, and the three runs agree within 10% (met).** Each bot now gets a new process every two
 rounds (six pairs of processes in a run, each warmed up by an uncounted round). With one pair for a whole
-run, the pair's own offset moved every case of the run: in ten runs made that way this session, `/about`, where
-both bots run the same code, came out at 0.96× to 1.07×, and three such runs of one commit differed by up
-to 12.5% on a case. Here the largest difference between the three runs' ratios is 9.2%
+run, the pair's own offset moved every case of the run: in ten runs made that way on this machine, `/about`, where
+both bots run the same code, came out at 0.96× to 1.07×, and in each of two series of
+three such runs of one commit, the runs differed by up to 12.6% on a case. Here the largest difference between the three runs' ratios is 9.2%
 (`/config modrole`: 1.04×, 0.98×, 1.07×) and the mean over the 36 cases 3.1%; `/about` is 1.00×, 0.98× and
 1.00×.
 

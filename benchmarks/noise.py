@@ -27,15 +27,24 @@ if __package__ in (None, ""):  # `python benchmarks/noise.py`
 from benchmarks import cpu, startup
 from benchmarks.harness import ROOT, BenchStandIn
 from benchmarks.report import commit_now, machine
-from benchmarks.run import Pinning, after_round, compile_project, load_line, settle_harness, start_stage
+from benchmarks.run import (
+    Pinning,
+    Restarts,
+    Settings,
+    after_round,
+    compile_project,
+    load_line,
+    settle_harness,
+    start_stage,
+)
 from bot.standin import BotProcess
 
 log = logging.getLogger("benchmarks.noise")
 
-# The cheapest and the dearest cases, and the three that docs/benchmarks.md finds over budget.
+# The cheapest and the dearest cases, and those docs/benchmarks.md has found over budget.
 DEFAULT_CASES = (
     "/about", "/synopsis", "/cast name:raynor", "/watchparty poll", "/config show",
-    "/config trivia daily channel", "button: trivia answer",
+    "/config trivia daily channel", "button: trivia answer", "(pairs)",
 )  # fmt: skip
 
 
@@ -52,6 +61,8 @@ class NoiseRun:
     seconds: float = 0.0
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     commit: str = field(default_factory=commit_now)
+    restart_every: int = field(default_factory=lambda: Settings().restart_every)
+    restarts: int = 0
 
 
 def twin_ratio(case: cpu.CaseResult) -> float:
@@ -73,7 +84,8 @@ def render(run: NoiseRun) -> str:
         "",
         "The film bot against a second copy of itself: the same code, each with its own database and server, "
         f"in {run.rounds} rounds of {run.per_burst} interactions per case (both copies at once, taking turns "
-        f"in spells of {cpu.SPELL}), measured exactly as "
+        f"in spells of {cpu.SPELL}; both started afresh every {run.restart_every} rounds, "
+        f"{run.restarts + 1} pairs of processes in all), measured exactly as "
         "docs/benchmarks.md measures the film bot against the bare bot. Both sides do the same work, so each "
         "ratio would be 1.00 on a quiet machine.", "",
         "| case | first copy (ms) | second copy (ms) | second / first | rounds (lowest–highest) |",
@@ -122,10 +134,21 @@ async def measure(run: NoiseRun, wanted: tuple[str, ...]) -> None:
                 await stage.side.driver.command("config trivia timeout", {"seconds": 300}, member="mod")
             await cpu.record_answers(standin, second_stage, found)  # the same state on both sides
             settle_harness()
-            await cpu.run_rounds(standin, first_stage, second_stage, found, 1, max(2, run.per_burst // 10))
+            warm_up = max(2, run.per_burst // 10)
+            await cpu.run_rounds(standin, first_stage, second_stage, found, 1, warm_up)
+            sides = ((first, first_stage, standin.guild), (second, second_stage, second_guild))
+            fresh = Restarts(standin, pinning, sides, found, warm_up, run.restart_every)
             run.cases = await cpu.run_rounds(
-                standin, first_stage, second_stage, found, run.rounds, run.per_burst, after_round
+                standin,
+                first_stage,
+                second_stage,
+                found,
+                run.rounds,
+                run.per_burst,
+                after_round,
+                fresh.between,
             )
+            run.restarts = fresh.count
             for process in (first, second):
                 await startup.stop(process, standin)
     run.load["end"] = load_line()

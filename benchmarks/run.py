@@ -134,6 +134,40 @@ async def restart_stage(
     stage.side.session, stage.pid = session, process.pid
 
 
+class Restarts:
+    """`run_rounds`' `between`: a new pair of bot processes every `every` rounds, each pair warmed up by one
+    uncounted round of `warm_up`-interaction bursts.
+
+    A process's CPU cost per interaction carries an offset of its own, the same in each of its rounds (its
+    memory layout, its hash seed): `/about`, where both bots run the same code, came out anywhere from 0.96×
+    to 1.07× from one run's pair to the next. Fresh pairs spread those offsets over the rounds instead of one
+    pair's deciding the whole run."""
+
+    def __init__(
+        self,
+        standin: BenchStandIn,
+        pinning: Pinning,
+        sides: tuple[tuple[BotProcess, cpu.Stage, Guild], tuple[BotProcess, cpu.Stage, Guild]],
+        found: list[cpu.Case],
+        warm_up: int,
+        every: int,
+    ) -> None:
+        self.standin, self.pinning, self.sides = standin, pinning, sides
+        self.found, self.warm_up, self.every = found, warm_up, every
+        self.count = 0  # fresh pairs started so far
+
+    async def between(self, number: int) -> None:
+        if number % self.every:
+            return
+        for process, stage, guild in self.sides:
+            await restart_stage(self.standin, process, stage, guild, self.pinning)
+        settle_harness()
+        first, second = (stage for _, stage, _ in self.sides)
+        await cpu.run_rounds(self.standin, first, second, self.found, 1, self.warm_up)  # not counted
+        settle_harness()
+        self.count += 1
+
+
 async def restarts(
     standin: BenchStandIn, process: BotProcess, guild: Guild, count: int, pinning: Pinning
 ) -> tuple[list[startup.Start], tuple[float, float]]:
@@ -208,31 +242,16 @@ async def run(settings: Settings, results: Results) -> None:
             settle_harness()
             warm_up = max(2, settings.per_burst // 10)
 
-            async def fresh_processes(number: int) -> None:
-                """A new pair of bot processes every `restart_every` rounds. A process's CPU cost per
-                interaction carries an offset of its own, the same in each of its rounds (its memory layout,
-                its hash seed): `/about`, where both bots run the same code, came out anywhere from 0.96× to
-                1.07× from one run's pair to the next. Fresh pairs spread those offsets over the rounds
-                instead of one pair's deciding the whole run."""
-                if number % settings.restart_every:
-                    return
-                for process, stage, guild in (
-                    (bot, bot_stage, standin.guild),
-                    (bare, bare_stage, base_guild),
-                ):
-                    await restart_stage(standin, process, stage, guild, pinning)
-                settle_harness()
-                await cpu.run_rounds(standin, bot_stage, bare_stage, found, 1, warm_up)  # not counted
-                settle_harness()
-                results.restarts += 1
-
             log.info("warm-up round")
             await cpu.run_rounds(standin, bot_stage, bare_stage, found, 1, warm_up)
             log.info("%d rounds of %d cases", settings.rounds, len(found))
+            sides = ((bot, bot_stage, standin.guild), (bare, bare_stage, base_guild))
+            fresh = Restarts(standin, pinning, sides, found, warm_up, settings.restart_every)
             results.cases = await cpu.run_rounds(
                 standin, bot_stage, bare_stage, found, settings.rounds, settings.per_burst, after_round,
-                fresh_processes,
+                fresh.between,
             )  # fmt: skip
+            results.restarts = fresh.count
             results.load["after the rounds"] = load_line()
             results.memory["bot"]["after the rounds"] = startup.memory(bot)
             results.memory["bare"]["after the rounds"] = startup.memory(bare)

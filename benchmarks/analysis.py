@@ -22,6 +22,11 @@ three such runs of one commit, the runs differed by up to 12.6% on a case. Here 
 (`/config modrole`: 1.04×, 0.98×, 1.07×) and the mean over the 36 cases 3.1%; `/about` is 1.00×, 0.98× and
 1.00×.
 
+The noise floor, measured the same way with the film bot against a second copy of itself
+(docs/benchmarks-noise.md, `python -m benchmarks.noise`, at cbaf0d1), puts identical bots 0.94× to 1.08×
+apart, the trivia pairs at 0.98×: a single ratio carries that much of the machine, and three runs
+agreeing is what makes one trustworthy.
+
 **CPU per interaction: missed for 2 of 36 cases.** The median over the cases is 1.08× (1.08× in the other
 two runs too), and 34 cases are within 1.3×. Over in this run:
 

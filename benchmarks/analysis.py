@@ -11,8 +11,8 @@ code, one after the other (02:27, 02:31 and 02:36). The machine is not the one o
 AMD EPYC here, an Intel Xeon then), so their milliseconds don't compare with these; their ratios do.
 Profiles are py-spy samples of the bot process from
 `python -m benchmarks.profile --cases <case> --bursts 6 --per-burst 250`, as shares of its busy samples:
-the trivia pairs' at 2e1b2b9 and, for comparison, at c2f9e50; the poll's at 900bd5d. Neither
-profiled path changed after the commit it was taken at.
+the trivia pairs' at 2e1b2b9 and, for comparison, at c2f9e50; the poll's at 900bd5d. At 900bd5d neither
+profiled path does other work than at the commit its profile was taken at.
 
 **Fresh processes, and the three runs agree within 10% (met).** Each bot now gets a new process every two
 rounds (six pairs of processes in a run, each warmed up by an uncounted round). With one pair for a whole
@@ -45,7 +45,7 @@ two runs too), and 34 cases are within 1.3×. Over in this run:
   reply (its unique index is what refuses a second round in the channel), its close job is its deadline,
   and the message id is what lets a close after a restart take the buttons off. Posting the question
   under an id reserved in advance, as a poll is posted, would fold the message id into the round's
-  transaction; that is the 0.7% at most, not the 2 points over, so it was not done this round.
+  transaction; that is the 0.7% at most, not the 2 points over, so it was not done.
 - `/watchparty poll` (1.31×; 1.25× and 1.29× in the other runs; 1.56 ms against 1.19 ms). Storing the
   poll, its slots and its closing job is one transaction, 8.3% of the samples
   (`WatchPartyStore.create (bot/storage/watchparty.py:223)`), its COMMIT 4.0%

@@ -28,8 +28,8 @@ from benchmarks import cpu, startup
 from benchmarks.harness import ROOT, BenchStandIn
 from benchmarks.report import commit_now, machine
 from benchmarks.run import (
+    FreshPairs,
     Pinning,
-    Restarts,
     Settings,
     after_round,
     compile_project,
@@ -85,7 +85,7 @@ def render(run: NoiseRun) -> str:
         "The film bot against a second copy of itself: the same code, each with its own database and server, "
         f"in {run.rounds} rounds of {run.per_burst} interactions per case (both copies at once, taking turns "
         f"in spells of {cpu.SPELL}; both started afresh every {run.restart_every} rounds, "
-        f"{run.restarts + 1} pairs of processes in all), measured exactly as "
+        f"{run.restarts + 1} pair{'s' if run.restarts else ''} of processes in all), measured exactly as "
         "docs/benchmarks.md measures the film bot against the bare bot. Both sides do the same work, so each "
         "ratio would be 1.00 on a quiet machine.", "",
         "| case | first copy (ms) | second copy (ms) | second / first | rounds (lowest–highest) |",
@@ -137,7 +137,7 @@ async def measure(run: NoiseRun, wanted: tuple[str, ...]) -> None:
             warm_up = max(2, run.per_burst // 10)
             await cpu.run_rounds(standin, first_stage, second_stage, found, 1, warm_up)
             sides = ((first, first_stage, standin.guild), (second, second_stage, second_guild))
-            fresh = Restarts(standin, pinning, sides, found, warm_up, run.restart_every)
+            fresh = FreshPairs(standin, pinning, sides, found, warm_up, run.restart_every)
             run.cases = await cpu.run_rounds(
                 standin,
                 first_stage,

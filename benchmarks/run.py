@@ -27,6 +27,7 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`
 from benchmarks import cpu, latency, report, scheduler, startup, throughput
 from benchmarks.harness import ROOT, BenchStandIn
 from bot.standin import BotProcess, Driver
+from bot.standin.gateway import Session
 from bot.standin.server import Guild
 
 log = logging.getLogger("benchmarks")
@@ -42,7 +43,7 @@ class Settings:
     fan_out: int = 250
     ticks: tuple[tuple[int, int], ...] = ((1000, 10), (10000, 10), (50000, 10), (10000, 100), (10000, 1000))
     cases: tuple[str, ...] = ()
-    restart_every: int = 2  # rounds per pair of bot processes (see `fresh_processes`)
+    restart_every: int = 2  # rounds per pair of bot processes (see `FreshPairs`)
 
 
 QUICK = Settings(2, 12, 300, 1, 100, 60, ((1000, 10), (5000, 10), (5000, 100)), restart_every=1)
@@ -107,14 +108,23 @@ def bare_process(standin: BenchStandIn, workdir: Path, replies: Path) -> BotProc
     )
 
 
-async def start_stage(
-    standin: BenchStandIn, process: BotProcess, guild: Guild, prefix: str, pinning: Pinning
-) -> tuple[cpu.Stage, startup.Start]:
+async def routed_start(
+    standin: BenchStandIn, process: BotProcess, guild: Guild, pinning: Pinning
+) -> tuple[Session, startup.Start]:
+    """Start the bot (timed) and route the guild's interactions to its session, whichever is `target`."""
     driver = Driver(standin, guild=guild, timeout=30.0)
     started = await startup.timed_start(standin, process, "about", driver, pinning.pin)
     session = standin.target
     assert session is not None and process.pid is not None
-    standin.routes[guild.id] = session  # this guild's interactions reach this bot, whichever is `target`
+    standin.routes[guild.id] = session
+    return session, started
+
+
+async def start_stage(
+    standin: BenchStandIn, process: BotProcess, guild: Guild, prefix: str, pinning: Pinning
+) -> tuple[cpu.Stage, startup.Start]:
+    session, started = await routed_start(standin, process, guild, pinning)
+    assert process.pid is not None
     side = await latency.prepare_side(standin, session, guild, prefix)
     stage = cpu.Stage(side, process.pid, prefix)
     stage.fresh = cpu.fresh_members(standin, guild, f"{prefix}new")
@@ -127,14 +137,12 @@ async def restart_stage(
     """Stop the bot and start it again on the same database and folder; the stage follows the new process
     (its session and pid), keeping its members and case-to-case state."""
     await startup.stop(process, standin)
-    await startup.timed_start(standin, process, "about", Driver(standin, guild=guild), pinning.pin)
-    session = standin.target
-    assert session is not None and process.pid is not None
-    standin.routes[guild.id] = session
+    session, _ = await routed_start(standin, process, guild, pinning)
+    assert process.pid is not None
     stage.side.session, stage.pid = session, process.pid
 
 
-class Restarts:
+class FreshPairs:
     """`run_rounds`' `between`: a new pair of bot processes every `every` rounds, each pair warmed up by one
     uncounted round of `warm_up`-interaction bursts.
 
@@ -246,7 +254,7 @@ async def run(settings: Settings, results: Results) -> None:
             await cpu.run_rounds(standin, bot_stage, bare_stage, found, 1, warm_up)
             log.info("%d rounds of %d cases", settings.rounds, len(found))
             sides = ((bot, bot_stage, standin.guild), (bare, bare_stage, base_guild))
-            fresh = Restarts(standin, pinning, sides, found, warm_up, settings.restart_every)
+            fresh = FreshPairs(standin, pinning, sides, found, warm_up, settings.restart_every)
             results.cases = await cpu.run_rounds(
                 standin, bot_stage, bare_stage, found, settings.rounds, settings.per_burst, after_round,
                 fresh.between,

@@ -5,6 +5,11 @@
 work, so every ratio should be 1.00; how far each strays is what this machine adds to any ratio in
 docs/benchmarks.md, and the spread over cases says how closely two runs can agree. It writes
 docs/benchmarks-noise.md (about two minutes for the default cases on 2 cores).
+
+With `--against PATH` the second copy runs the code of another checkout instead (say `git worktree add
+/tmp/before HEAD~1`), so each ratio is that tree's cost over this one's, measured as closely as the noise floor
+allows: a paired comparison of two commits for changes too small for separate runs to tell apart. It prints the
+table and writes it only where `--out` says.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ class NoiseRun:
     commit: str = field(default_factory=commit_now)
     restart_every: int = field(default_factory=lambda: Settings().restart_every)
     restarts: int = 0
+    against: Path | None = None  # the second copy's checkout, when it is not this one
 
 
 def twin_ratio(case: cpu.CaseResult) -> float:
@@ -88,6 +94,8 @@ def render(run: NoiseRun) -> str:
         f"{run.restarts + 1} pair{'s' if run.restarts else ''} of processes in all), measured exactly as "
         "docs/benchmarks.md measures the film bot against the bare bot. Both sides do the same work, so each "
         "ratio would be 1.00 on a quiet machine.", "",
+        *([f"Here the second copy ran the code at `{run.against}`, so a ratio is its cost over this tree's.", ""]
+          if run.against else []),
         "| case | first copy (ms) | second copy (ms) | second / first | rounds (lowest–highest) |",
         "|---|---|---|---|---|",
     ]  # fmt: skip
@@ -126,7 +134,7 @@ async def measure(run: NoiseRun, wanted: tuple[str, ...]) -> None:
             standin.commands[second_guild.id] = dict(standin.commands[standin.guild.id])
             second = BotProcess(
                 standin, workdir=startup.fresh_workdir(work, "second"), name="second", dev_guild=False,
-                require_commands=False,
+                require_commands=False, env={"PYTHONPATH": str(run.against)} if run.against else None,
             )  # fmt: skip
             second_stage, _ = await start_stage(standin, second, second_guild, "z", pinning)
             second_stage.expected = first_stage.expected
@@ -157,9 +165,8 @@ async def measure(run: NoiseRun, wanted: tuple[str, ...]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.noise", description=__doc__)
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "docs" / "benchmarks-noise.md", help="where to write"
-    )
+    parser.add_argument("--out", type=Path, help="where to write (default docs/benchmarks-noise.md)")
+    parser.add_argument("--against", type=Path, help="run the second copy from this checkout")
     parser.add_argument("--rounds", type=int, default=11, help="rounds per case (default 11)")
     parser.add_argument("--per-burst", type=int, default=250, help="interactions per burst (default 250)")
     parser.add_argument(
@@ -169,15 +176,23 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("bot.standin").setLevel(logging.ERROR)
     logging.getLogger("discord").setLevel(logging.ERROR)
-    command = "python -m benchmarks.noise" + "".join(
-        f" --{name} {value}"
-        for name, value, default in (("rounds", args.rounds, 11), ("per-burst", args.per_burst, 250))
-        if value != default
+    command = (
+        "python -m benchmarks.noise"
+        + "".join(
+            f" --{name} {value}"
+            for name, value, default in (("rounds", args.rounds, 11), ("per-burst", args.per_burst, 250))
+            if value != default
+        )
+        + (f" --against {args.against}" if args.against else "")
     )
-    run = NoiseRun(args.rounds, args.per_burst, command)
+    if args.against is not None and not (args.against / "bot" / "__main__.py").is_file():
+        parser.error(f"--against {args.against}: no bot/ there; give the root of a checkout")
+    run = NoiseRun(args.rounds, args.per_burst, command, against=args.against and args.against.resolve())
     asyncio.run(measure(run, tuple(args.cases)))
     text = render(run)
-    args.out.write_text(text, encoding="utf-8")
+    out = args.out or (None if args.against else ROOT / "docs" / "benchmarks-noise.md")
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
     print(text)
     return 0
 

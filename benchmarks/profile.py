@@ -1,9 +1,11 @@
 """Profile the film bot under the benchmark's cases with py-spy: where its busy time goes.
 
-`python -m benchmarks.profile [--cases WORD ...] [--bursts N] [--per-burst N]` starts the stand-in and the bot
-(pinned as in the benchmark), samples the bot process with `py-spy record` while the chosen cases run, and
+`python -m benchmarks.profile [--cases WORD ...] [--bursts N] [--per-burst N] [--bare]` starts the stand-in and
+the bot (pinned as in the benchmark), samples the bot process with `py-spy record` while the chosen cases run, and
 prints the share of samples per function (self time) and per project function (inclusive), plus a split by
-area (discord.py, asyncio, aiohttp, JSON, SQLite, the project). Needs `pip install py-spy`.
+area (discord.py, asyncio, aiohttp, JSON, SQLite, the project). With `--bare` it samples the bare baseline
+instead, replaying the film bot's recorded answers as in the benchmark: the two profiles side by side show
+which of the library's work the film bot adds. Needs `pip install py-spy`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import json
 import logging
 import shutil
 import signal
@@ -20,7 +23,7 @@ from pathlib import Path
 
 from benchmarks import cpu, startup
 from benchmarks.harness import BenchStandIn
-from benchmarks.run import Pinning, start_stage
+from benchmarks.run import Pinning, bare_process, start_stage
 from bot.standin import BotProcess
 
 AREAS = (
@@ -83,7 +86,23 @@ def report(raw: Path, top: int) -> str:
     return "\n".join(lines)
 
 
-async def run(words: list[str], bursts: int, per_burst: int, out: Path) -> None:
+async def bare_stage(
+    standin: BenchStandIn, stage: cpu.Stage, chosen: list[cpu.Case], folder: Path, pinning: Pinning
+) -> tuple[cpu.Stage, BotProcess]:
+    """The bare bot on a server of its own, answering what the film bot answered (as `python -m benchmarks`)."""
+    answers = await cpu.record_answers(standin, stage, chosen)
+    replies = folder / "replies.json"
+    replies.write_text(json.dumps(answers), encoding="utf-8")
+    guild = await standin.add_guild("Baseline Club")
+    standin.commands[guild.id] = dict(standin.commands[standin.guild.id])
+    bare = bare_process(standin, startup.fresh_workdir(folder, "bare"), replies)
+    replay, _ = await start_stage(standin, bare, guild, "m", pinning)
+    replay.expected = {k: cpu.shape(a["type"], a["data"]) for k, a in answers.items()}
+    replay.replays = True
+    return replay, bare
+
+
+async def run(words: list[str], bursts: int, per_burst: int, out: Path, *, bare: bool = False) -> None:
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     pinning = Pinning()
     with tempfile.TemporaryDirectory(prefix="profile-") as folder:
@@ -92,6 +111,10 @@ async def run(words: list[str], bursts: int, per_burst: int, out: Path) -> None:
             stage, _ = await start_stage(standin, bot, standin.guild, "b", pinning)
             await stage.side.driver.command("config trivia timeout", {"seconds": 300}, member="mod")
             chosen = [c for c in cpu.cases() if not words or any(w.lower() in c.name.lower() for w in words)]
+            processes = [bot]
+            if bare:
+                stage, baseline = await bare_stage(standin, stage, chosen, Path(folder), pinning)
+                processes.append(baseline)
             for case in chosen:  # warm caches outside the profile
                 await cpu.run_burst(standin, stage, case, 2, cpu.Cell())
             sampler = await asyncio.create_subprocess_exec(
@@ -105,7 +128,8 @@ async def run(words: list[str], bursts: int, per_burst: int, out: Path) -> None:
                     await cpu.run_burst(standin, stage, case, per_burst, cpu.Cell())
             sampler.send_signal(signal.SIGINT)
             await sampler.wait()
-            await bot.stop()
+            for process in processes:
+                await process.stop()
 
 
 def main() -> int:
@@ -114,10 +138,13 @@ def main() -> int:
     parser.add_argument("--bursts", type=int, default=2)
     parser.add_argument("--per-burst", type=int, default=100)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--bare", action="store_true", help="profile the bare baseline instead of the film bot"
+    )
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "bot-profile.txt")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(run(args.cases, args.bursts, args.per_burst, args.out))
+    asyncio.run(run(args.cases, args.bursts, args.per_burst, args.out, bare=args.bare))
     print(report(args.out, args.top))
     return 0
 

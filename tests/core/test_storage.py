@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.storage import Database, Migration, StorageError, load_migrations, split_statements
+from bot.storage import PAGE_SIZE, Database, Migration, StorageError, load_migrations, split_statements
 
 
 async def test_migrates_an_empty_file(tmp_path: Path) -> None:
@@ -23,6 +23,23 @@ async def test_migrates_an_empty_file(tmp_path: Path) -> None:
         row = await db.fetchone("PRAGMA foreign_keys")
         assert row is not None and row[0] == 1
     assert path.exists()
+
+
+async def test_a_new_database_has_small_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    async with Database(tmp_path / "new.db") as db:
+        assert (await db.fetchone("PRAGMA page_size"))[0] == PAGE_SIZE < 4096
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:  # made with SQLite's default pages, before this setting existed
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE kept (value TEXT)")
+        conn.execute("INSERT INTO kept VALUES ('still here')")
+    async with Database(old) as db:
+        assert (await db.fetchone("PRAGMA page_size"))[0] == 4096
+        assert (await db.fetchone("SELECT value FROM kept"))[0] == "still here"
+        await db.execute("INSERT INTO kept VALUES ('and this')")
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM kept").fetchone()[0] == 2
 
 
 async def test_reopening_keeps_data_and_applies_only_new_migrations(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from bot.storage.coalesce import WriteCoalescer
 from bot.storage.config import audit_row
 from bot.storage.dialect import INTEGRITY_ERRORS
 from bot.storage.trivia_rows import (
+    ASKED_COLUMNS,
+    ROUND_COLUMNS,
     AnswerResult,
     AnswerRow,
     Asked,
@@ -137,7 +139,7 @@ class TriviaStore:
             row = tx.fetchone(  # in the server's current season, read in the same transaction
                 "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
                 "max_level, total, timeout, season, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                "COALESCE((SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?), 1), ?) RETURNING *",
+                f"COALESCE((SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?), 1), ?) RETURNING {ROUND_COLUMNS}",
                 values,
             )
             round_ = round_of(row)
@@ -159,7 +161,7 @@ class TriviaStore:
         )
 
     async def get_round(self, round_id: int) -> Round | None:
-        row = await self._db.fetchone("SELECT * FROM trivia_rounds WHERE id = ?", (round_id,))
+        row = await self._db.fetchone(f"SELECT {ROUND_COLUMNS} FROM trivia_rounds WHERE id = ?", (round_id,))
         return round_of(row) if row else None
 
     async def end_round(self, round_id: int, state: str, now: float) -> bool:
@@ -187,7 +189,8 @@ class TriviaStore:
 
         def stop(tx: Atomic) -> Stopped | None:
             row = tx.fetchone(
-                "SELECT * FROM trivia_rounds WHERE channel_id = ? AND state = 'running'", (channel_id,)
+                f"SELECT {ROUND_COLUMNS} FROM trivia_rounds WHERE channel_id = ? AND state = 'running'",
+                (channel_id,),
             )
             if row is None:
                 return None
@@ -264,12 +267,13 @@ class TriviaStore:
         await self._db.execute("UPDATE trivia_asked SET message_id = ? WHERE id = ?", (message_id, asked_id))
 
     async def get_asked(self, asked_id: int) -> Asked | None:
-        row = await self._db.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
+        row = await self._db.fetchone(f"SELECT {ASKED_COLUMNS} FROM trivia_asked WHERE id = ?", (asked_id,))
         return asked_of(row) if row else None
 
     async def daily_asked(self, guild_id: int, slot: str) -> Asked | None:
         row = await self._db.fetchone(
-            "SELECT * FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?", (guild_id, slot)
+            f"SELECT {ASKED_COLUMNS} FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?",
+            (guild_id, slot),
         )
         return asked_of(row) if row else None
 

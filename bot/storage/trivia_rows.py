@@ -24,6 +24,18 @@ class AnswerResult(enum.Enum):
     CLOSED = "closed"
 
 
+# The columns `round_of` and `asked_of` read, in their order: every query for them names these (not `*`), so
+# a row unpacks by position, several times cheaper than reading each column by name.
+ROUND_COLUMNS = (
+    "id, guild_id, channel_id, starter_id, film_key, mode, max_level, total, timeout, season, state, "
+    "started_at"
+)
+ASKED_COLUMNS = (
+    "id, guild_id, channel_id, round_id, position, daily_slot, question_id, mode, payload, season, opened_at, "
+    "closes_at, message_id, state"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Round:
     """A trivia round in one channel."""
@@ -121,7 +133,7 @@ Choose = Callable[[int, set[str], set[str]], tuple[dict[str, Any], int] | None]
 
 
 def round_questions_query(round_id: int) -> tuple[str, tuple[Any, ...]]:
-    return "SELECT * FROM trivia_asked WHERE round_id = ? ORDER BY position", (round_id,)
+    return f"SELECT {ASKED_COLUMNS} FROM trivia_asked WHERE round_id = ? ORDER BY position", (round_id,)
 
 
 def scoreboard_query(round_id: int) -> tuple[str, tuple[Any, ...]]:
@@ -185,7 +197,7 @@ def insert_asked(
     row = tx.fetchone(
         "INSERT INTO trivia_asked (guild_id, channel_id, round_id, position, daily_slot, "
         "question_id, mode, payload, season, opened_at, closes_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {ASKED_COLUMNS}",
         (guild_id, channel_id, round_id, position, daily_slot, payload["id"], mode, orjson.dumps(payload).decode(),
          season, opened_at, closes_at),
     )  # fmt: skip
@@ -205,7 +217,7 @@ def insert_asked(
 
 def reveal_in(tx: Atomic, asked_id: int, scorer: Scorer) -> Reveal | None:
     """Close a question (scoring its answers the first time) and read its answers."""
-    row = tx.fetchone("SELECT * FROM trivia_asked WHERE id = ?", (asked_id,))
+    row = tx.fetchone(f"SELECT {ASKED_COLUMNS} FROM trivia_asked WHERE id = ?", (asked_id,))
     return reveal_of(tx, asked_of(row), scorer) if row is not None else None
 
 
@@ -228,9 +240,15 @@ def find_asked(
 ) -> Asked | None:
     params: tuple[Any, ...]
     if round_id is not None:
-        sql, params = "SELECT * FROM trivia_asked WHERE round_id = ? AND position = ?", (round_id, position)
+        sql, params = (
+            f"SELECT {ASKED_COLUMNS} FROM trivia_asked WHERE round_id = ? AND position = ?",
+            (round_id, position),
+        )
     elif slot is not None:
-        sql, params = "SELECT * FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?", (guild_id, slot)
+        sql, params = (
+            f"SELECT {ASKED_COLUMNS} FROM trivia_asked WHERE guild_id = ? AND daily_slot = ?",
+            (guild_id, slot),
+        )
     else:
         return None
     row = tx.fetchone(sql, params)
@@ -285,38 +303,56 @@ def streaks_of(tx: Atomic, guild_id: int, season: int, users: list[int]) -> dict
 
 
 def round_of(row: Any) -> Round:
+    """A round from a row of `ROUND_COLUMNS`."""
+    (
+        id_,
+        guild_id,
+        channel_id,
+        starter_id,
+        film_key,
+        mode,
+        max_level,
+        total,
+        timeout,
+        season,
+        state,
+        started,
+    ) = row
     return Round(
-        id=int(row["id"]),
-        guild_id=int(row["guild_id"]),
-        channel_id=int(row["channel_id"]),
-        starter_id=int(row["starter_id"]),
-        film_key=str(row["film_key"]),
-        mode=str(row["mode"]),
-        max_level=int(row["max_level"]),
-        total=int(row["total"]),
-        timeout=float(row["timeout"]),
-        season=int(row["season"]),
-        state=str(row["state"]),
-        started_at=float(row["started_at"]),
+        id=int(id_),
+        guild_id=int(guild_id),
+        channel_id=int(channel_id),
+        starter_id=int(starter_id),
+        film_key=str(film_key),
+        mode=str(mode),
+        max_level=int(max_level),
+        total=int(total),
+        timeout=float(timeout),
+        season=int(season),
+        state=str(state),
+        started_at=float(started),
     )
 
 
 def asked_of(row: Any) -> Asked:
+    """An asked question from a row of `ASKED_COLUMNS`."""
+    (id_, guild_id, channel_id, round_id, position, daily_slot, question_id, mode, payload, season, opened_at,
+     closes_at, message_id, state) = row  # fmt: skip
     return Asked(
-        id=int(row["id"]),
-        guild_id=int(row["guild_id"]),
-        channel_id=int(row["channel_id"]),
-        round_id=row["round_id"],
-        position=row["position"],
-        daily_slot=row["daily_slot"],
-        question_id=str(row["question_id"]),
-        mode=str(row["mode"]),
-        payload=orjson.loads(row["payload"]),
-        season=int(row["season"]),
-        opened_at=float(row["opened_at"]),
-        closes_at=float(row["closes_at"]),
-        message_id=row["message_id"],
-        state=str(row["state"]),
+        id=int(id_),
+        guild_id=int(guild_id),
+        channel_id=int(channel_id),
+        round_id=round_id,
+        position=position,
+        daily_slot=daily_slot,
+        question_id=str(question_id),
+        mode=str(mode),
+        payload=orjson.loads(payload),
+        season=int(season),
+        opened_at=float(opened_at),
+        closes_at=float(closes_at),
+        message_id=message_id,
+        state=str(state),
     )
 
 

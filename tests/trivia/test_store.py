@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,15 @@ from bot.films import load_library
 from bot.settings import DEFAULT_FILMS_DIR
 from bot.storage import Database
 from bot.storage.trivia import TriviaStore
-from bot.storage.trivia_rows import AnswerResult, Round, answer_of, round_of
+from bot.storage.trivia_rows import (
+    ASKED_COLUMNS,
+    ROUND_COLUMNS,
+    AnswerResult,
+    Asked,
+    Round,
+    answer_of,
+    round_of,
+)
 from cogs.trivia._bank import build_bank
 from cogs.trivia._engine import scorer
 from tests.backends import handle
@@ -50,9 +59,15 @@ async def _round_question(store: TriviaStore, payload: dict[str, object], *, clo
 async def _running(db: Database) -> Round | None:
     """The round the store has running in the test channel (read straight from the table)."""
     row = await db.fetchone(
-        "SELECT * FROM trivia_rounds WHERE channel_id = ? AND state = 'running'", (CHANNEL,)
+        f"SELECT {ROUND_COLUMNS} FROM trivia_rounds WHERE channel_id = ? AND state = 'running'", (CHANNEL,)
     )
     return round_of(row) if row else None
+
+
+def test_rows_are_read_by_position_in_the_order_of_their_fields() -> None:
+    """`round_of` and `asked_of` unpack rows by position: each column list names the fields, in order."""
+    assert ROUND_COLUMNS.split(", ") == [f.name for f in dataclasses.fields(Round)]
+    assert ASKED_COLUMNS.split(", ") == [f.name for f in dataclasses.fields(Asked)]
 
 
 async def test_one_running_round_per_channel(db: Database, payload: dict[str, object]) -> None:

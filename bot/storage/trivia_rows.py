@@ -34,6 +34,7 @@ ASKED_COLUMNS = (
     "id, guild_id, channel_id, round_id, position, daily_slot, question_id, mode, payload, season, opened_at, "
     "closes_at, message_id, state"
 )
+_PAYLOAD = ASKED_COLUMNS.split(", ").index("payload")
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,57 +304,15 @@ def streaks_of(tx: Atomic, guild_id: int, season: int, users: list[int]) -> dict
 
 
 def round_of(row: Any) -> Round:
-    """A round from a row of `ROUND_COLUMNS`."""
-    (
-        id_,
-        guild_id,
-        channel_id,
-        starter_id,
-        film_key,
-        mode,
-        max_level,
-        total,
-        timeout,
-        season,
-        state,
-        started,
-    ) = row
-    return Round(
-        id=int(id_),
-        guild_id=int(guild_id),
-        channel_id=int(channel_id),
-        starter_id=int(starter_id),
-        film_key=str(film_key),
-        mode=str(mode),
-        max_level=int(max_level),
-        total=int(total),
-        timeout=float(timeout),
-        season=int(season),
-        state=str(state),
-        started_at=float(started),
-    )
+    """A round from a row of `ROUND_COLUMNS` (both backends give each column its Python type)."""
+    return Round(*row)
 
 
 def asked_of(row: Any) -> Asked:
-    """An asked question from a row of `ASKED_COLUMNS`."""
-    (id_, guild_id, channel_id, round_id, position, daily_slot, question_id, mode, payload, season, opened_at,
-     closes_at, message_id, state) = row  # fmt: skip
-    return Asked(
-        id=int(id_),
-        guild_id=int(guild_id),
-        channel_id=int(channel_id),
-        round_id=round_id,
-        position=position,
-        daily_slot=daily_slot,
-        question_id=str(question_id),
-        mode=str(mode),
-        payload=orjson.loads(payload),
-        season=int(season),
-        opened_at=float(opened_at),
-        closes_at=float(closes_at),
-        message_id=message_id,
-        state=str(state),
-    )
+    """An asked question from a row of `ASKED_COLUMNS`, its stored snapshot parsed."""
+    values = list(row)
+    values[_PAYLOAD] = orjson.loads(values[_PAYLOAD])
+    return Asked(*values)
 
 
 def answer_of(row: Any) -> AnswerRow:

@@ -365,7 +365,7 @@ class Database:
             return await self._unit(work, writes=True)
 
     async def _unit(self, work: Callable[[sqlite3.Connection], T], *, writes: bool) -> T:
-        conn = await self._statement_turn()
+        conn = self.conn if self._idle.is_set() else await self._statement_turn()
         local = self._local
         if local is not None and not (writes and self._writes_queued):
             try:

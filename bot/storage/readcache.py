@@ -10,8 +10,7 @@ A read that overlapped a write in any way is used once and not kept.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 from bot.bounded import remember
@@ -26,21 +25,25 @@ KEPT = 4096  # entries per cache (one per server that looked lately)
 
 
 class WriteCount:
-    """This process's write units: up by one when one begins, and by one more when it ends."""
+    """This process's write units: up by one when one begins, and by one more when it ends.
+
+    `with count.writing():` brackets one unit. It is a plain context manager rather than a generator one:
+    every write of every store passes through it."""
 
     def __init__(self) -> None:
         self.generation = 0
         self.open = 0
 
-    @contextmanager
-    def writing(self) -> Iterator[None]:
+    def writing(self) -> WriteCount:
+        return self
+
+    def __enter__(self) -> None:
         self.generation += 1
         self.open += 1
-        try:
-            yield
-        finally:
-            self.open -= 1
-            self.generation += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.open -= 1
+        self.generation += 1
 
 
 class ReadCache(Generic[K, V]):

@@ -170,11 +170,11 @@ class WatchPartyStore:
         )
 
     @staticmethod
-    def draft(new: NewPoll, poll_id: int) -> Poll:
-        """The poll as it will be stored under a reserved id, before its message exists: its times as a read
-        gives them back, the rest as the schema's defaults leave it."""
+    def draft(new: NewPoll, poll_id: int, message_id: int | None = None) -> Poll:
+        """The poll as it will be stored under a reserved id (before its message exists, or with it): its
+        times as a read gives them back, the rest as the schema's defaults leave it."""
         return Poll(
-            id=poll_id, guild_id=new.guild_id, channel_id=new.channel_id, message_id=None,
+            id=poll_id, guild_id=new.guild_id, channel_id=new.channel_id, message_id=message_id,
             creator_id=new.creator_id, title=new.title, voice_channel_id=new.voice_channel_id, place=new.place,
             closes_at=_dt(new.closes_at.timestamp()), state=OPEN, winner_slot=None, tie_due_at=None,
             event_id=None, announced=None,
@@ -193,9 +193,7 @@ class WatchPartyStore:
         """Store a poll (as `draft` made it, under the id reserved before its message was posted, or under
         a fresh id), its message, its slots and its closing job: one transaction, one hand-off. The stored
         poll is cached."""
-        if draft is None:
-            draft = self.draft(new, await self.reserve_id())
-        poll = replace(draft, message_id=message_id)
+        poll = self.draft(new, await self.reserve_id() if draft is None else draft.id, message_id)
 
         def store(tx: Atomic) -> None:
             tx.execute(

@@ -130,13 +130,17 @@ def parse_deadline(text: str, zone: ZoneInfo, now: datetime) -> ParsedTime:
     """Parse a deadline: any absolute form, or a relative one ("in 2 hours", "2h", "1h30m")."""
     cleaned = _normalise(text)
     if cleaned.startswith("in ") or _is_relative(cleaned):
-        return ParsedTime(text.strip(), now.astimezone(UTC) + parse_duration(cleaned), zone)
+        return ParsedTime(text.strip(), now.astimezone(UTC) + _duration_of(cleaned, text), zone)
     return parse_moment(text, zone, now)
 
 
 def parse_duration(text: str) -> timedelta:
     """`in 2 hours`, `2h`, `1h 30m`, `3 days` → a timedelta (must be positive)."""
-    cleaned = _normalise(text).removeprefix("in ").strip()
+    return _duration_of(_normalise(text), text)
+
+
+def _duration_of(normalised: str, text: str) -> timedelta:
+    cleaned = normalised.removeprefix("in ").strip()
     minutes = 0
     for amount, unit in _RELATIVE_PART.findall(cleaned):
         if unit not in UNITS:

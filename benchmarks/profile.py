@@ -6,6 +6,10 @@ prints the share of samples per function (self time) and per project function (i
 area (discord.py, asyncio, aiohttp, JSON, SQLite, the project). With `--bare` it samples the bare baseline
 instead, replaying the film bot's recorded answers as in the benchmark: the two profiles side by side show
 which of the library's work the film bot adds. Needs `pip install py-spy`.
+
+With `--sql` it samples nothing: the bot runs under `benchmarks/sqltimes.py`, which times every SQL statement
+it executes (thread CPU time), and it prints each statement's calls and CPU time per interaction, with each
+burst's set-up included. py-spy can't tell these apart: SQLite's time shows on the Python line that called it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import collections
 import json
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -22,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import cpu, startup
-from benchmarks.harness import BenchStandIn
+from benchmarks.harness import ROOT, BenchStandIn
 from benchmarks.run import Pinning, bare_process, start_stage
 from bot.standin import BotProcess
 
@@ -102,12 +107,40 @@ async def bare_stage(
     return replay, bare
 
 
-async def run(words: list[str], bursts: int, per_burst: int, out: Path, *, bare: bool = False) -> None:
+def report_sql(raw: Path, interactions: int, top: int) -> str:
+    """Each statement's calls and CPU time per interaction, dearest first, from `sqltimes.py`'s totals."""
+    totals: dict[str, list[float]] = json.loads(raw.read_text(encoding="utf-8"))
+    spent = sum(seconds for _, seconds in totals.values())
+    lines = [
+        f"{interactions} interactions; SQL statements took {spent / interactions * 1e6:.0f} us of CPU per "
+        "interaction", "", "  us/int.  calls/int.  us/call  statement",
+    ]  # fmt: skip
+    ranked = sorted(totals.items(), key=lambda item: -item[1][1])[:top]
+    for sql, (calls, seconds) in ranked:
+        text = " ".join(sql.split())
+        lines.append(
+            f"  {seconds / interactions * 1e6:7.1f}  {calls / interactions:10.2f}  {seconds / calls * 1e6:7.1f}"
+            f"  {text[:110]}"
+        )
+    return "\n".join(lines)
+
+
+async def run(
+    words: list[str], bursts: int, per_burst: int, out: Path, *, bare: bool = False, sql: bool = False
+) -> int:
+    """Run the chosen cases under the profiler (py-spy, or statement timing with `sql`); the interactions
+    answered while it watched."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     pinning = Pinning()
+    cell = cpu.Cell()
     with tempfile.TemporaryDirectory(prefix="profile-") as folder:
         async with BenchStandIn() as standin:
-            bot = BotProcess(standin, workdir=startup.fresh_workdir(Path(folder), "bot"), name="bot")
+            workdir = startup.fresh_workdir(Path(folder), "bot")
+            if sql:
+                argv = [sys.executable, str(ROOT / "benchmarks" / "sqltimes.py")]
+                bot = BotProcess(standin, argv, workdir=workdir, name="bot", env={"SQL_TIMES": str(out)})
+            else:
+                bot = BotProcess(standin, workdir=workdir, name="bot")
             stage, _ = await start_stage(standin, bot, standin.guild, "b", pinning)
             await stage.side.driver.command("config trivia timeout", {"seconds": 300}, member="mod")
             chosen = [c for c in cpu.cases() if not words or any(w.lower() in c.name.lower() for w in words)]
@@ -117,19 +150,26 @@ async def run(words: list[str], bursts: int, per_burst: int, out: Path, *, bare:
                 processes.append(baseline)
             for case in chosen:  # warm caches outside the profile
                 await cpu.run_burst(standin, stage, case, 2, cpu.Cell())
-            sampler = await asyncio.create_subprocess_exec(
-                spy, "record", "--pid", str(stage.pid), "--rate", "250",
-                "--format", "raw", "--output", str(out),
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            )  # fmt: skip
-            await asyncio.sleep(1.0)  # py-spy attaches
+            if sql:
+                os.kill(stage.pid, signal.SIGUSR1)
+            else:
+                sampler = await asyncio.create_subprocess_exec(
+                    spy, "record", "--pid", str(stage.pid), "--rate", "250",
+                    "--format", "raw", "--output", str(out),
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                )  # fmt: skip
+                await asyncio.sleep(1.0)  # py-spy attaches
             for _ in range(bursts):
                 for case in chosen:
-                    await cpu.run_burst(standin, stage, case, per_burst, cpu.Cell())
-            sampler.send_signal(signal.SIGINT)
-            await sampler.wait()
+                    await cpu.run_burst(standin, stage, case, per_burst, cell)
+            if sql:
+                os.kill(stage.pid, signal.SIGUSR2)  # written before the process stops, below
+            else:
+                sampler.send_signal(signal.SIGINT)
+                await sampler.wait()
             for process in processes:
                 await process.stop()
+    return cell.interactions
 
 
 def main() -> int:
@@ -142,10 +182,18 @@ def main() -> int:
         "--bare", action="store_true", help="profile the bare baseline instead of the film bot"
     )
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "bot-profile.txt")
+    parser.add_argument(
+        "--sql", action="store_true", help="time each SQL statement of the film bot instead of sampling"
+    )
     args = parser.parse_args()
+    if args.sql and args.bare:
+        parser.error("--sql times the film bot's statements; the bare bot has none")
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(run(args.cases, args.bursts, args.per_burst, args.out, bare=args.bare))
-    print(report(args.out, args.top))
+    out = args.out.with_suffix(".sql.json") if args.sql else args.out
+    interactions = asyncio.run(
+        run(args.cases, args.bursts, args.per_burst, out, bare=args.bare, sql=args.sql)
+    )
+    print(report_sql(out, interactions, args.top) if args.sql else report(args.out, args.top))
     return 0
 
 

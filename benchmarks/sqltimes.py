@@ -4,7 +4,8 @@ For `python -m benchmarks.profile --sql`. Every sqlite3 connection the bot opens
 aiosqlite's) is made with a `Connection` whose `execute` adds the calling thread's CPU time to its
 statement's total, so the figures are SQLite's own work (and the sqlite3 module's), wherever it runs.
 Counting starts on SIGUSR1; SIGUSR2 stops it and writes the totals to the file SQL_TIMES names, as JSON:
-{statement: [calls, thread CPU seconds]}. Same contract as `python -m bot` otherwise.
+{statement: [calls, thread CPU seconds]}. Each call's figure includes about a microsecond of reading the
+thread's clock. Same contract as `python -m bot` otherwise.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class TimedConnection(sqlite3.Connection):
             entry[1] += spent
 
 
+_plain_connect = sqlite3.connect
+
+
 def _connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
     kwargs.setdefault("factory", TimedConnection)
     return _plain_connect(*args, **kwargs)
@@ -56,8 +60,6 @@ def _stop(*_: object) -> None:
     COUNTING = False
     Path(os.environ["SQL_TIMES"]).write_text(json.dumps(TOTALS), encoding="utf-8")
 
-
-_plain_connect = sqlite3.connect
 
 if __name__ == "__main__":
     sqlite3.connect = _connect  # type: ignore[assignment]

@@ -187,13 +187,13 @@ class WatchPartyStore:
         close_kind: str,
         close_key: Callable[[int], str],
         *,
-        draft: Poll | None = None,
+        poll_id: int | None = None,
         message_id: int | None = None,
     ) -> Poll:
-        """Store a poll (as `draft` made it, under the id reserved before its message was posted, or under
-        a fresh id), its message, its slots and its closing job: one transaction, one hand-off. The stored
-        poll is cached."""
-        poll = self.draft(new, await self.reserve_id() if draft is None else draft.id, message_id)
+        """Store a poll (under `poll_id`, reserved before its message was posted, or under a fresh id), its
+        message, its slots and its closing job: one transaction, one hand-off. The stored poll, as `draft`
+        draws it, is cached."""
+        poll = self.draft(new, await self.reserve_id() if poll_id is None else poll_id, message_id)
 
         def store(tx: Atomic) -> None:
             tx.execute(

@@ -164,7 +164,7 @@ class WatchParty(
                 ) from None
             raise UserError(f"{DISCORD_PROBLEM} The poll wasn't created.") from None
         try:
-            return await store.create(new, CLOSE_KIND, close_key, draft=draft, message_id=message.id)
+            return await store.create(new, CLOSE_KIND, close_key, poll_id=draft.id, message_id=message.id)
         except Exception:
             # Rolled back, so not stored: take the message down, so nobody votes on a poll that doesn't exist.
             with contextlib.suppress(discord.HTTPException):

@@ -351,8 +351,7 @@ async def test_creating_a_poll_is_one_unit_and_its_message_keeps_it_cached(
     poll_id = await db.watchparty.reserve_id()
     hand_offs = count_hand_offs(db, monkeypatch)
     assert await db.watchparty.reserve_id() == poll_id + 1 and hand_offs.count == 0  # from the reserved block
-    draft = db.watchparty.draft(new, poll_id)
-    poll = await db.watchparty.create(new, "wp.close", lambda i: f"poll:{i}", draft=draft, message_id=99)
+    poll = await db.watchparty.create(new, "wp.close", lambda i: f"poll:{i}", poll_id=poll_id, message_id=99)
     assert hand_offs.count == 1 and poll.id == poll_id
     cached = await db.watchparty.get(poll.id)
     assert hand_offs.count == 1  # no read: the poll was built from what was written

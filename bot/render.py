@@ -42,7 +42,7 @@ def inline_code(text: str, limit: int = 60) -> str:
 
 def fit_embed(embed: discord.Embed) -> discord.Embed:
     """Trim an embed in place so it fits every per-part limit and the 6000-character total (an embed that
-    already fits is only measured: most do)."""
+    already fits is only measured, in one pass over its parts: most do)."""
     if embed.title:
         embed.title = truncate(embed.title, EMBED_TITLE_LIMIT)
     if embed.description:
@@ -51,6 +51,7 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     while len(fields) > EMBED_FIELDS_LIMIT:
         embed.remove_field(-1)
         fields.pop()
+    total = len(embed.title or "") + len(embed.description or "")  # what len(embed) counts, part by part
     for index, field in enumerate(fields):
         name, value = field.name or "\u200b", field.value or "\u200b"
         if (
@@ -59,14 +60,17 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
             or len(name) > FIELD_NAME_LIMIT
             or len(value) > FIELD_VALUE_LIMIT
         ):
-            embed.set_field_at(
-                index,
-                name=truncate(name, FIELD_NAME_LIMIT),
-                value=truncate(value, FIELD_VALUE_LIMIT),
-                inline=bool(field.inline),
-            )
-    if embed.footer.text and len(embed.footer.text) > FOOTER_LIMIT:
-        embed.set_footer(text=truncate(embed.footer.text, FOOTER_LIMIT), icon_url=embed.footer.icon_url)
+            name, value = truncate(name, FIELD_NAME_LIMIT), truncate(value, FIELD_VALUE_LIMIT)
+            embed.set_field_at(index, name=name, value=value, inline=bool(field.inline))
+        total += len(name) + len(value)
+    footer = embed.footer
+    if footer.text:
+        if len(footer.text) > FOOTER_LIMIT:
+            embed.set_footer(text=truncate(footer.text, FOOTER_LIMIT), icon_url=footer.icon_url)
+        total += min(len(footer.text), FOOTER_LIMIT)
+    total += len(embed.author.name or "")
+    if total <= EMBED_TOTAL_LIMIT:
+        return embed
     total = len(embed)
     while total > EMBED_TOTAL_LIMIT and embed.fields:
         embed.remove_field(-1)

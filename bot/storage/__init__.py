@@ -326,11 +326,15 @@ class Database:
             await self._idle.wait()
         return self.conn
 
+    # The four calls below are every store's reads and writes: each goes straight to `_unit`, one coroutine
+    # deep, with its statement bound once.
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        return next(iter(await self.fetchall(sql, params)), None)
+        rows = await self._unit(partial(_fetch, sql=sql, params=tuple(params), begin=False), writes=False)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        return (await self.fetch_many([(sql, params)]))[0]
+        return await self._unit(partial(_fetch, sql=sql, params=tuple(params), begin=False), writes=False)
 
     async def fetch_many(self, queries: Sequence[tuple[str, Iterable[Any]]]) -> list[list[aiosqlite.Row]]:
         """Several queries' rows, in order (a page that shows several lists reads them together)."""
@@ -339,13 +343,15 @@ class Database:
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement (atomic on its own, no explicit transaction); returns the rows changed."""
-        return await self._run(partial(_run, sql=sql, params=tuple(params), begin=False), writes=True)
+        with self.writes.writing():
+            return await self._unit(partial(_run, sql=sql, params=tuple(params), begin=False), writes=True)
 
     async def atomic(self, work: Callable[[Atomic], T]) -> T:
         """Run `work` (plain code, no awaits) in one write transaction: a read-check-write sequence as one
         unit; committed when it returns, rolled back if it raises (and run again from the start on the
         worker thread if SQLite could not go on without waiting)."""
-        return await self._run(partial(_atomic, work=work), writes=True)
+        with self.writes.writing():
+            return await self._unit(partial(_atomic, work=work), writes=True)
 
     async def batch(
         self, statements: Sequence[tuple[str, Iterable[Any]]], *, chained: bool = False

@@ -158,7 +158,7 @@ class Game:
                 "No questions fit those settings: allow a higher spoiler level or use buttons mode."
             )
         total = min(count, len(eligible))
-        choose, picked = self._chooser(film, level, mode)
+        choose, picked = self._chooser(eligible)
         opened = await self.store.open_round(
             guild_id=guild.id,
             channel_id=channel.id,
@@ -186,10 +186,10 @@ class Game:
             await self.store.end_round(round_.id, "stopped", self.now())
             raise UserError("I couldn't post the question here, so the round was stopped.") from None
 
-    def _chooser(self, film: Film, level: SpoilerLevel, mode: str) -> tuple[Choose, Picks]:
-        """How a round picks its next question: unseen in the server's cycle, never twice in the round;
-        and the list each pick is added to, with the payload stored for it (see `_adopt`)."""
-        eligible = self.bank(film).eligible(level, typed=mode == "typed")
+    def _chooser(self, eligible: list[Question]) -> tuple[Choose, Picks]:
+        """How a round picks its next question from the `eligible` ones (the bank's, for its level and mode):
+        unseen in the server's cycle, never twice in the round; and the list each pick is added to, with the
+        payload stored for it (see `_adopt`)."""
         picked: Picks = []
 
         def choose(cycle: int, seen: set[str], used: set[str]) -> tuple[dict[str, Any], int] | None:
@@ -214,7 +214,8 @@ class Game:
         film = self.bot.films.films.get(round_.film_key)
         if film is None:
             return None
-        choose, picked = self._chooser(film, SpoilerLevel(round_.max_level), round_.mode)
+        level = SpoilerLevel(round_.max_level)
+        choose, picked = self._chooser(self.bank(film).eligible(level, typed=round_.mode == "typed"))
         asked = await self.store.ask_next(round_, position, choose, self.now(), CLOSE_JOB)
         if asked is None:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from cogs.trivia._bank import LETTERS, Bank, Question
 from cogs.trivia._scoring import SCORING_RULE, Standing, ranked
 
 COLOUR = discord.Colour.blurple()
+REVEAL_COLOUR = discord.Colour.green()
 DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
 BUTTON_LABEL_LIMIT = 80
 
@@ -73,9 +75,13 @@ def question_embed(
     else:
         lines += ["", f"Closed at <t:{int(closed_at)}:T>. The answer is in the next message."]
     embed = discord.Embed(title=heading, description="\n".join(lines), colour=COLOUR)
-    level = SpoilerLevel(question.level).label
-    embed.set_footer(text=f"Spoiler level: {level} · {DIFFICULTY.get(question.difficulty, '?')}")
+    embed.set_footer(text=_question_footer(question.level, question.difficulty))
     return fit_embed(embed)
+
+
+@functools.cache
+def _question_footer(level: int, difficulty: int) -> str:
+    return f"Spoiler level: {SpoilerLevel(level).label} · {DIFFICULTY.get(difficulty, '?')}"
 
 
 def mention_list(user_ids: Sequence[int], limit: int = FIELD_VALUE_LIMIT) -> str:
@@ -113,9 +119,9 @@ def reveal_embed(
     answer = " / ".join(question.answers)
     lines = []
     if reader.sees(question.answer_reveal):
-        embed = discord.Embed(title=truncate("Answer: " + answer, 256), colour=discord.Colour.green())
+        embed = discord.Embed(title=truncate("Answer: " + answer, 256), colour=REVEAL_COLOUR)
     else:  # an embed title cannot hold a spoiler tag
-        embed = discord.Embed(title="Answer: behind the spoiler tag below", colour=discord.Colour.green())
+        embed = discord.Embed(title="Answer: behind the spoiler tag below", colour=REVEAL_COLOUR)
         lines.append(f"Answer: {spoiler(answer)}")
     if asked.mode == "buttons":
         letters = ", ".join(LETTERS[i] for i in sorted(question.correct))

@@ -41,16 +41,28 @@ def test_fit_embed_respects_field_and_total_limits() -> None:
     )
 
 
+def test_fit_embed_counts_the_author_and_footer_in_the_total() -> None:
+    embed = discord.Embed(title="t" * 100, description="d" * 4000)
+    embed.add_field(name="n" * 100, value="v" * 1000)
+    embed.set_footer(text="f" * 790)  # 5990 without the author
+    embed.set_author(name="a" * 20)
+    fit_embed(embed)
+    assert len(embed) <= EMBED_TOTAL_LIMIT
+
+
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(
     st.lists(st.tuples(st.text(max_size=300), st.text(max_size=1500), st.booleans()), max_size=30),
     st.text(max_size=5000),
     st.text(max_size=2100),
+    st.text(max_size=256),
 )
 def test_fit_embed_keeps_every_limit_and_leaves_a_fitting_embed_as_it_was(
-    fields: list[tuple[str, str, bool]], description: str, footer: str
+    fields: list[tuple[str, str, bool]], description: str, footer: str, author: str
 ) -> None:
     embed = discord.Embed(description=description or None)
+    if author:
+        embed.set_author(name=author)  # counted in the 6000 too
     for name, value, inline in fields:
         embed.add_field(name=name, value=value, inline=inline)
     if footer:

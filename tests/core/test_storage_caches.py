@@ -169,7 +169,7 @@ class Counts:
 
 def count_hand_offs(db: Database, monkeypatch: pytest.MonkeyPatch) -> Counts:
     conn, counts = db.conn, Counts()
-    real_execute, real_run = conn._execute, db._run
+    real_execute, real_unit = conn._execute, db._unit
 
     async def handing_off(fn: Any, *args: Any, **kwargs: Any) -> Any:
         counts.hand_offs += 1
@@ -178,10 +178,10 @@ def count_hand_offs(db: Database, monkeypatch: pytest.MonkeyPatch) -> Counts:
 
     async def running(work: Any, *, writes: bool) -> Any:
         counts.count += 1
-        return await real_run(work, writes=writes)
+        return await real_unit(work, writes=writes)
 
     monkeypatch.setattr(conn, "_execute", handing_off)
-    monkeypatch.setattr(db, "_run", running)
+    monkeypatch.setattr(db, "_unit", running)
     return counts
 
 
@@ -286,7 +286,9 @@ async def test_the_wal_starts_again_while_writes_keep_coming(
 
     async def write(n: int) -> None:
         for i in range(n):
-            await db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"k{i % 40}", "x" * 500))
+            await db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"k{i % 40}", "x" * 500)
+            )
             await asyncio.sleep(0)
 
     await write(300)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.storage.coalesce import WriteCoalescer
@@ -37,6 +38,15 @@ from bot.storage.trivia_rows import (
 )
 
 SEASON_AUDIT_KEY = "trivia_season"
+
+
+class _NotAllowed(Exception):
+    """Raised inside `stop_round`'s transaction to roll back a stop its asker may not make."""
+
+    def __init__(self, round_: Round) -> None:
+        super().__init__(round_.id)
+        self.round = round_
+
 
 if TYPE_CHECKING:
     from bot.storage import Atomic, Database, Step
@@ -139,10 +149,13 @@ class TriviaStore:
             row = tx.fetchone(  # in the server's current season, read in the same transaction
                 "INSERT INTO trivia_rounds (guild_id, channel_id, starter_id, film_key, mode, "
                 "max_level, total, timeout, season, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                f"COALESCE((SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?), 1), ?) RETURNING {ROUND_COLUMNS}",
+                "COALESCE((SELECT MAX(number) FROM trivia_seasons WHERE guild_id = ?), 1), ?) RETURNING id, season",
                 values,
             )
-            round_ = round_of(row)
+            assert row is not None  # an INSERT ... RETURNING returns the row it inserted
+            # Every other column is what was just written (the state is the schema's default, 'running').
+            round_ = Round(int(row[0]), guild_id, channel_id, starter_id, film_key, mode, max_level, total,
+                           float(timeout), int(row[1]), "running", now)  # fmt: skip
             return round_, ask_next_in(tx, jobs, round_, 1, choose, now, close_kind, new_round=True)
 
         try:  # one hand-off; the unique index on running rounds decides a second start
@@ -188,21 +201,19 @@ class TriviaStore:
         jobs = self._db.jobs
 
         def stop(tx: Atomic) -> Stopped | None:
-            row = tx.fetchone(
-                f"SELECT {ROUND_COLUMNS} FROM trivia_rounds WHERE channel_id = ? AND state = 'running'",
-                (channel_id,),
+            row = tx.fetchone(  # stopped at once: a stop that isn't allowed rolls it back (_NotAllowed)
+                "UPDATE trivia_rounds SET state = 'stopped', ended_at = ? WHERE channel_id = ? AND "
+                f"state = 'running' RETURNING {ROUND_COLUMNS}",
+                (now, channel_id),
             )
             if row is None:
                 return None
-            round_ = round_of(row)
+            round_ = round_of(row)  # as this transaction leaves it: stopped
             if not may_stop(round_):
-                return Stopped(round_, allowed=False)
+                raise _NotAllowed(replace(round_, state="running"))  # rolled back: still running
             step = audit(round_)
             if step is not None:
                 step(tx)
-            tx.execute(
-                "UPDATE trivia_rounds SET state = 'stopped', ended_at = ? WHERE id = ?", (now, round_.id)
-            )
             questions = tuple(asked_of(r) for r in tx.fetchall(*round_questions_query(round_.id)))
             reveals = tuple(
                 reveal_of(tx, asked, scorer)
@@ -214,6 +225,8 @@ class TriviaStore:
 
         try:
             stopped = await self._db.atomic(stop)
+        except _NotAllowed as refused:
+            return Stopped(refused.round, allowed=False)
         except BaseException:
             self._standings.clear()  # the outcome (and the server) unknown: read everything afresh
             raise

@@ -198,7 +198,7 @@ def insert_asked(
     row = tx.fetchone(
         "INSERT INTO trivia_asked (guild_id, channel_id, round_id, position, daily_slot, "
         "question_id, mode, payload, season, opened_at, closes_at) "
-        f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {ASKED_COLUMNS}",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (guild_id, channel_id, round_id, position, daily_slot, payload["id"], mode, orjson.dumps(payload).decode(),
          season, opened_at, closes_at),
     )  # fmt: skip
@@ -207,7 +207,11 @@ def insert_asked(
         "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (guild_id, payload["film_key"], cycle, payload["id"]),
     )
-    asked = asked_of(row)
+    assert row is not None  # an INSERT ... RETURNING returns the row it inserted
+    # The row as just written (no message yet, the schema's default state); the payload is JSON-ready, so it
+    # is what parsing the stored snapshot would give back.
+    asked = Asked(int(row[0]), guild_id, channel_id, round_id, position, daily_slot, payload["id"], mode, payload,
+                  season, float(opened_at), float(closes_at), None, "open")  # fmt: skip
     if close_kind is not None:
         due = datetime.fromtimestamp(closes_at, UTC)
         tx.execute(

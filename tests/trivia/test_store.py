@@ -89,8 +89,9 @@ async def test_a_round_and_its_first_question_are_one_transaction(
             total=3, timeout=30, now=0.0, choose=broken, close_kind="trivia.close",
         )  # fmt: skip
     assert await _running(db) is None  # no round left running without its question
-    round_, _ = await _round_question(db.trivia, payload)
-    assert (await _running(db)) == round_
+    round_, asked = await _round_question(db.trivia, payload)
+    assert (await _running(db)) == round_  # what open_round returns is what it stored
+    assert await db.trivia.get_asked(asked.id) == asked
 
 
 async def test_the_next_question_skips_what_the_round_used_and_keeps_the_cycle(
@@ -132,7 +133,7 @@ async def test_a_stop_checks_ends_reveals_and_audits_in_one_go(
     await db.trivia.record_answer(asked.id, 5, "0", True, 1.0)
     refused = await _stop(db, 2)
     assert refused is not None and not refused.allowed and refused.reveals == ()
-    assert await _running(db) == round_  # a refusal changes nothing
+    assert await _running(db) == round_ == refused.round  # a refusal changes nothing
     stopped = await _stop(db, 2, moderator=True)
     assert stopped is not None and stopped.allowed and [q.id for q in stopped.questions] == [asked.id]
     assert [r.asked.id for r in stopped.reveals] == [asked.id]

@@ -326,8 +326,8 @@ class Database:
             await self._idle.wait()
         return self.conn
 
-    # The four calls below are every store's reads and writes: each goes straight to `_unit`, one coroutine
-    # deep, with its statement bound once.
+    # fetchone, fetchall, execute and atomic carry almost every statement the stores run: each goes straight
+    # to `_unit`, one coroutine deep, with its statement bound once.
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._unit(partial(_fetch, sql=sql, params=tuple(params), begin=False), writes=False)

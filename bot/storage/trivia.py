@@ -39,6 +39,9 @@ from bot.storage.trivia_rows import (
 
 SEASON_AUDIT_KEY = "trivia_season"
 
+if TYPE_CHECKING:
+    from bot.storage import Atomic, Database, Step
+
 
 class _NotAllowed(Exception):
     """Raised inside `stop_round`'s transaction to roll back a stop its asker may not make."""
@@ -46,10 +49,6 @@ class _NotAllowed(Exception):
     def __init__(self, round_: Round) -> None:
         super().__init__(round_.id)
         self.round = round_
-
-
-if TYPE_CHECKING:
-    from bot.storage import Atomic, Database, Step
 
 
 class TriviaStore:

@@ -73,8 +73,7 @@ class Reader:
 
     def sees_all(self, reveals: Iterable[int]) -> bool:
         """Whether every one of these reveal points may be shown untagged."""
-        beat = self.beat
-        return beat is None or all(reveal <= beat for reveal in reveals)
+        return all(self.sees(reveal) for reveal in reveals)
 
     def treat(self, reveal: int) -> Treatment:
         """Show, tag or leave out text revealed at beat `reveal`."""
